@@ -1,0 +1,50 @@
+// Small helpers for building prometheus::MetricFamily by hand.
+#pragma once
+
+#include <prometheus/metric_family.h>
+
+#include <initializer_list>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "core/histogram.h"
+#include "core/labels.h"
+
+namespace hostprobe {
+
+using Labels = std::initializer_list<std::pair<const char*, std::string>>;
+
+inline prometheus::MetricFamily MakeFamily(std::string name, std::string help, prometheus::MetricType type) {
+  prometheus::MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = type;
+  return f;
+}
+
+inline prometheus::ClientMetric& AddMetric(prometheus::MetricFamily& f, Labels labels) {
+  prometheus::ClientMetric m;
+  for (const auto& [k, v] : labels) m.label.push_back({k, SanitizeLabelValue(v)});
+  f.metric.push_back(std::move(m));
+  return f.metric.back();
+}
+
+inline void AddCounter(prometheus::MetricFamily& f, Labels labels, double value) {
+  AddMetric(f, labels).counter.value = value;
+}
+
+inline void AddGauge(prometheus::MetricFamily& f, Labels labels, double value) {
+  AddMetric(f, labels).gauge.value = value;
+}
+
+inline void AddHistogram(prometheus::MetricFamily& f, Labels labels, const CumulativeHistogram& h) {
+  auto& m = AddMetric(f, labels);
+  m.histogram.sample_count = h.count;
+  m.histogram.sample_sum = h.sum_seconds;
+  for (size_t i = 0; i < h.upper_bounds_seconds.size(); ++i)
+    m.histogram.bucket.push_back({h.cumulative_counts[i], h.upper_bounds_seconds[i]});
+  m.histogram.bucket.push_back({h.count, std::numeric_limits<double>::infinity()});
+}
+
+}  // namespace hostprobe

@@ -1,0 +1,147 @@
+#include "exporters/prometheus/http_server.h"
+
+#include <civetweb.h>
+#include <prometheus/text_serializer.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <map>
+#include <sstream>
+
+#include "exporters/prometheus/gzip.h"
+
+namespace hostprobe {
+namespace {
+
+constexpr const char* kLanding = R"(<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>hostprobe</title></head>
+<body><h1>hostprobe</h1>
+<p>eBPF host telemetry sensor, version )" HOSTPROBE_VERSION R"(.</p>
+<ul><li><a href="/metrics">/metrics</a> &mdash; Prometheus metrics</li>
+<li><a href="/healthz">/healthz</a> &mdash; health of every collector</li></ul>
+</body></html>
+)";
+
+void Send(mg_connection* conn, int status, const char* reason, const char* content_type,
+          const std::string& body, bool head, const char* extra_headers = "") {
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
+            "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+            status, reason, content_type, body.size(), extra_headers);
+  if (!head && !body.empty()) mg_write(conn, body.data(), body.size());
+}
+
+int LogMessage(const mg_connection*, const char* message) {
+  spdlog::debug("http: {}", message);
+  return 1;
+}
+
+}  // namespace
+
+std::vector<prometheus::MetricFamily> MergeFamilies(std::vector<prometheus::MetricFamily> in) {
+  std::vector<prometheus::MetricFamily> out;
+  std::map<std::string, size_t> index;
+  for (auto& f : in) {
+    auto [it, inserted] = index.emplace(f.name, out.size());
+    if (inserted) {
+      out.push_back(std::move(f));
+    } else {
+      auto& dst = out[it->second].metric;
+      dst.insert(dst.end(), std::make_move_iterator(f.metric.begin()),
+                 std::make_move_iterator(f.metric.end()));
+    }
+  }
+  return out;
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen, Handlers handlers) {
+  std::unique_ptr<HttpServer> server(new HttpServer(std::move(handlers)));
+  const char* options[] = {
+      "listening_ports", listen.c_str(),
+      "num_threads", "4",
+      "request_timeout_ms", "10000",
+      "enable_keep_alive", "no",
+      nullptr};
+  mg_callbacks callbacks{};
+  callbacks.log_message = LogMessage;
+  mg_init_data init{};
+  init.callbacks = &callbacks;
+  init.user_data = server.get();
+  init.configuration_options = options;
+  char errbuf[256] = {};
+  mg_error_data error{};
+  error.text = errbuf;
+  error.text_buffer_size = sizeof(errbuf);
+  mg_init_library(0);
+  server->ctx_ = mg_start2(&init, &error);
+  if (server->ctx_ == nullptr) {
+    std::string why = errbuf[0] ? errbuf : "unknown error";
+    return Error{"cannot listen on " + listen + " (" + why +
+                     "): the port is in use or not permitted; stop the other process or choose "
+                     "another address with --listen HOST:PORT",
+                 EADDRINUSE};
+  }
+  mg_set_request_handler(server->ctx_, "/", &HttpServer::HandleRequest, server.get());
+  return server;
+}
+
+HttpServer::~HttpServer() {
+  if (ctx_ != nullptr) mg_stop(ctx_);
+}
+
+int HttpServer::HandleRequest(mg_connection* conn, void* self) {
+  return static_cast<HttpServer*>(self)->Handle(conn);
+}
+
+std::string HttpServer::RenderMetrics() const {
+  std::vector<prometheus::MetricFamily> all;
+  for (const auto& c : handlers_.collectables) {
+    auto fams = c->Collect();
+    all.insert(all.end(), std::make_move_iterator(fams.begin()), std::make_move_iterator(fams.end()));
+  }
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, MergeFamilies(std::move(all)));
+  return out.str();
+}
+
+int HttpServer::Handle(mg_connection* conn) {
+  const mg_request_info* req = mg_get_request_info(conn);
+  const std::string method = req->request_method ? req->request_method : "";
+  const std::string path = req->local_uri ? req->local_uri : "";
+  const bool head = method == "HEAD";
+  if (method != "GET" && !head) {
+    Send(conn, 405, "Method Not Allowed", "text/plain; charset=utf-8", "method not allowed\n", false,
+         "Allow: GET, HEAD\r\n");
+    return 405;
+  }
+  if (path == "/metrics") {
+    std::string body = RenderMetrics();
+    const char* accept = mg_get_header(conn, "Accept-Encoding");
+    if (accept != nullptr && AcceptsGzip(accept)) {
+      if (auto gz = Gzip(body); gz.ok()) {
+        Send(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", *gz, head,
+             "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
+        return 200;
+      }
+    }
+    Send(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", body, head);
+    return 200;
+  }
+  if (path == "/healthz") {
+    HealthReport report = handlers_.health();
+    if (report.healthy) {
+      Send(conn, 200, "OK", "text/plain; charset=utf-8", report.text, head);
+      return 200;
+    }
+    Send(conn, 503, "Service Unavailable", "text/plain; charset=utf-8", report.text, head);
+    return 503;
+  }
+  if (path == "/") {
+    Send(conn, 200, "OK", "text/html; charset=utf-8", kLanding, head);
+    return 200;
+  }
+  Send(conn, 404, "Not Found", "text/plain; charset=utf-8", "not found; try /metrics or /healthz\n", head);
+  return 404;
+}
+
+}  // namespace hostprobe

@@ -1,0 +1,51 @@
+// One HTTP port for /metrics, /healthz and / (civetweb underneath,
+// prometheus-cpp's TextSerializer for the exposition).
+#pragma once
+
+#include <prometheus/collectable.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/collector.h"
+#include "core/result.h"
+
+struct mg_context;
+struct mg_connection;
+
+namespace hostprobe {
+
+// Concatenates families that share a name, keeping the first HELP and TYPE,
+// so several collectables may each contribute to one family.
+std::vector<prometheus::MetricFamily> MergeFamilies(std::vector<prometheus::MetricFamily> in);
+
+// Thread-safe after Start(): requests are served by civetweb's worker threads.
+class HttpServer {
+ public:
+  struct Handlers {
+    std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
+    std::function<HealthReport()> health;
+  };
+
+  // Binds `listen` ("HOST:PORT", "[::1]:PORT"). Fails with a message saying
+  // what to do when the port is taken or not permitted.
+  static Result<std::unique_ptr<HttpServer>> Start(const std::string& listen, Handlers handlers);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The exposition served on /metrics (uncompressed).
+  std::string RenderMetrics() const;
+
+ private:
+  explicit HttpServer(Handlers handlers) : handlers_(std::move(handlers)) {}
+  static int HandleRequest(mg_connection* conn, void* self);
+  int Handle(mg_connection* conn);
+
+  Handlers handlers_;
+  mg_context* ctx_ = nullptr;
+};
+
+}  // namespace hostprobe

@@ -1,0 +1,119 @@
+#include "exporters/prometheus/syscall_metrics.h"
+
+#include <spdlog/spdlog.h>
+
+#include <unordered_map>
+
+#include "core/errno_names.h"
+#include "core/histogram.h"
+#include "exporters/prometheus/family_builder.h"
+
+namespace hostprobe {
+
+using prometheus::MetricType;
+
+namespace {
+
+std::string SyscallLabel(const SyscallTable& table, uint32_t id) {
+  if (id == kSyscallOutOfRangeSlot) return "out_of_range";
+  return table.Name(id);
+}
+
+}  // namespace
+
+SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallTable& table,
+                                     const CgroupNamer& cgroup_name) {
+  SyscallFamilies out;
+  auto calls = MakeFamily("hostprobe_syscalls_total", "Syscalls made on the host, by syscall.",
+                          MetricType::Counter);
+  auto latency = MakeFamily("hostprobe_syscall_latency_seconds",
+                            "Time from syscall entry to exit, by syscall.", MetricType::Histogram);
+  for (const SyscallCounts& sc : snap.syscalls) {
+    std::string name = SyscallLabel(table, sc.id);
+    AddCounter(calls, {{"syscall", name}}, static_cast<double>(sc.calls));
+    // Calls that never return (exit, exit_group) have no latency.
+    auto h = LatencyHistogram(sc.latency_slots, sc.latency_sum_ns);
+    if (h.count != 0) AddHistogram(latency, {{"syscall", name}}, h);
+  }
+
+  auto errors = MakeFamily("hostprobe_syscall_errors_total",
+                           "Syscalls that returned an error, by syscall and symbolic errno.",
+                           MetricType::Counter);
+  for (const SyscallErrnoCount& ec : snap.errnos) {
+    AddCounter(errors, {{"syscall", SyscallLabel(table, ec.syscall_id)}, {"errno", ErrnoName(ec.errno_value)}},
+               static_cast<double>(ec.count));
+  }
+
+  auto cg_calls = MakeFamily("hostprobe_cgroup_syscalls_total",
+                             "Syscalls made by tasks of a cgroup (v2 path).", MetricType::Counter);
+  auto cg_errors = MakeFamily("hostprobe_cgroup_syscall_errors_total",
+                              "Syscalls that returned an error, by cgroup (v2 path).", MetricType::Counter);
+  // Two ids can briefly share a path (a cgroup removed and made again); their
+  // counts are summed so the series stays unique.
+  std::unordered_map<std::string, std::pair<uint64_t, uint64_t>> by_path;
+  for (const CgroupSyscallCounts& cc : snap.cgroups) {
+    auto path = cgroup_name(cc.cgroup_id);
+    if (!path) {
+      out.unresolved_cgroups.push_back(cc.cgroup_id);
+      continue;
+    }
+    auto& sums = by_path[*path];
+    sums.first += cc.calls;
+    sums.second += cc.errors;
+  }
+  for (const auto& [path, sums] : by_path) {
+    AddCounter(cg_calls, {{"cgroup", path}}, static_cast<double>(sums.first));
+    AddCounter(cg_errors, {{"cgroup", path}}, static_cast<double>(sums.second));
+  }
+
+  auto failures = MakeFamily("hostprobe_bpf_map_update_failures_total",
+                             "Kernel-side updates that failed because a map was full, by map.",
+                             MetricType::Counter);
+  AddCounter(failures, {{"map", "syscall_errnos"}}, static_cast<double>(snap.self_stats[HP_STAT_ERRNO_MAP_FULL]));
+  AddCounter(failures, {{"map", "cgroup_syscalls"}}, static_cast<double>(snap.self_stats[HP_STAT_CGROUP_MAP_FULL]));
+  AddCounter(failures, {{"map", "syscall_inflight"}}, static_cast<double>(snap.self_stats[HP_STAT_INFLIGHT_FAILED]));
+  auto out_of_range = MakeFamily("hostprobe_syscall_ids_out_of_range_total",
+                                 "Syscalls whose number was outside the table; counted as syscall=\"out_of_range\".",
+                                 MetricType::Counter);
+  AddCounter(out_of_range, {}, static_cast<double>(snap.self_stats[HP_STAT_ID_OUT_OF_RANGE]));
+
+  out.families = {std::move(calls), std::move(errors), std::move(latency), std::move(cg_calls),
+                  std::move(cg_errors), std::move(failures), std::move(out_of_range)};
+  return out;
+}
+
+SyscallMetrics::SyscallMetrics(SyscallSource& source, const SyscallTable& table, CgroupResolver& cgroups)
+    : source_(source), table_(table), cgroups_(cgroups) {}
+
+std::vector<prometheus::MetricFamily> SyscallMetrics::Collect() const {
+  auto snap = source_.ReadSyscalls();
+  std::lock_guard lock(mu_);
+  auto read_errors = MakeFamily("hostprobe_collector_read_errors_total",
+                                "Failed reads of a collector's kernel maps or files, by collector.",
+                                MetricType::Counter);
+  if (!snap) {
+    ++read_errors_;
+    spdlog::error("syscalls: {}", snap.error().message);
+    AddCounter(read_errors, {{"collector", "syscalls"}}, static_cast<double>(read_errors_));
+    return {std::move(read_errors)};
+  }
+  auto built = BuildSyscallFamilies(*snap, table_, [this](uint64_t id) { return cgroups_.Resolve(id); });
+
+  std::unordered_set<uint64_t> now(built.unresolved_cgroups.begin(), built.unresolved_cgroups.end());
+  std::vector<uint64_t> gone;
+  for (uint64_t id : now) {
+    if (unresolved_before_.count(id)) gone.push_back(id);
+  }
+  if (!gone.empty()) {
+    spdlog::debug("syscalls: dropping counts of {} removed cgroups", gone.size());
+    source_.ForgetCgroups(gone);
+    for (uint64_t id : gone) now.erase(id);
+  }
+  unresolved_before_ = std::move(now);
+
+  AddCounter(read_errors, {{"collector", "syscalls"}}, static_cast<double>(read_errors_));
+  built.families.push_back(std::move(read_errors));
+  return std::move(built.families);
+}
+
+}  // namespace hostprobe

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of hostprobe from Debian 12 packages.
+# Idempotent: packages already present are left alone; safe to run on every build.
+# Usage (as root): scripts/install-deps.sh
+set -euo pipefail
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps.sh: must run as root (apt-get install); try: sudo $0" >&2
+  exit 1
+fi
+
+packages=(
+  # build
+  cmake g++ make pkg-config
+  clang llvm
+  libbpf-dev bpftool libelf-dev zlib1g-dev
+  libspdlog-dev libfmt-dev
+  libcivetweb-dev    # HTTP server (the same one prometheus-cpp-pull uses)
+  prometheus-cpp-dev
+  # tests
+  libgtest-dev libgmock-dev
+  prometheus      # promtool, used by the integration tests
+  curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps.sh: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,208 @@
+#include "collectors/syscalls_collector.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "collectors/libbpf_log.h"
+#include "syscalls.skel.h"
+
+namespace hostprobe {
+
+static_assert(sizeof(hp_syscall_stats) == 8 * (3 + HP_LATENCY_SLOTS));
+static_assert(sizeof(hp_errno_key) == 8);
+static_assert(sizeof(hp_cgroup_stats) == 16);
+
+void SyscallsCollector::SkelDeleter::operator()(syscalls_bpf* s) const {
+  // Detaches every link and closes every program and map fd.
+  syscalls_bpf__destroy(s);
+}
+
+Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::Start(const Config& config,
+                                                                    const BpfFeatures& features) {
+  const bool tp_btf_ok = features.tp_btf_sys_enter && features.task_storage;
+  switch (config.mode) {
+    case HookMode::kRawTp:
+      return StartWith(config, false);
+    case HookMode::kTpBtf:
+      if (!tp_btf_ok)
+        return Error{"tp_btf requested (--bpf-hook tp_btf) but the kernel lacks it: " + features.Describe(),
+                     ENOTSUP};
+      return StartWith(config, true);
+    case HookMode::kAuto:
+      break;
+  }
+  if (!tp_btf_ok) {
+    spdlog::info("syscalls: using raw_tp hooks ({})", features.Describe());
+    return StartWith(config, false);
+  }
+  auto started = StartWith(config, true);
+  if (started.ok()) return started;
+  spdlog::warn("syscalls: tp_btf load failed ({}); retrying with raw_tp", started.error().message);
+  return StartWith(config, false);
+}
+
+Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Config& config,
+                                                                        bool use_tp_btf) {
+  std::unique_ptr<SyscallsCollector> c(new SyscallsCollector());
+  c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
+  c->ncpus_ = libbpf_num_possible_cpus();
+  if (c->ncpus_ <= 0) return Error{"cannot count possible CPUs: " + LibbpfError(c->ncpus_), -c->ncpus_};
+
+  // Phase 1: open.
+  c->skel_.reset(syscalls_bpf__open());
+  if (!c->skel_) return Error::FromErrno("open syscalls BPF object");
+  syscalls_bpf* s = c->skel_.get();
+
+  // Phase 2: configure before load.
+  s->rodata->exit_syscall_nr = config.exit_nr ? static_cast<int64_t>(*config.exit_nr) : -1;
+  s->rodata->exit_group_syscall_nr = config.exit_group_nr ? static_cast<int64_t>(*config.exit_group_nr) : -1;
+  bpf_program__set_autoload(s->progs.hp_sys_enter, use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_sys_exit, use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_sys_enter_raw, !use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_sys_exit_raw, !use_tp_btf);
+  bpf_map__set_autocreate(s->maps.inflight_task, use_tp_btf);
+  bpf_map__set_autocreate(s->maps.inflight_lru, !use_tp_btf);
+
+  // Phase 3: load (verifier).
+  if (int err = syscalls_bpf__load(s); err != 0) {
+    std::string reason = LastLibbpfWarning();
+    return Error{"load syscalls BPF programs (" + c->family_ + "): " + LibbpfError(err) +
+                     (reason.empty() ? "" : " [" + reason + "]"),
+                 -err};
+  }
+
+  // Phase 4: attach, one program at a time so one failure does not hide the others.
+  struct Want {
+    bpf_program* prog;
+    bpf_link** link;
+    const char* attach;
+  };
+  std::vector<Want> wants;
+  if (use_tp_btf) {
+    wants = {{s->progs.hp_sys_enter, &s->links.hp_sys_enter, "tp_btf/sys_enter"},
+             {s->progs.hp_sys_exit, &s->links.hp_sys_exit, "tp_btf/sys_exit"}};
+  } else {
+    wants = {{s->progs.hp_sys_enter_raw, &s->links.hp_sys_enter_raw, "raw_tp/sys_enter"},
+             {s->progs.hp_sys_exit_raw, &s->links.hp_sys_exit_raw, "raw_tp/sys_exit"}};
+  }
+  size_t attached = 0;
+  for (const Want& w : wants) {
+    HookStatus st{bpf_program__name(w.prog), w.attach, false, ""};
+    bpf_link* link = bpf_program__attach(w.prog);
+    if (link == nullptr) {
+      st.error = LibbpfError(-errno);
+      spdlog::error("syscalls: attach {} ({}) failed: {}", st.name, st.attach, st.error);
+    } else {
+      *w.link = link;  // owned by the skeleton from now on
+      st.attached = true;
+      ++attached;
+      spdlog::info("syscalls: attached {} to {}", st.name, st.attach);
+    }
+    c->hooks_.push_back(std::move(st));
+  }
+  if (attached == 0)
+    return Error{"attach syscalls programs (" + c->family_ + "): " + c->hooks_.front().error, EPERM};
+  return c;
+}
+
+SyscallsCollector::~SyscallsCollector() = default;
+
+std::vector<HookStatus> SyscallsCollector::hooks() const { return hooks_; }
+
+CollectorHealth SyscallsCollector::health() {
+  for (const HookStatus& h : hooks_) {
+    if (!h.attached) return {false, "program " + h.name + " not attached to " + h.attach + ": " + h.error};
+  }
+  auto snap = ReadSyscalls();
+  if (!snap) return {false, "reading maps failed: " + snap.error().message};
+  uint64_t total = 0;
+  for (const auto& sc : snap->syscalls) total += sc.calls;
+  std::lock_guard lock(health_mu_);
+  // This process makes syscalls between two health checks (at the very least
+  // to answer them), so a counter that stopped moving means events are lost.
+  bool stalled = last_total_calls_ != 0 && total == last_total_calls_;
+  last_total_calls_ = total;
+  if (stalled) return {false, "no syscall events since the previous check"};
+  return {true, ""};
+}
+
+Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
+  SyscallSnapshot snap;
+  const size_t n = static_cast<size_t>(ncpus_);
+
+  // Per-syscall array: one lookup returns every CPU's copy.
+  {
+    int fd = bpf_map__fd(skel_->maps.syscall_stats);
+    std::vector<hp_syscall_stats> per_cpu(n);
+    for (uint32_t id = 0; id < HP_MAX_SYSCALLS; ++id) {
+      if (bpf_map_lookup_elem(fd, &id, per_cpu.data()) != 0)
+        return Error::FromErrno("read syscall_stats[" + std::to_string(id) + "]");
+      SyscallCounts sc;
+      sc.id = id;
+      for (const auto& v : per_cpu) {
+        sc.calls += v.calls;
+        sc.errors += v.errors;
+        sc.latency_sum_ns += v.latency_sum_ns;
+        for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i) sc.latency_slots[i] += v.latency_slots[i];
+      }
+      if (sc.calls != 0) snap.syscalls.push_back(sc);
+    }
+  }
+
+  // Per-(syscall, errno) hash.
+  {
+    int fd = bpf_map__fd(skel_->maps.syscall_errnos);
+    std::vector<uint64_t> per_cpu(n);
+    hp_errno_key key{}, next{};
+    hp_errno_key* prev = nullptr;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+      key = next;
+      prev = &key;
+      if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;  // deleted meanwhile
+      SyscallErrnoCount ec{key.syscall_id, key.errno_value, 0};
+      for (uint64_t v : per_cpu) ec.count += v;
+      snap.errnos.push_back(ec);
+    }
+  }
+
+  // Per-cgroup hash.
+  {
+    int fd = bpf_map__fd(skel_->maps.cgroup_syscalls);
+    std::vector<hp_cgroup_stats> per_cpu(n);
+    uint64_t key = 0, next = 0;
+    uint64_t* prev = nullptr;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+      key = next;
+      prev = &key;
+      if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;
+      CgroupSyscallCounts cc{key, 0, 0};
+      for (const auto& v : per_cpu) {
+        cc.calls += v.calls;
+        cc.errors += v.errors;
+      }
+      snap.cgroups.push_back(cc);
+    }
+  }
+
+  // The program's own failure counters.
+  {
+    int fd = bpf_map__fd(skel_->maps.syscall_self_stats);
+    std::vector<uint64_t> per_cpu(n);
+    for (uint32_t i = 0; i < HP_STAT__COUNT; ++i) {
+      if (bpf_map_lookup_elem(fd, &i, per_cpu.data()) != 0)
+        return Error::FromErrno("read syscall_self_stats");
+      for (uint64_t v : per_cpu) snap.self_stats[i] += v;
+    }
+  }
+  return snap;
+}
+
+void SyscallsCollector::ForgetCgroups(const std::vector<uint64_t>& ids) {
+  int fd = bpf_map__fd(skel_->maps.cgroup_syscalls);
+  for (uint64_t id : ids) bpf_map_delete_elem(fd, &id);
+}
+
+}  // namespace hostprobe

@@ -1,0 +1,64 @@
+// Loads bpf/syscalls.bpf.c, attaches it, and reads its maps into snapshots.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collectors/bpf_features.h"
+#include "core/collector.h"
+#include "core/options.h"
+#include "core/result.h"
+#include "core/syscall_snapshot.h"
+
+struct syscalls_bpf;  // generated skeleton
+
+namespace hostprobe {
+
+class SyscallsCollector final : public Collector, public SyscallSource {
+ public:
+  struct Config {
+    HookMode mode = HookMode::kAuto;
+    std::optional<uint32_t> exit_nr;        // syscalls that never reach sys_exit
+    std::optional<uint32_t> exit_group_nr;
+  };
+
+  // Opens, configures, loads and attaches. Fails when the object cannot be
+  // loaded at all; a program that loads but does not attach is reported by
+  // hooks() and health() instead, and the rest keeps running.
+  static Result<std::unique_ptr<SyscallsCollector>> Start(const Config& config,
+                                                          const BpfFeatures& features);
+  ~SyscallsCollector() override;
+  SyscallsCollector(const SyscallsCollector&) = delete;
+  SyscallsCollector& operator=(const SyscallsCollector&) = delete;
+
+  std::string name() const override { return "syscalls"; }
+  std::vector<HookStatus> hooks() const override;
+  CollectorHealth health() override;
+
+  Result<SyscallSnapshot> ReadSyscalls() override;
+  void ForgetCgroups(const std::vector<uint64_t>& ids) override;
+
+  // "tp_btf" or "raw_tp": the hook family actually in use.
+  const std::string& hook_family() const { return family_; }
+
+ private:
+  SyscallsCollector() = default;
+  static Result<std::unique_ptr<SyscallsCollector>> StartWith(const Config& config, bool use_tp_btf);
+
+  struct SkelDeleter {
+    void operator()(syscalls_bpf* s) const;
+  };
+  std::unique_ptr<syscalls_bpf, SkelDeleter> skel_;
+  std::string family_;
+  std::vector<HookStatus> hooks_;
+  int ncpus_ = 0;
+
+  std::mutex health_mu_;
+  uint64_t last_total_calls_ = 0;
+};
+
+}  // namespace hostprobe

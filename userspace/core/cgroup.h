@@ -1,0 +1,51 @@
+// cgroup v2 ids (what bpf_get_current_cgroup_id() returns: the kernfs inode
+// number of the cgroup's directory) resolved to paths such as
+// "/system.slice/ssh.service".
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "result.h"
+
+namespace hostprobe {
+
+// Mount point of the first cgroup2 filesystem in /proc/<pid>/mountinfo text
+// ("/sys/fs/cgroup" on pure v2 hosts, "/sys/fs/cgroup/unified" on hybrid ones).
+std::optional<std::string> FindCgroup2Mount(std::string_view mountinfo);
+
+// Thread-safe. Walks the tree under `root` to learn id -> path, and walks it
+// again (at most once per `min_rescan`) when asked for an id it does not know.
+class CgroupResolver {
+ public:
+  explicit CgroupResolver(std::string root,
+                          std::chrono::milliseconds min_rescan = std::chrono::seconds(1));
+
+  // "/" for the root cgroup; nullopt for ids not in the tree (removed, or
+  // created after the last walk and inside the rescan interval).
+  std::optional<std::string> Resolve(uint64_t id);
+
+  // Walks the tree now. Fails only when the root itself cannot be read.
+  Status Rescan();
+
+  const std::string& root() const { return root_; }
+  uint64_t scans() const;
+  size_t known() const;
+
+ private:
+  Status RescanLocked();
+
+  const std::string root_;
+  const std::chrono::milliseconds min_rescan_;
+  mutable std::mutex mu_;
+  std::unordered_map<uint64_t, std::string> paths_;
+  std::chrono::steady_clock::time_point last_scan_{};
+  uint64_t scans_ = 0;
+};
+
+}  // namespace hostprobe

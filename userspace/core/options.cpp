@@ -1,0 +1,143 @@
+#include "options.h"
+
+#include <charconv>
+#include <optional>
+#include <string_view>
+
+#include "duration.h"
+
+namespace hostprobe {
+namespace {
+
+Error BadValue(std::string_view flag, std::string_view value, std::string_view why) {
+  return Error{"invalid value \"" + std::string(value) + "\" for " + std::string(flag) + ": " +
+                   std::string(why),
+               EINVAL};
+}
+
+Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view flag, std::string_view v) {
+  size_t colon = v.rfind(':');
+  if (colon == std::string_view::npos) return BadValue(flag, v, "expected HOST:PORT, e.g. 0.0.0.0:9640");
+  std::string_view host = v.substr(0, colon);
+  std::string_view port_text = v.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+    if (host.empty()) return BadValue(flag, v, "empty IPv6 address");
+  } else if (host.find(':') != std::string_view::npos) {
+    return BadValue(flag, v, "IPv6 addresses go in brackets, e.g. [::1]:9640");
+  }
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+    return BadValue(flag, v, "port must be a number from 1 to 65535");
+  return std::make_pair(host.empty() ? std::string("0.0.0.0") : std::string(host),
+                        static_cast<uint16_t>(port));
+}
+
+}  // namespace
+
+std::string Options::ListenAddress() const {
+  if (listen_host.find(':') != std::string::npos)
+    return "[" + listen_host + "]:" + std::to_string(listen_port);
+  return listen_host + ":" + std::to_string(listen_port);
+}
+
+const char* HookModeName(HookMode mode) {
+  switch (mode) {
+    case HookMode::kAuto: return "auto";
+    case HookMode::kTpBtf: return "tp_btf";
+    case HookMode::kRawTp: return "raw_tp";
+  }
+  return "?";
+}
+
+Result<Options> ParseOptions(const std::vector<std::string>& args) {
+  Options o;
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") { o.show_help = true; continue; }
+    if (arg == "--version") { o.show_version = true; continue; }
+    if (arg.substr(0, 2) != "--") return Error{"unexpected argument \"" + std::string(arg) + "\"", EINVAL};
+
+    std::string_view flag = arg;
+    std::optional<std::string_view> inline_value;
+    if (size_t eq = arg.find('='); eq != std::string_view::npos) {
+      flag = arg.substr(0, eq);
+      inline_value = arg.substr(eq + 1);
+    }
+    static constexpr std::string_view kValued[] = {
+        "--listen", "--log-level", "--sample-interval", "--leak-window",
+        "--top-processes", "--bpf-hook", "--cgroup-root"};
+    bool known = false;
+    for (auto k : kValued) known = known || k == flag;
+    if (!known) return Error{"unknown flag " + std::string(flag), EINVAL};
+
+    std::string_view value;
+    if (inline_value) {
+      value = *inline_value;
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return Error{"flag " + std::string(flag) + " needs a value", EINVAL};
+    }
+
+    if (flag == "--listen") {
+      auto hp = ParseListen(flag, value);
+      if (!hp) return hp.error();
+      o.listen_host = hp->first;
+      o.listen_port = hp->second;
+    } else if (flag == "--log-level") {
+      static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error"};
+      bool ok = false;
+      for (auto l : kLevels) ok = ok || l == value;
+      if (!ok) return BadValue(flag, value, "expected trace, debug, info, warn or error");
+      o.log_level = std::string(value);
+    } else if (flag == "--sample-interval" || flag == "--leak-window") {
+      auto d = ParseDuration(value);
+      if (!d) return BadValue(flag, value, "expected a duration such as 10s, 5m, 1h");
+      (flag == "--sample-interval" ? o.sample_interval : o.leak_window) = *d;
+    } else if (flag == "--top-processes") {
+      uint32_t n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc() || end != value.data() + value.size() || n > 100000)
+        return BadValue(flag, value, "expected a whole number from 0 to 100000");
+      o.top_processes = n;
+    } else if (flag == "--bpf-hook") {
+      if (value == "auto") o.hook_mode = HookMode::kAuto;
+      else if (value == "tp_btf") o.hook_mode = HookMode::kTpBtf;
+      else if (value == "raw_tp") o.hook_mode = HookMode::kRawTp;
+      else return BadValue(flag, value, "expected auto, tp_btf or raw_tp");
+    } else if (flag == "--cgroup-root") {
+      if (value.empty() || value.front() != '/') return BadValue(flag, value, "expected an absolute path");
+      o.cgroup_root = std::string(value);
+    }
+  }
+  if (o.leak_window < o.sample_interval * 3)
+    return BadValue("--leak-window", FormatDuration(o.leak_window),
+                    "must span at least three --sample-interval periods");
+  return o;
+}
+
+std::string Usage(const std::string& program) {
+  return "Usage: " + program + R"( [flags]
+
+eBPF host telemetry sensor: serves Prometheus metrics on /metrics.
+
+Flags:
+  --listen HOST:PORT          address of the HTTP endpoint (default 0.0.0.0:9640)
+  --log-level LEVEL           trace, debug, info, warn, error (default info)
+  --sample-interval DURATION  how often per-process memory is sampled (default 10s)
+  --leak-window DURATION      history the leak heuristic judges (default 30m)
+  --top-processes N           per-process series kept, largest RSS first (default 20)
+  --bpf-hook MODE             auto, tp_btf or raw_tp: kernel hook family (default auto)
+  --cgroup-root PATH          cgroup v2 mount used to name cgroups
+                              (default: found in /proc/self/mountinfo)
+  --version                   print the version and exit
+  --help                      print this help and exit
+
+DURATION is Go/Prometheus style: 500ms, 10s, 5m, 1h.
+Endpoints: /metrics, /healthz, /
+)";
+}
+
+}  // namespace hostprobe

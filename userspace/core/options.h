@@ -1,0 +1,44 @@
+// Command-line options. Parsing is pure: no I/O, no exit; main decides.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "result.h"
+
+namespace hostprobe {
+
+// Which kernel hook family the eBPF collectors use.
+enum class HookMode {
+  kAuto,   // tp_btf where the kernel has BTF for it, raw_tp otherwise
+  kTpBtf,  // require tp_btf; fail if unavailable
+  kRawTp,  // force the raw_tp fallbacks (for testing them, or for odd kernels)
+};
+
+struct Options {
+  std::string listen_host = "0.0.0.0";
+  uint16_t listen_port = 9640;
+  std::string log_level = "info";
+  std::chrono::nanoseconds sample_interval = std::chrono::seconds(10);
+  std::chrono::nanoseconds leak_window = std::chrono::minutes(30);
+  uint32_t top_processes = 20;
+  HookMode hook_mode = HookMode::kAuto;
+  std::string cgroup_root;  // empty: find the cgroup2 mount in /proc/self/mountinfo
+  bool show_help = false;
+  bool show_version = false;
+
+  // "HOST:PORT" as given to the HTTP server ("[::1]:9640" for IPv6).
+  std::string ListenAddress() const;
+};
+
+// Parses argv (argv[0] is skipped). The error names the offending flag.
+Result<Options> ParseOptions(const std::vector<std::string>& args);
+
+// Multi-line usage text for --help and for errors.
+std::string Usage(const std::string& program);
+
+const char* HookModeName(HookMode mode);
+
+}  // namespace hostprobe

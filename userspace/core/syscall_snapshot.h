@@ -1,0 +1,55 @@
+// Plain snapshot of the syscall collector's kernel maps, summed over CPUs.
+// Produced by the BPF side, turned into metrics by pure functions.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include <linux/types.h>  // __u32/__u64 for the shared BPF header
+
+#include "../../bpf/syscalls.h"
+#include "result.h"
+
+namespace hostprobe {
+
+struct SyscallCounts {
+  uint32_t id = 0;
+  uint64_t calls = 0;
+  uint64_t errors = 0;
+  uint64_t latency_sum_ns = 0;
+  std::array<uint64_t, HP_LATENCY_SLOTS> latency_slots{};
+};
+
+struct SyscallErrnoCount {
+  uint32_t syscall_id = 0;
+  uint32_t errno_value = 0;
+  uint64_t count = 0;
+};
+
+struct CgroupSyscallCounts {
+  uint64_t cgroup_id = 0;
+  uint64_t calls = 0;
+  uint64_t errors = 0;
+};
+
+struct SyscallSnapshot {
+  std::vector<SyscallCounts> syscalls;        // only ids that were called
+  std::vector<SyscallErrnoCount> errnos;
+  std::vector<CgroupSyscallCounts> cgroups;
+  std::array<uint64_t, HP_STAT__COUNT> self_stats{};  // indexed by hp_syscall_self_stat
+};
+
+// Id of the slot that collects syscall numbers outside [0, HP_MAX_SYSCALLS - 1).
+inline constexpr uint32_t kSyscallOutOfRangeSlot = HP_MAX_SYSCALLS - 1;
+
+// Implemented by the eBPF collector, faked in tests.
+class SyscallSource {
+ public:
+  virtual ~SyscallSource() = default;
+  virtual Result<SyscallSnapshot> ReadSyscalls() = 0;
+  // Drops the kernel's per-cgroup counts of cgroups that no longer exist.
+  virtual void ForgetCgroups(const std::vector<uint64_t>& ids) = 0;
+};
+
+}  // namespace hostprobe

@@ -1,0 +1,33 @@
+// Syscall number <-> name for the architectures hostprobe knows.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace hostprobe {
+
+enum class Arch { kX86_64, kArm64 };
+
+// The architecture this binary was built for.
+Arch HostArch();
+
+// Immutable after construction; safe to share between threads.
+class SyscallTable {
+ public:
+  explicit SyscallTable(Arch arch);
+
+  // "read", "getppid"; a number with no name gives "sys_<n>".
+  std::string Name(uint32_t number) const;
+  std::optional<uint32_t> Number(std::string_view name) const;
+  size_t size() const { return names_.size(); }
+
+ private:
+  std::vector<std::string_view> names_;  // index: number; empty for holes
+  std::unordered_map<std::string_view, uint32_t> numbers_;
+};
+
+}  // namespace hostprobe

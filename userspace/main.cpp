@@ -1,0 +1,149 @@
+// hostprobe: wires the collectors to the HTTP exporter. No logic of its own.
+#include <linux/capability.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "collectors/bpf_features.h"
+#include "collectors/libbpf_log.h"
+#include "collectors/syscalls_collector.h"
+#include "core/cgroup.h"
+#include "core/collector.h"
+#include "core/options.h"
+#include "core/syscall_table.h"
+#include "exporters/prometheus/http_server.h"
+#include "exporters/prometheus/self_metrics.h"
+#include "exporters/prometheus/syscall_metrics.h"
+
+namespace {
+
+using namespace hostprobe;
+
+constexpr int kExitStartup = 1;
+constexpr int kExitUsage = 2;
+
+int Fail(const std::string& line) {
+  std::fprintf(stderr, "hostprobe: %s\n", line.c_str());
+  return kExitStartup;
+}
+
+bool HasCapability(const __user_cap_data_struct (&data)[2], int cap) {
+  return (data[cap / 32].effective & (1u << (cap % 32))) != 0;
+}
+
+// Loading tracing programs needs CAP_BPF + CAP_PERFMON (5.8+) or CAP_SYS_ADMIN.
+bool CanLoadBpf() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (syscall(SYS_capget, &header, data) != 0) return true;  // let the kernel decide
+  constexpr int kCapPerfmon = 38, kCapBpf = 39;
+  return HasCapability(data, CAP_SYS_ADMIN) || (HasCapability(data, kCapBpf) && HasCapability(data, kCapPerfmon));
+}
+
+std::string ReadFile(const char* path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  auto parsed = ParseOptions(args);
+  if (!parsed) {
+    std::fprintf(stderr, "hostprobe: %s\nTry 'hostprobe --help' for usage.\n", parsed.error().message.c_str());
+    return kExitUsage;
+  }
+  const Options& opts = *parsed;
+  if (opts.show_help) {
+    std::fputs(Usage("hostprobe").c_str(), stdout);
+    return 0;
+  }
+  if (opts.show_version) {
+    std::printf("hostprobe %s\n", HOSTPROBE_VERSION);
+    return 0;
+  }
+
+  auto logger = spdlog::stderr_color_mt("hostprobe");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(opts.log_level));
+  InstallLibbpfLogger();
+
+  // Signals are taken synchronously by the main thread; every thread started
+  // from here on inherits the blocked mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  if (!CanLoadBpf())
+    return Fail("missing privilege: loading eBPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); "
+                "run as root, or grant them: setcap cap_bpf,cap_perfmon+ep " + args[0]);
+
+  spdlog::info("hostprobe {} starting (listen {}, bpf hook {})", HOSTPROBE_VERSION, opts.ListenAddress(),
+               HookModeName(opts.hook_mode));
+
+  std::string cgroup_root = opts.cgroup_root;
+  if (cgroup_root.empty()) {
+    if (auto mount = FindCgroup2Mount(ReadFile("/proc/self/mountinfo"))) {
+      cgroup_root = *mount;
+    } else {
+      spdlog::warn("no cgroup2 filesystem mounted: per-cgroup series are not exported; "
+                   "mount one (mount -t cgroup2 none /sys/fs/cgroup/unified) or pass --cgroup-root");
+    }
+  }
+  CgroupResolver cgroups(cgroup_root);
+  if (!cgroup_root.empty()) {
+    if (auto st = cgroups.Rescan(); !st.ok()) spdlog::warn("cgroups: {}", st.error().message);
+    else spdlog::info("cgroups: naming cgroup v2 ids from {} ({} cgroups)", cgroup_root, cgroups.known());
+  }
+
+  const SyscallTable table(HostArch());
+  BpfFeatures features = ProbeBpfFeatures();
+  spdlog::info("kernel features: {}", features.Describe());
+
+  SyscallsCollector::Config sys_config;
+  sys_config.mode = opts.hook_mode;
+  sys_config.exit_nr = table.Number("exit");
+  sys_config.exit_group_nr = table.Number("exit_group");
+  auto syscalls = SyscallsCollector::Start(sys_config, features);
+  std::vector<CollectorSlot> slots;
+  if (!syscalls) {
+    // With one collector there is nothing left to serve.
+    return Fail("cannot start the syscall collector: " + syscalls.error().message +
+                "; check that the kernel allows eBPF (kernel lockdown, seccomp or a container "
+                "without CAP_BPF/CAP_PERFMON refuse it) and see the log above for libbpf's reason");
+  }
+  slots.push_back({"syscalls", syscalls->get(), ""});
+  spdlog::info("syscalls: collecting with {} hooks", (*syscalls)->hook_family());
+
+  HttpServer::Handlers handlers;
+  handlers.collectables.push_back(std::make_shared<SelfMetrics>(slots));
+  handlers.collectables.push_back(std::make_shared<SyscallMetrics>(**syscalls, table, cgroups));
+  handlers.health = [&slots] { return CheckHealth(slots); };
+  auto server = HttpServer::Start(opts.ListenAddress(), std::move(handlers));
+  if (!server) return Fail(server.error().message);
+  spdlog::info("serving /metrics, /healthz and / on {}", opts.ListenAddress());
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  server->reset();    // stop serving before the collectors go away
+  syscalls->reset();  // detaches links, unloads programs, frees maps
+  spdlog::info("stopped");
+  return 0;
+}
