@@ -31,8 +31,13 @@ void Send(mg_connection* conn, int status, const char* reason, const char* conte
   if (!head && !body.empty()) mg_write(conn, body.data(), body.size());
 }
 
+// civetweb reports why a bind failed only through its log callback, on the
+// thread that called mg_start2; keep the first message for the error.
+thread_local std::string t_start_error;
+
 int LogMessage(const mg_connection*, const char* message) {
   spdlog::debug("http: {}", message);
+  if (t_start_error.empty()) t_start_error = message;
   return 1;
 }
 
@@ -61,6 +66,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
       "num_threads", "4",
       "request_timeout_ms", "10000",
       "enable_keep_alive", "no",
+      "linger_timeout_ms", "0",
+      "keep_alive_timeout_ms", "0",
       nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = LogMessage;
@@ -73,11 +80,13 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
   error.text = errbuf;
   error.text_buffer_size = sizeof(errbuf);
   mg_init_library(0);
+  t_start_error.clear();
   server->ctx_ = mg_start2(&init, &error);
   if (server->ctx_ == nullptr) {
-    std::string why = errbuf[0] ? errbuf : "unknown error";
+    std::string why = !t_start_error.empty() ? t_start_error : errbuf[0] ? errbuf : "unknown error";
     return Error{"cannot listen on " + listen + " (" + why +
-                     "): the port is in use or not permitted; stop the other process or choose "
+                     "): the port is taken, the address is not local, or binding is not permitted; "
+                     "free the port or choose "
                      "another address with --listen HOST:PORT",
                  EADDRINUSE};
   }
@@ -87,6 +96,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
 
 HttpServer::~HttpServer() {
   if (ctx_ != nullptr) mg_stop(ctx_);
+}
+
+void HttpServer::Close() {
+  std::unique_lock lock(gate_);
+  closed_ = true;
 }
 
 int HttpServer::HandleRequest(mg_connection* conn, void* self) {
@@ -109,6 +123,11 @@ int HttpServer::Handle(mg_connection* conn) {
   const std::string method = req->request_method ? req->request_method : "";
   const std::string path = req->local_uri ? req->local_uri : "";
   const bool head = method == "HEAD";
+  std::shared_lock lock(gate_);
+  if (closed_) {
+    Send(conn, 503, "Service Unavailable", "text/plain; charset=utf-8", "shutting down\n", head);
+    return 503;
+  }
   if (method != "GET" && !head) {
     Send(conn, 405, "Method Not Allowed", "text/plain; charset=utf-8", "method not allowed\n", false,
          "Allow: GET, HEAD\r\n");

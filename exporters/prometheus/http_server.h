@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,13 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // Stops handing requests to the handlers: waits for requests in flight,
+  // then answers 503 to any that arrive later. After Close() the collectors
+  // behind the handlers may be destroyed. (mg_stop, in the destructor, can
+  // take up to 2 s because civetweb's accept loop polls with that timeout;
+  // a process that is exiting need not wait for it.)
+  void Close();
+
   // The exposition served on /metrics (uncompressed).
   std::string RenderMetrics() const;
 
@@ -46,6 +54,8 @@ class HttpServer {
 
   Handlers handlers_;
   mg_context* ctx_ = nullptr;
+  std::shared_mutex gate_;
+  bool closed_ = false;  // guarded by gate_
 };
 
 }  // namespace hostprobe
