@@ -99,17 +99,23 @@ std::vector<prometheus::MetricFamily> SyscallMetrics::Collect() const {
   }
   auto built = BuildSyscallFamilies(*snap, table_, [this](uint64_t id) { return cgroups_.Resolve(id); });
 
-  std::unordered_set<uint64_t> now(built.unresolved_cgroups.begin(), built.unresolved_cgroups.end());
+  // An id is dropped only when a full walk of the cgroup tree that started
+  // after we first failed to name it still does not find it: the cgroup is
+  // gone. A cgroup made since the last (rate-limited) walk is never dropped.
+  const uint64_t generation = cgroups_.scans();
+  std::unordered_map<uint64_t, uint64_t> still;
   std::vector<uint64_t> gone;
-  for (uint64_t id : now) {
-    if (unresolved_before_.count(id)) gone.push_back(id);
+  for (uint64_t id : built.unresolved_cgroups) {
+    auto it = unresolved_since_.find(id);
+    if (it == unresolved_since_.end()) still[id] = generation;
+    else if (generation > it->second) gone.push_back(id);
+    else still[id] = it->second;
   }
+  unresolved_since_ = std::move(still);
   if (!gone.empty()) {
     spdlog::debug("syscalls: dropping counts of {} removed cgroups", gone.size());
     source_.ForgetCgroups(gone);
-    for (uint64_t id : gone) now.erase(id);
   }
-  unresolved_before_ = std::move(now);
 
   AddCounter(read_errors, {{"collector", "syscalls"}}, static_cast<double>(read_errors_));
   built.families.push_back(std::move(read_errors));

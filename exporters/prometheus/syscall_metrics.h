@@ -10,7 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "core/cgroup.h"
@@ -30,8 +30,9 @@ struct SyscallFamilies {
 SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallTable& table,
                                      const CgroupNamer& cgroup_name);
 
-// Reads the source on every scrape. Cgroups that stay unknown for two
-// consecutive scrapes (they were removed) are dropped from the kernel map.
+// Reads the source on every scrape. Cgroups that a walk of the tree made
+// after they were first seen unnamed does not find (they were removed) are
+// dropped from the kernel map.
 class SyscallMetrics : public prometheus::Collectable {
  public:
   SyscallMetrics(SyscallSource& source, const SyscallTable& table, CgroupResolver& cgroups);
@@ -42,7 +43,7 @@ class SyscallMetrics : public prometheus::Collectable {
   const SyscallTable& table_;
   CgroupResolver& cgroups_;
   mutable std::mutex mu_;
-  mutable std::unordered_set<uint64_t> unresolved_before_;
+  mutable std::unordered_map<uint64_t, uint64_t> unresolved_since_;  // id -> scans() when first unnamed
   mutable uint64_t read_errors_ = 0;
 };
 

@@ -1,0 +1,269 @@
+// End-to-end: the real sensor on the real kernel, scraped over HTTP.
+// Needs root (loads eBPF programs); skipped with a message otherwise.
+#include <bpf/bpf.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "core/cgroup.h"
+#include "test_support.h"
+
+namespace hostprobe::testing {
+namespace {
+
+constexpr const char* kSensor = HOSTPROBE_BIN;
+constexpr const char* kWorkload = WORKLOAD_BIN;
+
+bool IsRoot() { return geteuid() == 0; }
+
+#define REQUIRE_ROOT() \
+  if (!IsRoot()) GTEST_SKIP() << "integration tests load eBPF programs: run them as root"
+
+// Ids of loaded BPF programs whose name starts with `prefix`.
+std::set<uint32_t> ProgramIds(const std::string& prefix) {
+  std::set<uint32_t> ids;
+  uint32_t id = 0;
+  while (bpf_prog_get_next_id(id, &id) == 0) {
+    int fd = bpf_prog_get_fd_by_id(id);
+    if (fd < 0) continue;
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && std::string(info.name).rfind(prefix, 0) == 0)
+      ids.insert(id);
+    close(fd);
+  }
+  return ids;
+}
+
+std::string Cgroup2Root() {
+  std::ifstream in("/proc/self/mountinfo");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return FindCgroup2Mount(ss.str()).value_or("");
+}
+
+int RunWorkload(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {kWorkload};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string out;
+  int rc = RunCommand(argv, &out);
+  if (rc != 0) ADD_FAILURE() << "workload failed (" << rc << "): " << out;
+  return rc;
+}
+
+class SyscallsTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    REQUIRE_ROOT();
+    sensor_ = std::make_unique<SensorProcess>(kSensor, std::vector<std::string>{"--bpf-hook", GetParam()});
+    ASSERT_TRUE(sensor_->Start());
+    ASSERT_TRUE(sensor_->WaitHealthy()) << "sensor never became healthy; log:\n" << sensor_->Log();
+  }
+
+  Exposition Scrape() {
+    std::string body = sensor_->Scrape();
+    EXPECT_FALSE(body.empty()) << sensor_->Log();
+    return ParseExposition(body);
+  }
+
+  std::unique_ptr<SensorProcess> sensor_;
+};
+
+TEST_P(SyscallsTest, ProgramsOfTheChosenHookAreAttached) {
+  auto e = Scrape();
+  const std::string suffix = GetParam() == "raw_tp" ? "_raw" : "";
+  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_sys_enter" + suffix + "\"}"), 1);
+  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_sys_exit" + suffix + "\"}"), 1);
+  EXPECT_EQ(Value(e, "hostprobe_build_info{version=\"" HOSTPROBE_VERSION "\"}"), 1);
+}
+
+TEST_P(SyscallsTest, CountsGetppidCallsAndLatency) {
+  constexpr int kCalls = 20000;
+  const std::string calls = "hostprobe_syscalls_total{syscall=\"getppid\"}";
+  const std::string latency = "hostprobe_syscall_latency_seconds_count{syscall=\"getppid\"}";
+  const std::string fast = "hostprobe_syscall_latency_seconds_bucket{syscall=\"getppid\",le=\"0.004194304\"}";
+  auto before = Scrape();
+  ASSERT_EQ(RunWorkload({"--getppid", std::to_string(kCalls)}), 0);
+  auto after = Scrape();
+  // Host-wide: other processes rarely call getppid, so allow a little.
+  double d = Value(after, calls) - Value(before, calls);
+  EXPECT_GE(d, kCalls);
+  EXPECT_LE(d, kCalls + 200);
+  double dl = Value(after, latency) - Value(before, latency);
+  EXPECT_GE(dl, kCalls);
+  EXPECT_LE(dl, kCalls + 200);
+  // getppid takes well under 4 ms: nearly all land in the finite buckets.
+  EXPECT_GE(Value(after, fast) - Value(before, fast), kCalls * 0.99);
+  double sum = Value(after, "hostprobe_syscall_latency_seconds_sum{syscall=\"getppid\"}") -
+               Value(before, "hostprobe_syscall_latency_seconds_sum{syscall=\"getppid\"}");
+  EXPECT_GT(sum, 0);
+  EXPECT_LT(sum / dl, 0.001) << "mean getppid latency should be far below 1 ms";
+}
+
+TEST_P(SyscallsTest, CountsEnoentUnderOpenat) {
+  constexpr int kCalls = 3000;
+  const std::string errors = "hostprobe_syscall_errors_total{syscall=\"openat\",errno=\"ENOENT\"}";
+  const std::string calls = "hostprobe_syscalls_total{syscall=\"openat\"}";
+  auto before = Scrape();
+  ASSERT_EQ(RunWorkload({"--enoent", std::to_string(kCalls)}), 0);
+  auto after = Scrape();
+  double d = Value(after, errors) - Value(before, errors);
+  EXPECT_GE(d, kCalls);
+  EXPECT_LE(d, kCalls + 300);  // the host's own failed lookups
+  EXPECT_GE(Value(after, calls) - Value(before, calls), kCalls);
+}
+
+TEST_P(SyscallsTest, AttributesWorkToAFreshCgroup) {
+  std::string root = Cgroup2Root();
+  ASSERT_FALSE(root.empty()) << "no cgroup2 filesystem mounted";
+  std::string name = "/hostprobe-it-" + std::to_string(getpid()) + "-" + GetParam();
+  std::string dir = root + name;
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0) << dir << ": " << std::strerror(errno);
+  constexpr int kCalls = 5000, kErrors = 700;
+  ASSERT_EQ(RunWorkload({"--cgroup", dir, "--getppid", std::to_string(kCalls), "--enoent",
+                         std::to_string(kErrors)}),
+            0);
+  const std::string calls = "hostprobe_cgroup_syscalls_total{cgroup=\"" + name + "\"}";
+  const std::string errors = "hostprobe_cgroup_syscall_errors_total{cgroup=\"" + name + "\"}";
+  // A cgroup made after the sensor's last walk is found on a later scrape
+  // (walks are rate-limited to one per second).
+  Exposition e;
+  for (int i = 0; i < 5 && Value(e, calls) == 0; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    e = Scrape();
+  }
+  rmdir(dir.c_str());
+  // Everything the workload did after joining: the calls above plus a handful
+  // of its own (the write that joined is counted in the old cgroup; exit_group).
+  EXPECT_GE(Value(e, calls), kCalls + kErrors);
+  EXPECT_LE(Value(e, calls), kCalls + kErrors + 20);
+  EXPECT_GE(Value(e, errors), kErrors);
+  EXPECT_LE(Value(e, errors), kErrors + 5);
+}
+
+TEST_P(SyscallsTest, LiveScrapePassesPromtool) {
+  RunWorkload({"--getppid", "10", "--enoent", "10"});
+  std::string body = sensor_->Scrape();
+  ASSERT_FALSE(body.empty());
+  char path[] = "/tmp/hostprobe-scrape-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, body.data(), body.size()), static_cast<ssize_t>(body.size()));
+  close(fd);
+  std::string out;
+  int rc = RunCommand({"sh", "-c", std::string("promtool check metrics < ") + path}, &out);
+  unlink(path);
+  EXPECT_EQ(rc, 0) << "promtool check metrics:\n" << out;
+}
+
+TEST_P(SyscallsTest, EndpointsAnswerAsDocumented) {
+  auto health = HttpRequest(sensor_->port(), "GET", "/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, "ok\n");
+  auto landing = HttpRequest(sensor_->port(), "GET", "/");
+  ASSERT_TRUE(landing);
+  EXPECT_EQ(landing->status, 200);
+  EXPECT_NE(landing->body.find("/metrics"), std::string::npos);
+  auto missing = HttpRequest(sensor_->port(), "GET", "/nope");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  auto post = HttpRequest(sensor_->port(), "POST", "/metrics");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  auto gz = HttpRequest(sensor_->port(), "GET", "/metrics", {"Accept-Encoding: gzip"});
+  ASSERT_TRUE(gz);
+  EXPECT_EQ(gz->status, 200);
+  EXPECT_EQ(gz->headers["content-encoding"], "gzip");
+  ASSERT_GE(gz->body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(gz->body[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(gz->body[1]), 0x8b);
+  auto plain = HttpRequest(sensor_->port(), "GET", "/metrics");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+}
+
+TEST_P(SyscallsTest, SigtermExitsCleanlyAndUnloadsEveryProgram) {
+  auto ours = ProgramIds("hp_sys_");
+  ASSERT_GE(ours.size(), 2u) << "expected our programs to be loaded";
+  std::chrono::milliseconds took{};
+  auto rc = sensor_->Stop(SIGTERM, std::chrono::seconds(2), &took);
+  ASSERT_TRUE(rc.has_value()) << "did not exit within 2 s of SIGTERM";
+  EXPECT_EQ(*rc, 0);
+  // Program memory is released after an RCU grace period; give it a moment.
+  std::set<uint32_t> left;
+  for (int i = 0; i < 100; ++i) {
+    left.clear();
+    for (uint32_t id : ours) {
+      int fd = bpf_prog_get_fd_by_id(id);
+      if (fd >= 0) {
+        left.insert(id);
+        close(fd);
+      }
+    }
+    if (left.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(left.empty()) << left.size() << " programs still loaded after exit";
+}
+
+INSTANTIATE_TEST_SUITE_P(Hooks, SyscallsTest, ::testing::Values("tp_btf", "raw_tp"));
+
+// ---- start-up and bad input ---------------------------------------------------
+
+TEST(SensorStartup, UnknownFlagExits2WithUsageHint) {
+  std::string out;
+  EXPECT_EQ(RunCommand({kSensor, "--no-such-flag"}, &out), 2);
+  EXPECT_NE(out.find("unknown flag --no-such-flag"), std::string::npos) << out;
+  EXPECT_NE(out.find("--help"), std::string::npos) << out;
+}
+
+TEST(SensorStartup, BadValueExits2) {
+  std::string out;
+  EXPECT_EQ(RunCommand({kSensor, "--sample-interval", "soon"}, &out), 2);
+  EXPECT_NE(out.find("--sample-interval"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand({kSensor, "--listen", "localhost"}, &out), 2);
+}
+
+TEST(SensorStartup, HelpAndVersionExit0) {
+  std::string out;
+  EXPECT_EQ(RunCommand({kSensor, "--help"}, &out), 0);
+  EXPECT_NE(out.find("--listen HOST:PORT"), std::string::npos);
+  EXPECT_EQ(RunCommand({kSensor, "--version"}, &out), 0);
+  EXPECT_NE(out.find(HOSTPROBE_VERSION), std::string::npos);
+}
+
+TEST(SensorStartup, PortInUseExits1WithOneClearLine) {
+  REQUIRE_ROOT();
+  SensorProcess first(kSensor, {});
+  ASSERT_TRUE(first.Start());
+  ASSERT_TRUE(first.WaitHealthy()) << first.Log();
+  std::string out;
+  int rc = RunCommand({kSensor, "--listen", "127.0.0.1:" + std::to_string(first.port())}, &out);
+  EXPECT_EQ(rc, 1);
+  std::string last = out.substr(out.rfind("hostprobe: "));
+  EXPECT_NE(last.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())), std::string::npos) << out;
+  EXPECT_NE(last.find("Address already in use"), std::string::npos) << out;
+}
+
+TEST(SensorStartup, WithoutPrivilegeExits1WithOneClearLine) {
+  REQUIRE_ROOT();
+  if (RunCommand({"sh", "-c", "command -v setpriv"}) != 0) GTEST_SKIP() << "setpriv (util-linux) not installed";
+  std::string out;
+  int rc = RunCommand({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                       "--bounding-set=-all", kSensor, "--listen", "127.0.0.1:" + std::to_string(FreePort())},
+                      &out);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("missing privilege"), std::string::npos) << out;
+  EXPECT_NE(out.find("CAP_BPF"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace hostprobe::testing

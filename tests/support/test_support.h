@@ -1,0 +1,66 @@
+// Helpers shared by the integration tests and the benchmarks: start the real
+// sensor binary, talk HTTP to it, parse what it serves.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hostprobe::testing {
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+
+// Minimal HTTP/1.0 client for 127.0.0.1; nullopt when the connection fails.
+std::optional<HttpResponse> HttpRequest(uint16_t port, const std::string& method, const std::string& path,
+                                        const std::vector<std::string>& extra_headers = {});
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+uint16_t FreePort();
+
+// Series key (name plus labels, as written) -> value.
+using Exposition = std::map<std::string, double>;
+Exposition ParseExposition(const std::string& text);
+
+// Value of a series, 0 when absent.
+double Value(const Exposition& e, const std::string& series);
+
+// The sensor as a child process. Its stderr goes to a log file.
+class SensorProcess {
+ public:
+  SensorProcess(std::string binary, std::vector<std::string> args);
+  ~SensorProcess();  // SIGKILL if still running
+  SensorProcess(const SensorProcess&) = delete;
+  SensorProcess& operator=(const SensorProcess&) = delete;
+
+  // Forks and execs with --listen 127.0.0.1:<port> added.
+  bool Start();
+  // Polls /healthz until 200 or the deadline. False if it never got healthy.
+  bool WaitHealthy(std::chrono::milliseconds deadline = std::chrono::seconds(15));
+  // Sends `sig`, waits up to `deadline`. Exit code, or nullopt on timeout/signal death.
+  std::optional<int> Stop(int sig, std::chrono::milliseconds deadline, std::chrono::milliseconds* took = nullptr);
+
+  uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  std::string Log() const;
+  std::string Scrape() const;
+
+ private:
+  std::string binary_;
+  std::vector<std::string> args_;
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+  std::string log_path_;
+};
+
+// Runs a command, waits, returns its exit status (-1 if it did not exit normally).
+int RunCommand(const std::vector<std::string>& argv, std::string* output = nullptr);
+
+}  // namespace hostprobe::testing
