@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build of the hostprobe sensor.
+#
+# The builder dumps vmlinux.h from the build host's /sys/kernel/btf/vmlinux
+# (visible inside `docker build` on any kernel with BTF). CO-RE relocations
+# make the result load on other kernels. Without kernel BTF on the build host,
+# pass a header: --build-arg VMLINUX_H=path/inside/context/vmlinux.h
+FROM debian:12 AS builder
+ARG VMLINUX_H=""
+WORKDIR /src
+COPY scripts/install-deps.sh scripts/install-deps.sh
+RUN scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
+COPY . .
+RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DHOSTPROBE_BUILD_TESTS=OFF \
+          ${VMLINUX_H:+-DHOSTPROBE_VMLINUX_H=/src/${VMLINUX_H}} \
+ && cmake --build build -j"$(nproc)" --target hostprobe \
+ && strip build/hostprobe
+
+FROM debian:12-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libbpf1 libelf1 zlib1g libspdlog1.10 libfmt9 libprometheus-cpp-core1.0 libcivetweb1 \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=builder /src/build/hostprobe /usr/bin/hostprobe
+EXPOSE 9640
+ENTRYPOINT ["/usr/bin/hostprobe"]
