@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <optional>
+#include <string>
 
 namespace hostprobe {
 
@@ -26,8 +29,11 @@ Result<std::string> Gzip(std::string_view in) {
 }
 
 bool AcceptsGzip(std::string_view header) {
+  // RFC 9110 12.5.3: an explicit "gzip" entry decides; "*" covers only
+  // codings not listed. A weight of 0 means "not acceptable".
   std::string h(header);
   std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::optional<bool> gzip, star;
   size_t pos = 0;
   while (pos <= h.size()) {
     size_t comma = h.find(',', pos);
@@ -37,15 +43,17 @@ bool AcceptsGzip(std::string_view header) {
     size_t semi = item.find(';');
     std::string coding = item.substr(0, semi);
     coding.erase(std::remove_if(coding.begin(), coding.end(), ::isspace), coding.end());
-    if (coding != "gzip" && coding != "*") continue;
+    bool acceptable = true;
     if (semi != std::string::npos) {
       std::string params = item.substr(semi + 1);
       params.erase(std::remove_if(params.begin(), params.end(), ::isspace), params.end());
-      if (params.rfind("q=", 0) == 0 && std::strtod(params.c_str() + 2, nullptr) <= 0) continue;
+      if (params.rfind("q=", 0) == 0 && std::strtod(params.c_str() + 2, nullptr) <= 0) acceptable = false;
     }
-    return true;
+    if (coding == "gzip") gzip = acceptable;
+    else if (coding == "*") star = acceptable;
   }
-  return false;
+  if (gzip) return *gzip;
+  return star.value_or(false);
 }
 
 }  // namespace hostprobe

@@ -6,6 +6,7 @@
 
 #include "core/errno_names.h"
 #include "core/histogram.h"
+#include "core/labels.h"
 #include "exporters/prometheus/family_builder.h"
 
 namespace hostprobe {
@@ -48,8 +49,9 @@ SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallT
                              "Syscalls made by tasks of a cgroup (v2 path).", MetricType::Counter);
   auto cg_errors = MakeFamily("hostprobe_cgroup_syscall_errors_total",
                               "Syscalls that returned an error, by cgroup (v2 path).", MetricType::Counter);
-  // Two ids can briefly share a path (a cgroup removed and made again); their
-  // counts are summed so the series stays unique.
+  // Two ids can share a label value (a cgroup removed and made again, or
+  // paths that differ only in bytes the sanitizer replaces); their counts are
+  // summed so the series stays unique.
   std::unordered_map<std::string, std::pair<uint64_t, uint64_t>> by_path;
   for (const CgroupSyscallCounts& cc : snap.cgroups) {
     auto path = cgroup_name(cc.cgroup_id);
@@ -57,7 +59,7 @@ SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallT
       out.unresolved_cgroups.push_back(cc.cgroup_id);
       continue;
     }
-    auto& sums = by_path[*path];
+    auto& sums = by_path[SanitizeLabelValue(*path)];
     sums.first += cc.calls;
     sums.second += cc.errors;
   }

@@ -4,8 +4,10 @@
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
+#include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
 #include "syscalls.skel.h"
 
@@ -16,32 +18,15 @@ static_assert(sizeof(hp_errno_key) == 8);
 static_assert(sizeof(hp_cgroup_stats) == 16);
 
 void SyscallsCollector::SkelDeleter::operator()(syscalls_bpf* s) const {
-  // Detaches every link and closes every program and map fd.
-  syscalls_bpf__destroy(s);
+  syscalls_bpf__destroy(s);  // detaches every link, closes every program and map fd
 }
 
 Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::Start(const Config& config,
                                                                     const BpfFeatures& features) {
-  const bool tp_btf_ok = features.tp_btf_sys_enter && features.task_storage;
-  switch (config.mode) {
-    case HookMode::kRawTp:
-      return StartWith(config, false);
-    case HookMode::kTpBtf:
-      if (!tp_btf_ok)
-        return Error{"tp_btf requested (--bpf-hook tp_btf) but the kernel lacks it: " + features.Describe(),
-                     ENOTSUP};
-      return StartWith(config, true);
-    case HookMode::kAuto:
-      break;
-  }
-  if (!tp_btf_ok) {
-    spdlog::info("syscalls: using raw_tp hooks ({})", features.Describe());
-    return StartWith(config, false);
-  }
-  auto started = StartWith(config, true);
-  if (started.ok()) return started;
-  spdlog::warn("syscalls: tp_btf load failed ({}); retrying with raw_tp", started.error().message);
-  return StartWith(config, false);
+  // tp_btf keeps the entry timestamp in task storage; without it, raw_tp.
+  const bool tp_btf = features.HasTpBtf({"sys_enter", "sys_exit"}) && features.task_storage;
+  return StartWithHookMode<std::unique_ptr<SyscallsCollector>>(
+      "syscalls", config.mode, tp_btf, features, [&](bool use_tp_btf) { return StartWith(config, use_tp_btf); });
 }
 
 Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Config& config,
@@ -74,36 +59,16 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
                  -err};
   }
 
-  // Phase 4: attach, one program at a time so one failure does not hide the others.
-  struct Want {
-    bpf_program* prog;
-    bpf_link** link;
-    const char* attach;
-  };
-  std::vector<Want> wants;
+  // Phase 4: attach.
   if (use_tp_btf) {
-    wants = {{s->progs.hp_sys_enter, &s->links.hp_sys_enter, "tp_btf/sys_enter"},
-             {s->progs.hp_sys_exit, &s->links.hp_sys_exit, "tp_btf/sys_exit"}};
+    c->hooks_ = AttachPrograms("syscalls", {{s->progs.hp_sys_enter, &s->links.hp_sys_enter, "tp_btf/sys_enter"},
+                                            {s->progs.hp_sys_exit, &s->links.hp_sys_exit, "tp_btf/sys_exit"}});
   } else {
-    wants = {{s->progs.hp_sys_enter_raw, &s->links.hp_sys_enter_raw, "raw_tp/sys_enter"},
-             {s->progs.hp_sys_exit_raw, &s->links.hp_sys_exit_raw, "raw_tp/sys_exit"}};
+    c->hooks_ = AttachPrograms("syscalls",
+                               {{s->progs.hp_sys_enter_raw, &s->links.hp_sys_enter_raw, "raw_tp/sys_enter"},
+                                {s->progs.hp_sys_exit_raw, &s->links.hp_sys_exit_raw, "raw_tp/sys_exit"}});
   }
-  size_t attached = 0;
-  for (const Want& w : wants) {
-    HookStatus st{bpf_program__name(w.prog), w.attach, false, ""};
-    bpf_link* link = bpf_program__attach(w.prog);
-    if (link == nullptr) {
-      st.error = LibbpfError(-errno);
-      spdlog::error("syscalls: attach {} ({}) failed: {}", st.name, st.attach, st.error);
-    } else {
-      *w.link = link;  // owned by the skeleton from now on
-      st.attached = true;
-      ++attached;
-      spdlog::info("syscalls: attached {} to {}", st.name, st.attach);
-    }
-    c->hooks_.push_back(std::move(st));
-  }
-  if (attached == 0)
+  if (CountAttached(c->hooks_) == 0)
     return Error{"attach syscalls programs (" + c->family_ + "): " + c->hooks_.front().error, EPERM};
   return c;
 }
@@ -153,56 +118,33 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
   }
 
   // Per-(syscall, errno) hash.
-  {
-    int fd = bpf_map__fd(skel_->maps.syscall_errnos);
-    std::vector<uint64_t> per_cpu(n);
-    hp_errno_key key{}, next{};
-    hp_errno_key* prev = nullptr;
-    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-      key = next;
-      prev = &key;
-      if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;  // deleted meanwhile
-      SyscallErrnoCount ec{key.syscall_id, key.errno_value, 0};
-      for (uint64_t v : per_cpu) ec.count += v;
-      snap.errnos.push_back(ec);
-    }
-  }
+  ForEachPerCpuEntry<hp_errno_key, uint64_t>(
+      bpf_map__fd(skel_->maps.syscall_errnos), [&](const hp_errno_key& key, std::span<const uint64_t> v) {
+        SyscallErrnoCount ec{key.syscall_id, key.errno_value, 0};
+        for (uint64_t x : v) ec.count += x;
+        snap.errnos.push_back(ec);
+      });
 
   // Per-cgroup hash.
-  {
-    int fd = bpf_map__fd(skel_->maps.cgroup_syscalls);
-    std::vector<hp_cgroup_stats> per_cpu(n);
-    uint64_t key = 0, next = 0;
-    uint64_t* prev = nullptr;
-    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-      key = next;
-      prev = &key;
-      if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;
-      CgroupSyscallCounts cc{key, 0, 0};
-      for (const auto& v : per_cpu) {
-        cc.calls += v.calls;
-        cc.errors += v.errors;
-      }
-      snap.cgroups.push_back(cc);
-    }
-  }
+  ForEachPerCpuEntry<uint64_t, hp_cgroup_stats>(
+      bpf_map__fd(skel_->maps.cgroup_syscalls), [&](uint64_t id, std::span<const hp_cgroup_stats> v) {
+        CgroupSyscallCounts cc{id, 0, 0};
+        for (const auto& x : v) {
+          cc.calls += x.calls;
+          cc.errors += x.errors;
+        }
+        snap.cgroups.push_back(cc);
+      });
 
   // The program's own failure counters.
-  {
-    int fd = bpf_map__fd(skel_->maps.syscall_self_stats);
-    std::vector<uint64_t> per_cpu(n);
-    for (uint32_t i = 0; i < HP_STAT__COUNT; ++i) {
-      if (bpf_map_lookup_elem(fd, &i, per_cpu.data()) != 0)
-        return Error::FromErrno("read syscall_self_stats");
-      for (uint64_t v : per_cpu) snap.self_stats[i] += v;
-    }
-  }
+  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.syscall_self_stats), HP_STAT__COUNT);
+  if (!self) return self.error();
+  std::copy(self->begin(), self->end(), snap.self_stats.begin());
   return snap;
 }
 
 void SyscallsCollector::ForgetCgroups(const std::vector<uint64_t>& ids) {
-  int fd = bpf_map__fd(skel_->maps.cgroup_syscalls);
-  for (uint64_t id : ids) bpf_map_delete_elem(fd, &id);
+  DeleteKeys(bpf_map__fd(skel_->maps.cgroup_syscalls), ids);
 }
 
 }  // namespace hostprobe

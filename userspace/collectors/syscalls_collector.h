@@ -52,7 +52,7 @@ class SyscallsCollector final : public Collector, public SyscallSource {
   struct SkelDeleter {
     void operator()(syscalls_bpf* s) const;
   };
-  std::unique_ptr<syscalls_bpf, SkelDeleter> skel_;
+  std::unique_ptr<syscalls_bpf, SkelDeleter> skel_;  // defined where the skeleton is visible
   std::string family_;
   std::vector<HookStatus> hooks_;
   int ncpus_ = 0;

@@ -1,6 +1,8 @@
 #include "duration.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <limits>
 
@@ -43,7 +45,11 @@ Result<std::chrono::nanoseconds> ParseDuration(std::string_view text) {
       ++i;
     }
     if (!digits) return Bad(text, "expected a number, e.g. 10s, 500ms, 5m");
-    long double number = std::stold(std::string(rest.substr(0, i)));
+    // strtold, not stold: an absurd number is a bad flag, not an exception.
+    std::string digits_text(rest.substr(0, i));
+    errno = 0;
+    long double number = std::strtold(digits_text.c_str(), nullptr);
+    if (errno == ERANGE || !std::isfinite(number)) return Bad(text, "too large");
     rest.remove_prefix(i);
     const Unit* unit = nullptr;
     for (const Unit& u : kUnits) {

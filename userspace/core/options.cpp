@@ -112,7 +112,8 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
       o.cgroup_root = std::string(value);
     }
   }
-  if (o.leak_window < o.sample_interval * 3)
+  // Divide rather than multiply: sample_interval * 3 can overflow.
+  if (o.leak_window.count() / 3 < o.sample_interval.count())
     return BadValue("--leak-window", FormatDuration(o.leak_window),
                     "must span at least three --sample-interval periods");
   return o;

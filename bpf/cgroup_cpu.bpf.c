@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* On-CPU time per cgroup (v2 id), measured at every context switch.
+ *
+ * Each CPU remembers when its current task was switched in; when that task is
+ * switched out, the elapsed time is added to its cgroup. Because the id comes
+ * from the task's default-hierarchy (v2) cgroup, this works the same on pure
+ * cgroup v2, hybrid and v1 hosts, with no cpuacct controller needed. The idle
+ * task is not charged.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "cgroup_cpu.h"
+#include "core_fixes.bpf.h"
+#include "maps.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} switch_in_ns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, HP_MAX_CPU_CGROUPS);
+	__type(key, __u64);
+	__type(value, __u64);
+} cgroup_cpu_ns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HP_CPU_STAT__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} cgroup_cpu_self_stats SEC(".maps");
+
+static __always_inline void on_switch(struct task_struct *prev)
+{
+	static const __u64 zero = 0;
+	__u32 index = 0;
+	__u64 now = bpf_ktime_get_ns();
+	__u64 *since = bpf_map_lookup_elem(&switch_in_ns, &index);
+	__u64 *total, cgroup_id;
+	__u64 started;
+
+	if (!since)
+		return;
+	started = *since;
+	*since = now;
+	/* First switch seen on this CPU, or the idle task going off-CPU. */
+	if (!started || BPF_CORE_READ(prev, pid) == 0)
+		return;
+
+	cgroup_id = hp_task_cgroup_id(prev);
+	total = hp_lookup_or_init(&cgroup_cpu_ns, &cgroup_id, &zero);
+	if (total)
+		*total += now - started;
+	else
+		hp_percpu_inc(&cgroup_cpu_self_stats, HP_CPU_STAT_CGROUP_MAP_FULL);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(hp_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	on_switch(prev);
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(hp_sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	on_switch(prev);
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* CO-RE shims for kernel structures that changed shape. Used only by BPF code. */
+#ifndef HOSTPROBE_CORE_FIXES_BPF_H
+#define HOSTPROBE_CORE_FIXES_BPF_H
+
+#include <bpf/bpf_core_read.h>
+
+/* Linux 5.17 (commit f3fa33acca9f, "block: remove the ->rq_disk field in struct
+ * request") moved the disk behind rq->q->disk. */
+struct request___old {
+	struct gendisk *rq_disk;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct gendisk *hp_request_disk(struct request *rq)
+{
+	struct request___old *old = (void *)rq;
+
+	if (bpf_core_field_exists(old->rq_disk))
+		return BPF_CORE_READ(old, rq_disk);
+	return BPF_CORE_READ(rq, q, disk);
+}
+
+/* The kernel's internal dev_t: 12-bit major, 20-bit minor. */
+static __always_inline __u32 hp_disk_dev(struct gendisk *disk)
+{
+	__u32 major = BPF_CORE_READ(disk, major);
+	__u32 minor = BPF_CORE_READ(disk, first_minor);
+
+	return (major << 20) | minor;
+}
+
+/* cgroup v2 id of a task (kernfs node id of its default-hierarchy cgroup). */
+static __always_inline __u64 hp_task_cgroup_id(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+}
+
+#endif /* HOSTPROBE_CORE_FIXES_BPF_H */

@@ -1,0 +1,67 @@
+// Pieces every eBPF collector shares: choosing tp_btf or raw_tp, attaching
+// programs one by one with a status each, and reading per-CPU maps.
+#pragma once
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "collectors/bpf_features.h"
+#include "core/collector.h"
+#include "core/options.h"
+#include "core/result.h"
+
+namespace hostprobe {
+
+// One program to attach, and the skeleton slot that will own its link.
+struct AttachSpec {
+  bpf_program* program;
+  bpf_link** link;
+  std::string attach;  // "tp_btf/sys_enter", for logs and /healthz
+};
+
+// Attaches each program independently so one failure does not hide others.
+// Failures are logged with libbpf's reason and returned in the statuses.
+std::vector<HookStatus> AttachPrograms(const std::string& collector, const std::vector<AttachSpec>& specs);
+
+// Number of statuses that are attached.
+size_t CountAttached(const std::vector<HookStatus>& hooks);
+
+// Runs `start(use_tp_btf)` honouring --bpf-hook: auto prefers tp_btf when
+// `tp_btf_available` and retries once with raw_tp if that load fails.
+template <typename T>
+Result<T> StartWithHookMode(const std::string& collector, HookMode mode, bool tp_btf_available,
+                            const BpfFeatures& features, const std::function<Result<T>(bool)>& start);
+
+// Sum over CPUs of the u64 slots [0, count) of a per-CPU array.
+Result<std::vector<uint64_t>> ReadPerCpuCounters(int fd, uint32_t count);
+
+// Calls f(key, per_cpu_values) for every entry of a per-CPU hash. Entries
+// deleted while iterating are skipped.
+template <typename K, typename V, typename F>
+void ForEachPerCpuEntry(int fd, F&& f) {
+  std::vector<V> values(static_cast<size_t>(libbpf_num_possible_cpus()));
+  K key{}, next{};
+  K* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    key = next;
+    prev = &key;
+    if (bpf_map_lookup_elem(fd, &key, values.data()) != 0) continue;
+    f(key, std::span<const V>(values));
+  }
+}
+
+// Deletes the given keys from a hash map.
+template <typename K>
+void DeleteKeys(int fd, const std::vector<K>& keys) {
+  for (const K& k : keys) bpf_map_delete_elem(fd, &k);
+}
+
+}  // namespace hostprobe
+
+#include "collectors/bpf_util_impl.h"

@@ -1,0 +1,83 @@
+#include "collectors/cgroup_cpu_collector.h"
+
+#include <algorithm>
+
+#include "cgroup_cpu.skel.h"
+#include "collectors/bpf_util.h"
+#include "collectors/libbpf_log.h"
+
+namespace hostprobe {
+
+void CgroupCpuCollector::SkelDeleter::operator()(cgroup_cpu_bpf* s) const { cgroup_cpu_bpf__destroy(s); }
+
+Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::Start(HookMode mode,
+                                                                      const BpfFeatures& features) {
+  return StartWithHookMode<std::unique_ptr<CgroupCpuCollector>>(
+      "cgroup_cpu", mode, features.HasTpBtf({"sched_switch"}), features,
+      [](bool use_tp_btf) { return StartWith(use_tp_btf); });
+}
+
+Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool use_tp_btf) {
+  std::unique_ptr<CgroupCpuCollector> c(new CgroupCpuCollector());
+  c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
+  c->skel_.reset(cgroup_cpu_bpf__open());
+  if (!c->skel_) return Error::FromErrno("open cgroup_cpu BPF object");
+  cgroup_cpu_bpf* s = c->skel_.get();
+  bpf_program__set_autoload(s->progs.hp_sched_switch, use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_sched_switch_raw, !use_tp_btf);
+  if (int err = cgroup_cpu_bpf__load(s); err != 0) {
+    std::string reason = LastLibbpfWarning();
+    return Error{"load cgroup_cpu BPF programs (" + c->family_ + "): " + LibbpfError(err) +
+                     (reason.empty() ? "" : " [" + reason + "]"),
+                 -err};
+  }
+  if (use_tp_btf) {
+    c->hooks_ = AttachPrograms("cgroup_cpu",
+                               {{s->progs.hp_sched_switch, &s->links.hp_sched_switch, "tp_btf/sched_switch"}});
+  } else {
+    c->hooks_ = AttachPrograms(
+        "cgroup_cpu", {{s->progs.hp_sched_switch_raw, &s->links.hp_sched_switch_raw, "raw_tp/sched_switch"}});
+  }
+  if (CountAttached(c->hooks_) == 0)
+    return Error{"attach cgroup_cpu programs (" + c->family_ + "): " + c->hooks_.front().error, EPERM};
+  return c;
+}
+
+CgroupCpuCollector::~CgroupCpuCollector() = default;
+
+CollectorHealth CgroupCpuCollector::health() {
+  for (const HookStatus& h : hooks_) {
+    if (!h.attached) return {false, "program " + h.name + " not attached to " + h.attach + ": " + h.error};
+  }
+  auto snap = ReadCgroupCpu();
+  if (!snap) return {false, "reading maps failed: " + snap.error().message};
+  uint64_t total = 0;
+  for (const auto& c : snap->cgroups) total += c.ns;
+  std::lock_guard lock(health_mu_);
+  // Context switches happen continuously on a live host (this process alone
+  // sleeps and wakes between two checks), so a total that stopped is a fault.
+  bool stalled = last_total_ns_ != 0 && total == last_total_ns_;
+  last_total_ns_ = total;
+  if (stalled) return {false, "no context switches seen since the previous check"};
+  return {true, ""};
+}
+
+Result<CgroupCpuSnapshot> CgroupCpuCollector::ReadCgroupCpu() {
+  CgroupCpuSnapshot snap;
+  ForEachPerCpuEntry<uint64_t, uint64_t>(bpf_map__fd(skel_->maps.cgroup_cpu_ns),
+                                         [&](uint64_t id, std::span<const uint64_t> v) {
+                                           CgroupCpuTime t{id, 0};
+                                           for (uint64_t x : v) t.ns += x;
+                                           snap.cgroups.push_back(t);
+                                         });
+  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.cgroup_cpu_self_stats), HP_CPU_STAT__COUNT);
+  if (!self) return self.error();
+  std::copy(self->begin(), self->end(), snap.self_stats.begin());
+  return snap;
+}
+
+void CgroupCpuCollector::ForgetCgroups(const std::vector<uint64_t>& ids) {
+  DeleteKeys(bpf_map__fd(skel_->maps.cgroup_cpu_ns), ids);
+}
+
+}  // namespace hostprobe

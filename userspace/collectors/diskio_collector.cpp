@@ -1,0 +1,102 @@
+#include "collectors/diskio_collector.h"
+
+#include <algorithm>
+
+#include "collectors/bpf_util.h"
+#include "collectors/libbpf_log.h"
+#include "diskio.skel.h"
+
+namespace hostprobe {
+
+static_assert(sizeof(hp_disk_key) == 8);
+static_assert(sizeof(hp_disk_stats) == 8 * (3 + HP_LATENCY_SLOTS));
+static_assert(sizeof(hp_disk_cgroup_stats) == 8 * HP_DISK_OP__COUNT);
+
+void DiskioCollector::SkelDeleter::operator()(diskio_bpf* s) const { diskio_bpf__destroy(s); }
+
+Result<std::unique_ptr<DiskioCollector>> DiskioCollector::Start(HookMode mode, const BpfFeatures& features) {
+  return StartWithHookMode<std::unique_ptr<DiskioCollector>>(
+      "diskio", mode, features.HasTpBtf({"block_rq_issue", "block_rq_complete"}), features,
+      [](bool use_tp_btf) { return StartWith(use_tp_btf); });
+}
+
+Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_btf) {
+  std::unique_ptr<DiskioCollector> c(new DiskioCollector());
+  c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
+  c->skel_.reset(diskio_bpf__open());
+  if (!c->skel_) return Error::FromErrno("open diskio BPF object");
+  diskio_bpf* s = c->skel_.get();
+
+  bpf_program__set_autoload(s->progs.hp_block_issue, use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_block_done, use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_block_issue_raw, !use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_block_done_raw, !use_tp_btf);
+
+  if (int err = diskio_bpf__load(s); err != 0) {
+    std::string reason = LastLibbpfWarning();
+    return Error{"load diskio BPF programs (" + c->family_ + "): " + LibbpfError(err) +
+                     (reason.empty() ? "" : " [" + reason + "]"),
+                 -err};
+  }
+  if (use_tp_btf) {
+    c->hooks_ = AttachPrograms(
+        "diskio", {{s->progs.hp_block_issue, &s->links.hp_block_issue, "tp_btf/block_rq_issue"},
+                   {s->progs.hp_block_done, &s->links.hp_block_done, "tp_btf/block_rq_complete"}});
+  } else {
+    c->hooks_ = AttachPrograms(
+        "diskio", {{s->progs.hp_block_issue_raw, &s->links.hp_block_issue_raw, "raw_tp/block_rq_issue"},
+                   {s->progs.hp_block_done_raw, &s->links.hp_block_done_raw, "raw_tp/block_rq_complete"}});
+  }
+  if (CountAttached(c->hooks_) == 0)
+    return Error{"attach diskio programs (" + c->family_ + "): " + c->hooks_.front().error, EPERM};
+  return c;
+}
+
+DiskioCollector::~DiskioCollector() = default;
+
+CollectorHealth DiskioCollector::health() {
+  for (const HookStatus& h : hooks_) {
+    if (!h.attached) return {false, "program " + h.name + " not attached to " + h.attach + ": " + h.error};
+  }
+  // Disks may be idle for hours, so no event is no evidence of a fault;
+  // proving the maps can be read is what is left to check.
+  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.diskio_self_stats), HP_DISK_STAT__COUNT);
+  if (!self) return {false, "reading maps failed: " + self.error().message};
+  return {true, ""};
+}
+
+Result<DiskioSnapshot> DiskioCollector::ReadDiskio() {
+  DiskioSnapshot snap;
+  ForEachPerCpuEntry<hp_disk_key, hp_disk_stats>(
+      bpf_map__fd(skel_->maps.disk_stats), [&](const hp_disk_key& key, std::span<const hp_disk_stats> v) {
+        DiskCounts d;
+        d.major = DevMajor(key.dev);
+        d.minor = DevMinor(key.dev);
+        d.op = key.op;
+        for (const auto& x : v) {
+          d.bytes += x.bytes;
+          d.ops += x.ops;
+          d.latency_sum_ns += x.latency_sum_ns;
+          for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i) d.latency_slots[i] += x.latency_slots[i];
+        }
+        snap.disks.push_back(d);
+      });
+  ForEachPerCpuEntry<uint64_t, hp_disk_cgroup_stats>(
+      bpf_map__fd(skel_->maps.disk_cgroups), [&](uint64_t id, std::span<const hp_disk_cgroup_stats> v) {
+        CgroupDiskBytes c;
+        c.cgroup_id = id;
+        for (const auto& x : v)
+          for (size_t op = 0; op < HP_DISK_OP__COUNT; ++op) c.bytes[op] += x.bytes[op];
+        snap.cgroups.push_back(c);
+      });
+  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.diskio_self_stats), HP_DISK_STAT__COUNT);
+  if (!self) return self.error();
+  std::copy(self->begin(), self->end(), snap.self_stats.begin());
+  return snap;
+}
+
+void DiskioCollector::ForgetCgroups(const std::vector<uint64_t>& ids) {
+  DeleteKeys(bpf_map__fd(skel_->maps.disk_cgroups), ids);
+}
+
+}  // namespace hostprobe
