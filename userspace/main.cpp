@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "collectors/bpf_features.h"
+#include "collectors/cgroup_cpu_collector.h"
+#include "collectors/diskio_collector.h"
 #include "collectors/libbpf_log.h"
 #include "collectors/syscalls_collector.h"
 #include "core/cgroup.h"
@@ -22,6 +24,7 @@
 #include "core/options.h"
 #include "core/syscall_table.h"
 #include "exporters/prometheus/http_server.h"
+#include "exporters/prometheus/resource_metrics.h"
 #include "exporters/prometheus/self_metrics.h"
 #include "exporters/prometheus/syscall_metrics.h"
 
@@ -116,24 +119,44 @@ int main(int argc, char** argv) {
   BpfFeatures features = ProbeBpfFeatures();
   spdlog::info("kernel features: {}", features.Describe());
 
+  // Each collector starts on its own; one that fails is logged, reported by
+  // /healthz and hostprobe_collector_up, and the others run on.
+  std::vector<CollectorSlot> slots;
+  auto track = [&slots](const char* name, auto& started) {
+    if (started.ok()) {
+      slots.push_back({name, started->get(), ""});
+      spdlog::info("{}: collecting with {} hooks", name, (*started)->hook_family());
+    } else {
+      slots.push_back({name, nullptr, started.error().message});
+      spdlog::error("{}: not started: {}", name, started.error().message);
+    }
+  };
+
   SyscallsCollector::Config sys_config;
   sys_config.mode = opts.hook_mode;
   sys_config.exit_nr = table.Number("exit");
   sys_config.exit_group_nr = table.Number("exit_group");
   auto syscalls = SyscallsCollector::Start(sys_config, features);
-  std::vector<CollectorSlot> slots;
-  if (!syscalls) {
-    // With one collector there is nothing left to serve.
-    return Fail("cannot start the syscall collector: " + syscalls.error().message +
-                "; check that the kernel allows eBPF (kernel lockdown, seccomp or a container "
-                "without CAP_BPF/CAP_PERFMON refuse it) and see the log above for libbpf's reason");
+  track("syscalls", syscalls);
+  auto diskio = DiskioCollector::Start(opts.hook_mode, features);
+  track("diskio", diskio);
+  auto cgroup_cpu = CgroupCpuCollector::Start(opts.hook_mode, features);
+  track("cgroup_cpu", cgroup_cpu);
+
+  if (!syscalls.ok() && !diskio.ok() && !cgroup_cpu.ok()) {
+    return Fail("the kernel refused every eBPF collector (" + syscalls.error().message +
+                "); check that it allows eBPF (kernel lockdown, seccomp, or a container without "
+                "CAP_BPF/CAP_PERFMON refuse it) and see the log above for libbpf's reasons");
   }
-  slots.push_back({"syscalls", syscalls->get(), ""});
-  spdlog::info("syscalls: collecting with {} hooks", (*syscalls)->hook_family());
 
   HttpServer::Handlers handlers;
   handlers.collectables.push_back(std::make_shared<SelfMetrics>(slots));
-  handlers.collectables.push_back(std::make_shared<SyscallMetrics>(**syscalls, table, cgroups));
+  if (syscalls.ok())
+    handlers.collectables.push_back(std::make_shared<SyscallMetrics>(**syscalls, table, cgroups));
+  if (diskio.ok())
+    handlers.collectables.push_back(std::make_shared<DiskioMetrics>(**diskio, nullptr, cgroups));
+  if (cgroup_cpu.ok())
+    handlers.collectables.push_back(std::make_shared<CgroupCpuMetrics>(**cgroup_cpu, cgroups));
   handlers.health = [&slots] { return CheckHealth(slots); };
   auto server = HttpServer::Start(opts.ListenAddress(), std::move(handlers));
   if (!server) return Fail(server.error().message);
@@ -143,7 +166,11 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*server)->Close();  // no handler runs past this point
-  syscalls->reset();   // detaches links, unloads programs, frees maps
+  // Destroying the collectors detaches their links, unloads their programs
+  // and frees their maps.
+  if (syscalls.ok()) syscalls->reset();
+  if (diskio.ok()) diskio->reset();
+  if (cgroup_cpu.ok()) cgroup_cpu->reset();
   spdlog::info("stopped");
   // The listening socket closes with the process; skipping civetweb's mg_stop
   // saves its accept-loop timeout (up to 2 s) on every shutdown.

@@ -85,7 +85,7 @@ SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallT
 }
 
 SyscallMetrics::SyscallMetrics(SyscallSource& source, const SyscallTable& table, CgroupResolver& cgroups)
-    : source_(source), table_(table), cgroups_(cgroups) {}
+    : source_(source), table_(table), labeler_(cgroups) {}
 
 std::vector<prometheus::MetricFamily> SyscallMetrics::Collect() const {
   auto snap = source_.ReadSyscalls();
@@ -99,22 +99,8 @@ std::vector<prometheus::MetricFamily> SyscallMetrics::Collect() const {
     AddCounter(read_errors, {{"collector", "syscalls"}}, static_cast<double>(read_errors_));
     return {std::move(read_errors)};
   }
-  auto built = BuildSyscallFamilies(*snap, table_, [this](uint64_t id) { return cgroups_.Resolve(id); });
-
-  // An id is dropped only when a full walk of the cgroup tree that started
-  // after we first failed to name it still does not find it: the cgroup is
-  // gone. A cgroup made since the last (rate-limited) walk is never dropped.
-  const uint64_t generation = cgroups_.scans();
-  std::unordered_map<uint64_t, uint64_t> still;
-  std::vector<uint64_t> gone;
-  for (uint64_t id : built.unresolved_cgroups) {
-    auto it = unresolved_since_.find(id);
-    if (it == unresolved_since_.end()) still[id] = generation;
-    else if (generation > it->second) gone.push_back(id);
-    else still[id] = it->second;
-  }
-  unresolved_since_ = std::move(still);
-  if (!gone.empty()) {
+  auto built = BuildSyscallFamilies(*snap, table_, [this](uint64_t id) { return labeler_.Name(id); });
+  if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) {
     spdlog::debug("syscalls: dropping counts of {} removed cgroups", gone.size());
     source_.ForgetCgroups(gone);
   }

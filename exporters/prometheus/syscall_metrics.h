@@ -10,12 +10,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/cgroup.h"
 #include "core/syscall_snapshot.h"
 #include "core/syscall_table.h"
+#include "exporters/prometheus/cgroup_labeler.h"
 
 namespace hostprobe {
 
@@ -41,9 +41,8 @@ class SyscallMetrics : public prometheus::Collectable {
  private:
   SyscallSource& source_;
   const SyscallTable& table_;
-  CgroupResolver& cgroups_;
+  mutable CgroupLabeler labeler_;
   mutable std::mutex mu_;
-  mutable std::unordered_map<uint64_t, uint64_t> unresolved_since_;  // id -> scans() when first unnamed
   mutable uint64_t read_errors_ = 0;
 };
 

@@ -1,0 +1,126 @@
+#include "exporters/prometheus/resource_metrics.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "core/histogram.h"
+#include "core/labels.h"
+#include "exporters/prometheus/family_builder.h"
+
+namespace hostprobe {
+
+using prometheus::MetricType;
+
+namespace {
+
+prometheus::MetricFamily ReadErrors(const char* collector, uint64_t count) {
+  auto f = MakeFamily("hostprobe_collector_read_errors_total",
+                      "Failed reads of a collector's kernel maps or files, by collector.", MetricType::Counter);
+  AddCounter(f, {{"collector", collector}}, static_cast<double>(count));
+  return f;
+}
+
+}  // namespace
+
+BuiltFamilies BuildDiskioFamilies(const DiskioSnapshot& snap, const DeviceNamer& device_name,
+                                  const CgroupNameFn& cgroup_name) {
+  BuiltFamilies out;
+  auto bytes = MakeFamily("hostprobe_disk_io_bytes_total",
+                          "Bytes completed by the block layer, by device and op (eBPF, block_rq_complete).",
+                          MetricType::Counter);
+  auto ops = MakeFamily("hostprobe_disk_io_operations_total",
+                        "Block requests completed, by device and op.", MetricType::Counter);
+  auto latency = MakeFamily("hostprobe_disk_io_latency_seconds",
+                            "Time from issue to the device until completion, by device and op.",
+                            MetricType::Histogram);
+  for (const DiskCounts& d : snap.disks) {
+    std::string dev = device_name ? device_name(d.major, d.minor).value_or("") : "";
+    if (dev.empty()) dev = std::to_string(d.major) + ":" + std::to_string(d.minor);
+    const std::string op = DiskOpName(d.op);
+    AddCounter(bytes, {{"device", dev}, {"op", op}}, static_cast<double>(d.bytes));
+    AddCounter(ops, {{"device", dev}, {"op", op}}, static_cast<double>(d.ops));
+    auto h = LatencyHistogram(d.latency_slots, d.latency_sum_ns);
+    if (h.count != 0) AddHistogram(latency, {{"device", dev}, {"op", op}}, h);
+  }
+
+  auto cg_bytes = MakeFamily("hostprobe_cgroup_disk_io_bytes_total",
+                             "Block I/O bytes by the cgroup of the task that issued the request, by op. "
+                             "Writeback issued by kernel threads is charged to their cgroup (the root).",
+                             MetricType::Counter);
+  std::map<std::string, std::array<uint64_t, HP_DISK_OP__COUNT>> by_path;
+  for (const CgroupDiskBytes& c : snap.cgroups) {
+    auto path = cgroup_name(c.cgroup_id);
+    if (!path) {
+      out.unresolved_cgroups.push_back(c.cgroup_id);
+      continue;
+    }
+    auto& sums = by_path[SanitizeLabelValue(*path)];
+    for (size_t op = 0; op < HP_DISK_OP__COUNT; ++op) sums[op] += c.bytes[op];
+  }
+  for (const auto& [path, sums] : by_path) {
+    for (uint32_t op = 0; op < HP_DISK_OP__COUNT; ++op) {
+      if (sums[op] != 0) AddCounter(cg_bytes, {{"cgroup", path}, {"op", DiskOpName(op)}}, static_cast<double>(sums[op]));
+    }
+  }
+
+  auto failures = MakeFamily("hostprobe_bpf_map_update_failures_total",
+                             "Kernel-side updates that failed because a map was full, by map.",
+                             MetricType::Counter);
+  AddCounter(failures, {{"map", "disk_stats"}}, static_cast<double>(snap.self_stats[HP_DISK_STAT_DISK_MAP_FULL]));
+  AddCounter(failures, {{"map", "disk_cgroups"}}, static_cast<double>(snap.self_stats[HP_DISK_STAT_CGROUP_MAP_FULL]));
+  AddCounter(failures, {{"map", "disk_inflight"}}, static_cast<double>(snap.self_stats[HP_DISK_STAT_INFLIGHT_FAILED]));
+
+  out.families = {std::move(bytes), std::move(ops), std::move(latency), std::move(cg_bytes), std::move(failures)};
+  return out;
+}
+
+BuiltFamilies BuildCgroupCpuFamilies(const CgroupCpuSnapshot& snap, const CgroupNameFn& cgroup_name) {
+  BuiltFamilies out;
+  auto cpu = MakeFamily("hostprobe_cgroup_cpu_seconds_total",
+                        "On-CPU time of the tasks of a cgroup (v2 path), measured at context switches (eBPF).",
+                        MetricType::Counter);
+  std::map<std::string, uint64_t> by_path;
+  for (const CgroupCpuTime& c : snap.cgroups) {
+    auto path = cgroup_name(c.cgroup_id);
+    if (!path) {
+      out.unresolved_cgroups.push_back(c.cgroup_id);
+      continue;
+    }
+    by_path[SanitizeLabelValue(*path)] += c.ns;
+  }
+  for (const auto& [path, ns] : by_path) AddCounter(cpu, {{"cgroup", path}}, static_cast<double>(ns) / 1e9);
+
+  auto failures = MakeFamily("hostprobe_bpf_map_update_failures_total",
+                             "Kernel-side updates that failed because a map was full, by map.",
+                             MetricType::Counter);
+  AddCounter(failures, {{"map", "cgroup_cpu"}}, static_cast<double>(snap.self_stats[HP_CPU_STAT_CGROUP_MAP_FULL]));
+  out.families = {std::move(cpu), std::move(failures)};
+  return out;
+}
+
+std::vector<prometheus::MetricFamily> DiskioMetrics::Collect() const {
+  auto snap = source_.ReadDiskio();
+  if (!snap) {
+    spdlog::error("diskio: {}", snap.error().message);
+    return {ReadErrors("diskio", ++read_errors_)};
+  }
+  auto built = BuildDiskioFamilies(*snap, device_name_, [this](uint64_t id) { return labeler_.Name(id); });
+  if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) source_.ForgetCgroups(gone);
+  built.families.push_back(ReadErrors("diskio", read_errors_));
+  return std::move(built.families);
+}
+
+std::vector<prometheus::MetricFamily> CgroupCpuMetrics::Collect() const {
+  auto snap = source_.ReadCgroupCpu();
+  if (!snap) {
+    spdlog::error("cgroup_cpu: {}", snap.error().message);
+    return {ReadErrors("cgroup_cpu", ++read_errors_)};
+  }
+  auto built = BuildCgroupCpuFamilies(*snap, [this](uint64_t id) { return labeler_.Name(id); });
+  if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) source_.ForgetCgroups(gone);
+  built.families.push_back(ReadErrors("cgroup_cpu", read_errors_));
+  return std::move(built.families);
+}
+
+}  // namespace hostprobe
