@@ -6,19 +6,48 @@
 // --cgroup DIR   move this process into the cgroup v2 directory DIR first
 // --getppid N    N getppid calls (always succeed)
 // --enoent N     N openat calls on a path that does not exist (fail with ENOENT)
+// --burn-ms N    spin on the CPU for N ms of wall time
+// --direct-io F  write --mib MiB to file F with O_DIRECT, fsync, read it back with
+//                O_DIRECT, then delete it (block I/O the page cache cannot absorb)
+// --mib N        size for --direct-io (default 96)
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
+static bool DirectIo(const std::string& path, long mib) {
+  constexpr size_t kBlock = 1 << 20;
+  void* buf = nullptr;
+  if (posix_memalign(&buf, 4096, kBlock) != 0) return false;
+  std::memset(buf, 0x5a, kBlock);
+  int fd = open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_DIRECT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    std::fprintf(stderr, "syscall_workload: open %s: %s\n", path.c_str(), std::strerror(errno));
+    std::free(buf);
+    return false;
+  }
+  bool ok = true;
+  for (long i = 0; ok && i < mib; ++i) ok = write(fd, buf, kBlock) == static_cast<ssize_t>(kBlock);
+  ok = ok && fsync(fd) == 0;
+  for (long i = 0; ok && i < mib; ++i) ok = pread(fd, buf, kBlock, static_cast<off_t>(i * kBlock)) == static_cast<ssize_t>(kBlock);
+  if (!ok) std::fprintf(stderr, "syscall_workload: direct I/O on %s: %s\n", path.c_str(), std::strerror(errno));
+  close(fd);
+  unlink(path.c_str());
+  std::free(buf);
+  return ok;
+}
+
 int main(int argc, char** argv) {
   std::string cgroup;
-  long getppid_calls = 0, enoent_calls = 0;
+  long getppid_calls = 0, enoent_calls = 0, burn_ms = 0, mib = 96;
+  std::string direct_io;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) {
@@ -28,6 +57,9 @@ int main(int argc, char** argv) {
     if (a == "--cgroup") cgroup = argv[++i];
     else if (a == "--getppid") getppid_calls = std::atol(argv[++i]);
     else if (a == "--enoent") enoent_calls = std::atol(argv[++i]);
+    else if (a == "--burn-ms") burn_ms = std::atol(argv[++i]);
+    else if (a == "--direct-io") direct_io = argv[++i];
+    else if (a == "--mib") mib = std::atol(argv[++i]);
     else {
       std::fprintf(stderr, "syscall_workload: unknown flag %s\n", a.c_str());
       return 2;
@@ -52,5 +84,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "syscall_workload: %ld openat calls did not fail with ENOENT\n", unexpected);
     return 1;
   }
+  if (burn_ms > 0) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(burn_ms);
+    volatile uint64_t x = 0;
+    while (std::chrono::steady_clock::now() < until) {
+      for (int k = 0; k < 10000; ++k) x = x + k;
+    }
+  }
+  if (!direct_io.empty()) return DirectIo(direct_io, mib) ? 0 : 1;
   return 0;
 }
