@@ -17,12 +17,14 @@
 #include "collectors/bpf_features.h"
 #include "collectors/cgroup_cpu_collector.h"
 #include "collectors/diskio_collector.h"
+#include "collectors/host_collector.h"
 #include "collectors/libbpf_log.h"
 #include "collectors/syscalls_collector.h"
 #include "core/cgroup.h"
 #include "core/collector.h"
 #include "core/options.h"
 #include "core/syscall_table.h"
+#include "exporters/prometheus/host_metrics.h"
 #include "exporters/prometheus/http_server.h"
 #include "exporters/prometheus/resource_metrics.h"
 #include "exporters/prometheus/self_metrics.h"
@@ -149,12 +151,23 @@ int main(int argc, char** argv) {
                 "CAP_BPF/CAP_PERFMON refuse it) and see the log above for libbpf's reasons");
   }
 
+  // /proc and statvfs figures need no eBPF; declared before the server so it
+  // outlives Close().
+  HostCollector::Config host_config;
+  host_config.procfs = opts.procfs;
+  host_config.rootfs = opts.rootfs;
+  host_config.per_cpu = opts.cpu_per_core;
+  HostCollector host(host_config);
+  slots.push_back({"host", &host, ""});
+
   HttpServer::Handlers handlers;
   handlers.collectables.push_back(std::make_shared<SelfMetrics>(slots));
+  handlers.collectables.push_back(std::make_shared<HostMetrics>(host));
   if (syscalls.ok())
     handlers.collectables.push_back(std::make_shared<SyscallMetrics>(**syscalls, table, cgroups));
   if (diskio.ok())
-    handlers.collectables.push_back(std::make_shared<DiskioMetrics>(**diskio, nullptr, cgroups));
+    handlers.collectables.push_back(std::make_shared<DiskioMetrics>(
+        **diskio, [&host](uint32_t major, uint32_t minor) { return host.DeviceName(major, minor); }, cgroups));
   if (cgroup_cpu.ok())
     handlers.collectables.push_back(std::make_shared<CgroupCpuMetrics>(**cgroup_cpu, cgroups));
   handlers.health = [&slots] { return CheckHealth(slots); };

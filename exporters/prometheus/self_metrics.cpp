@@ -1,10 +1,68 @@
 #include "exporters/prometheus/self_metrics.h"
 
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
 #include "exporters/prometheus/family_builder.h"
 
 namespace hostprobe {
 
 using prometheus::MetricType;
+
+namespace {
+
+// The standard process_* metrics every Prometheus exporter serves about itself.
+void AddProcessMetrics(std::vector<prometheus::MetricFamily>& out, double start_time_seconds) {
+  rusage ru{};
+  if (getrusage(RUSAGE_SELF, &ru) == 0) {
+    auto cpu = MakeFamily("process_cpu_seconds_total", "User and system CPU time spent by the sensor.",
+                          MetricType::Counter);
+    AddCounter(cpu, {}, static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+    out.push_back(std::move(cpu));
+  }
+  if (FILE* f = std::fopen("/proc/self/statm", "re")) {
+    unsigned long long pages_total = 0, pages_resident = 0;
+    if (std::fscanf(f, "%llu %llu", &pages_total, &pages_resident) == 2) {
+      const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+      auto rss = MakeFamily("process_resident_memory_bytes", "Resident memory of the sensor.", MetricType::Gauge);
+      AddGauge(rss, {}, static_cast<double>(pages_resident) * page);
+      auto vms = MakeFamily("process_virtual_memory_bytes", "Virtual memory of the sensor.", MetricType::Gauge);
+      AddGauge(vms, {}, static_cast<double>(pages_total) * page);
+      out.push_back(std::move(rss));
+      out.push_back(std::move(vms));
+    }
+    std::fclose(f);
+  }
+  if (DIR* d = opendir("/proc/self/fd")) {
+    double fds = 0;
+    while (dirent* e = readdir(d)) fds += e->d_name[0] != '.';
+    closedir(d);
+    auto open = MakeFamily("process_open_fds", "Open file descriptors of the sensor.", MetricType::Gauge);
+    AddGauge(open, {}, fds - 1);  // minus the one reading the directory
+    out.push_back(std::move(open));
+  }
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    auto max = MakeFamily("process_max_fds", "File descriptor limit of the sensor.", MetricType::Gauge);
+    AddGauge(max, {}, static_cast<double>(lim.rlim_cur));
+    out.push_back(std::move(max));
+  }
+  auto start = MakeFamily("process_start_time_seconds", "Start time of the sensor, seconds since the epoch.",
+                          MetricType::Gauge);
+  AddGauge(start, {}, start_time_seconds);
+  out.push_back(std::move(start));
+}
+
+}  // namespace
+
+SelfMetrics::SelfMetrics(const std::vector<CollectorSlot>& slots)
+    : slots_(slots),
+      start_time_seconds_(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
 
 std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
   auto build = MakeFamily("hostprobe_build_info", "Build of the running sensor; value is always 1.",
@@ -22,7 +80,12 @@ std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
     for (const HookStatus& h : slot.live->hooks())
       AddGauge(attached, {{"program", h.name}}, h.attached ? 1 : 0);
   }
-  return {std::move(build), std::move(attached), std::move(up)};
+  std::vector<prometheus::MetricFamily> out;
+  out.push_back(std::move(build));
+  out.push_back(std::move(attached));
+  out.push_back(std::move(up));
+  AddProcessMetrics(out, start_time_seconds_);
+  return out;
 }
 
 }  // namespace hostprobe

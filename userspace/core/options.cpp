@@ -57,6 +57,7 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
     std::string_view arg = args[i];
     if (arg == "--help" || arg == "-h") { o.show_help = true; continue; }
     if (arg == "--version") { o.show_version = true; continue; }
+    if (arg == "--cpu-per-core") { o.cpu_per_core = true; continue; }
     if (arg.substr(0, 2) != "--") return Error{"unexpected argument \"" + std::string(arg) + "\"", EINVAL};
 
     std::string_view flag = arg;
@@ -65,9 +66,10 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
       flag = arg.substr(0, eq);
       inline_value = arg.substr(eq + 1);
     }
+    if (flag == "--cpu-per-core") return Error{"flag --cpu-per-core takes no value", EINVAL};
     static constexpr std::string_view kValued[] = {
         "--listen", "--log-level", "--sample-interval", "--leak-window",
-        "--top-processes", "--bpf-hook", "--cgroup-root"};
+        "--top-processes", "--bpf-hook", "--cgroup-root", "--procfs", "--rootfs"};
     bool known = false;
     for (auto k : kValued) known = known || k == flag;
     if (!known) return Error{"unknown flag " + std::string(flag), EINVAL};
@@ -110,6 +112,9 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
     } else if (flag == "--cgroup-root") {
       if (value.empty() || value.front() != '/') return BadValue(flag, value, "expected an absolute path");
       o.cgroup_root = std::string(value);
+    } else if (flag == "--procfs" || flag == "--rootfs") {
+      if (value.empty() || value.front() != '/') return BadValue(flag, value, "expected an absolute path");
+      (flag == "--procfs" ? o.procfs : o.rootfs) = std::string(value);
     }
   }
   // Divide rather than multiply: sample_interval * 3 can overflow.
@@ -133,6 +138,10 @@ Flags:
   --bpf-hook MODE             auto, tp_btf or raw_tp: kernel hook family (default auto)
   --cgroup-root PATH          cgroup v2 mount used to name cgroups
                               (default: found in /proc/self/mountinfo)
+  --procfs PATH               the host's /proc, e.g. /host/proc in a container (default /proc)
+  --rootfs PATH               where the host's / is mounted, prefixed to mount points
+                              for filesystem usage, e.g. /host (default /)
+  --cpu-per-core              also export CPU time per CPU (hostprobe_cpu_core_seconds_total)
   --version                   print the version and exit
   --help                      print this help and exit
 

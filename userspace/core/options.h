@@ -26,6 +26,11 @@ struct Options {
   uint32_t top_processes = 20;
   HookMode hook_mode = HookMode::kAuto;
   std::string cgroup_root;  // empty: find the cgroup2 mount in /proc/self/mountinfo
+  // Where the host's /proc and / are: "/host/proc" and "/host" when the
+  // sensor runs in a container with the host's root mounted at /host.
+  std::string procfs = "/proc";
+  std::string rootfs = "/";
+  bool cpu_per_core = false;  // also export CPU time per CPU
   bool show_help = false;
   bool show_version = false;
 

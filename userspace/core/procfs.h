@@ -1,0 +1,153 @@
+// Parsers for the /proc files behind the host resource metrics. Pure: text
+// in, struct out, no file I/O, so every one of them is tested on fixtures.
+//
+// The kernel always ends these files with a newline. Text that does not is
+// treated as cut short (a read that raced a size limit, a truncated copy) and
+// rejected: the last number on the line may have lost digits, and a wrong
+// number is worse than none.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "result.h"
+
+namespace hostprobe {
+
+// ---- /proc/stat ------------------------------------------------------------------
+
+// Time spent in each mode, in USER_HZ ticks. guest and guest_nice are not
+// here: the kernel already includes them in user and nice.
+struct CpuTicks {
+  uint64_t user = 0;
+  uint64_t nice = 0;
+  uint64_t system = 0;
+  uint64_t idle = 0;
+  uint64_t iowait = 0;
+  uint64_t irq = 0;
+  uint64_t softirq = 0;
+  uint64_t steal = 0;
+};
+
+struct CoreTicks {
+  uint32_t cpu = 0;  // N of the "cpuN" line
+  CpuTicks ticks;
+};
+
+struct CpuStat {
+  CpuTicks total;                // the aggregate "cpu" line
+  std::vector<CoreTicks> cores;  // one per online CPU, in file order
+};
+
+// Needs the aggregate "cpu" line. Each cpu line needs at least user, nice,
+// system and idle (Linux 2.4); columns added by later kernels default to 0.
+// Other lines (intr, ctxt, ...) are ignored.
+Result<CpuStat> ParseProcStat(std::string_view text);
+
+// Same modes in seconds. Kept apart from the parser so that the tick rate
+// (sysconf(_SC_CLK_TCK), 100 almost everywhere) is an input, not a global.
+struct CpuSeconds {
+  double user = 0;
+  double nice = 0;
+  double system = 0;
+  double idle = 0;
+  double iowait = 0;
+  double irq = 0;
+  double softirq = 0;
+  double steal = 0;
+};
+
+// `ticks_per_second` must be > 0.
+CpuSeconds TicksToSeconds(const CpuTicks& ticks, uint64_t ticks_per_second);
+
+// ---- /proc/meminfo ----------------------------------------------------------------
+
+// Bytes (the file says kB, meaning KiB). Only MemTotal is required; a field
+// the kernel does not print is absent rather than 0.
+struct MemInfo {
+  uint64_t total_bytes = 0;
+  std::optional<uint64_t> free_bytes;
+  std::optional<uint64_t> available_bytes;  // Linux 3.14+
+  std::optional<uint64_t> buffers_bytes;
+  std::optional<uint64_t> cached_bytes;
+  std::optional<uint64_t> swap_total_bytes;
+  std::optional<uint64_t> swap_free_bytes;
+};
+
+Result<MemInfo> ParseMeminfo(std::string_view text);
+
+// ---- /proc/pressure/{cpu,memory,io} ------------------------------------------------
+
+struct PressureLine {
+  double avg10 = 0;  // percent of wall time stalled, moving averages
+  double avg60 = 0;
+  double avg300 = 0;
+  uint64_t total_us = 0;  // stall time since boot, microseconds
+};
+
+struct Pressure {
+  PressureLine some;                 // at least one task stalled
+  std::optional<PressureLine> full;  // all non-idle tasks stalled; cpu has it from Linux 5.13
+};
+
+Result<Pressure> ParsePressure(std::string_view text);
+
+// ---- /proc/<pid>/mountinfo ---------------------------------------------------------
+
+struct MountInfo {
+  uint32_t mount_id = 0;
+  uint32_t parent_id = 0;
+  uint32_t major = 0;
+  uint32_t minor = 0;
+  std::string root;         // path of the mount's root inside its filesystem (bind mounts)
+  std::string mount_point;  // unescaped
+  std::string options;      // per-mount options ("rw,relatime")
+  std::string fstype;       // "ext4", "fuse.sshfs"
+  std::string source;       // unescaped; "/dev/vda1", "tmpfs", "none"
+  std::string super_options;
+};
+
+// Every line must be well formed: id parent major:minor root mountpoint
+// options [optional fields...] - fstype source superoptions.
+Result<std::vector<MountInfo>> ParseMountinfo(std::string_view text);
+
+// The filesystems worth a statvfs and a series, in mountinfo order:
+//  - mounts hidden by another mount stacked on the same mount point are
+//    dropped (statvfs would answer for the one on top);
+//  - pseudo filesystems (proc, sysfs, cgroup, overlay, squashfs, ...) and
+//    anything under /proc, /sys, /dev, /run/credentials or the container
+//    runtimes' per-container trees (/var/lib/docker/, /var/lib/containers/storage/,
+//    /var/lib/kubelet/pods/) are dropped; tmpfs elsewhere is kept;
+//  - bind mounts of one device and root are reported once, at the shortest
+//    mount point (the first one listed on a tie).
+std::vector<MountInfo> SelectFilesystems(const std::vector<MountInfo>& mounts);
+
+// True for the fstypes SelectFilesystems never reports.
+bool IsPseudoFilesystem(std::string_view fstype);
+
+// ---- /proc/diskstats ---------------------------------------------------------------
+
+// Sectors are 512 bytes whatever the device's block size.
+struct DiskStat {
+  uint32_t major = 0;
+  uint32_t minor = 0;
+  std::string name;  // kernel name: "vda", "nvme0n1p1", "loop0"
+  uint64_t reads_completed = 0;
+  uint64_t sectors_read = 0;
+  uint64_t writes_completed = 0;
+  uint64_t sectors_written = 0;
+  std::optional<uint64_t> discards_completed;  // Linux 4.18+
+  std::optional<uint64_t> sectors_discarded;   // Linux 4.18+
+  std::optional<uint64_t> flushes_completed;   // Linux 5.5+
+};
+
+inline constexpr uint64_t kDiskSectorBytes = 512;
+
+// Accepts the 14-field (2.6.25+), 18-field (4.18+) and 20-or-more-field
+// (5.5+) line formats, and the 7-field partition lines of older kernels.
+Result<std::vector<DiskStat>> ParseDiskstats(std::string_view text);
+
+}  // namespace hostprobe
