@@ -28,7 +28,11 @@ void Send(mg_connection* conn, int status, const char* reason, const char* conte
             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
             "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
             status, reason, content_type, body.size(), extra_headers);
-  if (!head && !body.empty()) mg_write(conn, body.data(), body.size());
+  if (!head && !body.empty()) {
+    int written = mg_write(conn, body.data(), body.size());
+    if (written < 0 || static_cast<size_t>(written) != body.size())
+      spdlog::debug("http: client went away after {} of {} bytes", written, body.size());
+  }
 }
 
 // civetweb reports why a bind failed only through its log callback, on the
@@ -66,8 +70,6 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
       "num_threads", "4",
       "request_timeout_ms", "10000",
       "enable_keep_alive", "no",
-      "linger_timeout_ms", "0",
-      "keep_alive_timeout_ms", "0",
       nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = LogMessage;

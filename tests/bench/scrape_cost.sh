@@ -45,7 +45,7 @@ wait_http() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-"$sensor" --listen 127.0.0.1:$hp_port --log-level warn 2>/dev/null & pids+=($!); hp_pid=$!
+"$sensor" --listen 127.0.0.1:$hp_port --log-level warn 2>"${SENSOR_LOG:-/dev/null}" & pids+=($!); hp_pid=$!
 prometheus-node-exporter --web.listen-address=127.0.0.1:$ne_port --log.level=warn 2>/dev/null & pids+=($!); ne_pid=$!
 wait_http $hp_port /healthz
 wait_http $ne_port /metrics

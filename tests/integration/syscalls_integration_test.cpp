@@ -188,6 +188,36 @@ TEST_P(SyscallsTest, EndpointsAnswerAsDocumented) {
   auto plain = HttpRequest(sensor_->port(), "GET", "/metrics");
   ASSERT_TRUE(plain);
   EXPECT_EQ(plain->headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+  // The whole body arrives, however large (an abortive close once cut it at 128,000 bytes).
+  EXPECT_EQ(std::to_string(plain->body.size()), plain->headers["content-length"]);
+}
+
+TEST_P(SyscallsTest, LargeScrapeArrivesWhole) {
+  // A few hundred cgroups with work in them push the exposition past the
+  // socket buffer sizes; every byte announced must arrive.
+  std::string root = Cgroup2Root();
+  ASSERT_FALSE(root.empty());
+  const std::string base = root + "/hostprobe-many-" + std::to_string(getpid());
+  ASSERT_EQ(mkdir(base.c_str(), 0755), 0);
+  constexpr int kCgroups = 400;
+  for (int i = 0; i < kCgroups; ++i) {
+    std::string dir = base + "/w" + std::to_string(i);
+    mkdir(dir.c_str(), 0755);
+    RunWorkload({"--cgroup", dir, "--getppid", "1"});
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past the walk rate limit
+  auto r = HttpRequest(sensor_->port(), "GET", "/metrics");
+  for (int i = 0; i < kCgroups; ++i) rmdir((base + "/w" + std::to_string(i)).c_str());
+  rmdir(base.c_str());
+  ASSERT_TRUE(r);
+  EXPECT_GT(r->body.size(), 200000u);
+  EXPECT_EQ(std::to_string(r->body.size()), r->headers["content-length"]);
+  auto e = ParseExposition(r->body);
+  int seen = 0;
+  for (int i = 0; i < kCgroups; ++i)
+    seen += e.count("hostprobe_cgroup_syscalls_total{cgroup=\"/hostprobe-many-" + std::to_string(getpid()) +
+                    "/w" + std::to_string(i) + "\"}");
+  EXPECT_EQ(seen, kCgroups);
 }
 
 TEST_P(SyscallsTest, SigtermExitsCleanlyAndUnloadsEveryProgram) {
