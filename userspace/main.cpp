@@ -161,15 +161,15 @@ int main(int argc, char** argv) {
   slots.push_back({"host", &host, ""});
 
   HttpServer::Handlers handlers;
-  handlers.collectables.push_back(std::make_shared<SelfMetrics>(slots));
-  handlers.collectables.push_back(std::make_shared<HostMetrics>(host));
+  handlers.collectables.emplace_back("self", std::make_shared<SelfMetrics>(slots));
+  handlers.collectables.emplace_back("host", std::make_shared<HostMetrics>(host));
   if (syscalls.ok())
-    handlers.collectables.push_back(std::make_shared<SyscallMetrics>(**syscalls, table, cgroups));
+    handlers.collectables.emplace_back("syscalls", std::make_shared<SyscallMetrics>(**syscalls, table, cgroups));
   if (diskio.ok())
-    handlers.collectables.push_back(std::make_shared<DiskioMetrics>(
+    handlers.collectables.emplace_back("diskio", std::make_shared<DiskioMetrics>(
         **diskio, [&host](uint32_t major, uint32_t minor) { return host.DeviceName(major, minor); }, cgroups));
   if (cgroup_cpu.ok())
-    handlers.collectables.push_back(std::make_shared<CgroupCpuMetrics>(**cgroup_cpu, cgroups));
+    handlers.collectables.emplace_back("cgroup_cpu", std::make_shared<CgroupCpuMetrics>(**cgroup_cpu, cgroups));
   handlers.health = [&slots] { return CheckHealth(slots); };
   auto server = HttpServer::Start(opts.ListenAddress(), std::move(handlers));
   if (!server) return Fail(server.error().message);

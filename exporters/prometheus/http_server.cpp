@@ -4,10 +4,12 @@
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <sstream>
 
+#include "exporters/prometheus/family_builder.h"
 #include "exporters/prometheus/gzip.h"
 
 namespace hostprobe {
@@ -110,13 +112,34 @@ int HttpServer::HandleRequest(mg_connection* conn, void* self) {
 }
 
 std::string HttpServer::RenderMetrics() const {
+  const auto scrape_start = std::chrono::steady_clock::now();
   std::vector<prometheus::MetricFamily> all;
-  for (const auto& c : handlers_.collectables) {
+  std::vector<double> durations;
+  for (const auto& [name, c] : handlers_.collectables) {
+    const auto start = std::chrono::steady_clock::now();
     auto fams = c->Collect();
+    durations.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     all.insert(all.end(), std::make_move_iterator(fams.begin()), std::make_move_iterator(fams.end()));
   }
+  {
+    // Reported one scrape late: the figure for this scrape is not known
+    // until it has been serialized.
+    std::lock_guard lock(scrape_mu_);
+    auto f = MakeFamily("hostprobe_scrape_collector_duration_seconds",
+                        "Time the previous scrape spent collecting, by collector.", prometheus::MetricType::Gauge);
+    for (size_t i = 0; i < last_durations_.size() && i < handlers_.collectables.size(); ++i)
+      AddGauge(f, {{"collector", handlers_.collectables[i].first}}, last_durations_[i]);
+    all.push_back(std::move(f));
+    last_durations_ = durations;
+  }
   std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, MergeFamilies(std::move(all)));
+  auto merged = MergeFamilies(std::move(all));
+  const auto serialize_start = std::chrono::steady_clock::now();
+  prometheus::TextSerializer().Serialize(out, merged);
+  const auto end = std::chrono::steady_clock::now();
+  spdlog::debug("scrape: {} families, {:.1f} ms collecting, {:.1f} ms serializing", merged.size(),
+                std::chrono::duration<double, std::milli>(serialize_start - scrape_start).count(),
+                std::chrono::duration<double, std::milli>(end - serialize_start).count());
   return out.str();
 }
 

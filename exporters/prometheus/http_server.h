@@ -6,7 +6,9 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -26,7 +28,8 @@ std::vector<prometheus::MetricFamily> MergeFamilies(std::vector<prometheus::Metr
 class HttpServer {
  public:
   struct Handlers {
-    std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
+    // Named so the time each one takes per scrape can be exported.
+    std::vector<std::pair<std::string, std::shared_ptr<prometheus::Collectable>>> collectables;
     std::function<HealthReport()> health;
   };
 
@@ -54,6 +57,8 @@ class HttpServer {
 
   Handlers handlers_;
   mg_context* ctx_ = nullptr;
+  mutable std::mutex scrape_mu_;
+  mutable std::vector<double> last_durations_;  // seconds per collectable, previous scrape
   std::shared_mutex gate_;
   bool closed_ = false;  // guarded by gate_
 };

@@ -33,8 +33,6 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
                                                                         bool use_tp_btf) {
   std::unique_ptr<SyscallsCollector> c(new SyscallsCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
-  c->ncpus_ = libbpf_num_possible_cpus();
-  if (c->ncpus_ <= 0) return Error{"cannot count possible CPUs: " + LibbpfError(c->ncpus_), -c->ncpus_};
 
   // Phase 1: open.
   c->skel_.reset(syscalls_bpf__open());
@@ -96,26 +94,20 @@ CollectorHealth SyscallsCollector::health() {
 
 Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
   SyscallSnapshot snap;
-  const size_t n = static_cast<size_t>(ncpus_);
 
-  // Per-syscall array: one lookup returns every CPU's copy.
-  {
-    int fd = bpf_map__fd(skel_->maps.syscall_stats);
-    std::vector<hp_syscall_stats> per_cpu(n);
-    for (uint32_t id = 0; id < HP_MAX_SYSCALLS; ++id) {
-      if (bpf_map_lookup_elem(fd, &id, per_cpu.data()) != 0)
-        return Error::FromErrno("read syscall_stats[" + std::to_string(id) + "]");
-      SyscallCounts sc;
-      sc.id = id;
-      for (const auto& v : per_cpu) {
-        sc.calls += v.calls;
-        sc.errors += v.errors;
-        sc.latency_sum_ns += v.latency_sum_ns;
-        for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i) sc.latency_slots[i] += v.latency_slots[i];
-      }
-      if (sc.calls != 0) snap.syscalls.push_back(sc);
-    }
-  }
+  // Per-syscall array, in batches like the hashes.
+  ForEachPerCpuEntry<uint32_t, hp_syscall_stats>(
+      bpf_map__fd(skel_->maps.syscall_stats), [&](uint32_t id, std::span<const hp_syscall_stats> v) {
+        SyscallCounts sc;
+        sc.id = id;
+        for (const auto& x : v) {
+          sc.calls += x.calls;
+          sc.errors += x.errors;
+          sc.latency_sum_ns += x.latency_sum_ns;
+          for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i) sc.latency_slots[i] += x.latency_slots[i];
+        }
+        if (sc.calls != 0) snap.syscalls.push_back(sc);
+      });
 
   // Per-(syscall, errno) hash.
   ForEachPerCpuEntry<hp_errno_key, uint64_t>(

@@ -55,7 +55,6 @@ class SyscallsCollector final : public Collector, public SyscallSource {
   std::unique_ptr<syscalls_bpf, SkelDeleter> skel_;  // defined where the skeleton is visible
   std::string family_;
   std::vector<HookStatus> hooks_;
-  int ncpus_ = 0;
 
   std::mutex health_mu_;
   uint64_t last_total_calls_ = 0;
