@@ -10,6 +10,7 @@
 
 #include "core/histogram.h"
 #include "core/labels.h"
+#include "core/pod_attribution.h"
 
 namespace hostprobe {
 
@@ -32,6 +33,19 @@ inline prometheus::ClientMetric& AddMetric(prometheus::MetricFamily& f, Labels l
 
 inline void AddCounter(prometheus::MetricFamily& f, Labels labels, double value) {
   AddMetric(f, labels).counter.value = value;
+}
+
+// A counter of one cgroup: labels `cgroup` (its v2 path), `pod_uid` and
+// `container_id` (parsed from the path, empty for host cgroups), then `extra`.
+inline void AddCgroupCounter(prometheus::MetricFamily& f, const std::string& path, Labels extra, double value) {
+  PodAttribution a = ParsePodAttribution(path);
+  prometheus::ClientMetric m;
+  m.label.push_back({"cgroup", SanitizeLabelValue(path)});
+  m.label.push_back({"pod_uid", std::move(a.pod_uid)});
+  m.label.push_back({"container_id", std::move(a.container_id)});
+  for (const auto& [k, v] : extra) m.label.push_back({k, SanitizeLabelValue(v)});
+  m.counter.value = value;
+  f.metric.push_back(std::move(m));
 }
 
 inline void AddGauge(prometheus::MetricFamily& f, Labels labels, double value) {

@@ -60,7 +60,7 @@ BuiltFamilies BuildDiskioFamilies(const DiskioSnapshot& snap, const DeviceNamer&
   }
   for (const auto& [path, sums] : by_path) {
     for (uint32_t op = 0; op < HP_DISK_OP__COUNT; ++op) {
-      if (sums[op] != 0) AddCounter(cg_bytes, {{"cgroup", path}, {"op", DiskOpName(op)}}, static_cast<double>(sums[op]));
+      if (sums[op] != 0) AddCgroupCounter(cg_bytes, path, {{"op", DiskOpName(op)}}, static_cast<double>(sums[op]));
     }
   }
 
@@ -89,7 +89,7 @@ BuiltFamilies BuildCgroupCpuFamilies(const CgroupCpuSnapshot& snap, const Cgroup
     }
     by_path[SanitizeLabelValue(*path)] += c.ns;
   }
-  for (const auto& [path, ns] : by_path) AddCounter(cpu, {{"cgroup", path}}, static_cast<double>(ns) / 1e9);
+  for (const auto& [path, ns] : by_path) AddCgroupCounter(cpu, path, {}, static_cast<double>(ns) / 1e9);
 
   auto failures = MakeFamily("hostprobe_bpf_map_update_failures_total",
                              "Kernel-side updates that failed because a map was full, by map.",

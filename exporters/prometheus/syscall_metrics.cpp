@@ -64,8 +64,8 @@ SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallT
     sums.second += cc.errors;
   }
   for (const auto& [path, sums] : by_path) {
-    AddCounter(cg_calls, {{"cgroup", path}}, static_cast<double>(sums.first));
-    AddCounter(cg_errors, {{"cgroup", path}}, static_cast<double>(sums.second));
+    AddCgroupCounter(cg_calls, path, {}, static_cast<double>(sums.first));
+    AddCgroupCounter(cg_errors, path, {}, static_cast<double>(sums.second));
   }
 
   auto failures = MakeFamily("hostprobe_bpf_map_update_failures_total",

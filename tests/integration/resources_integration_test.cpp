@@ -119,7 +119,8 @@ TEST_F(ResourcesTest, CgroupCpuTimeAgreesWithCgroupCpuStat) {
   while (stat >> key >> value) {
     if (key == "usage_usec") kernel = static_cast<double>(value) / 1e6;
   }
-  const std::string series = "hostprobe_cgroup_cpu_seconds_total{cgroup=\"" + name + "\"}";
+  const std::string series =
+      "hostprobe_cgroup_cpu_seconds_total{cgroup=\"" + name + "\",pod_uid=\"\",container_id=\"\"}";
   Exposition e;
   for (int i = 0; i < 5 && Value(e, series) == 0; ++i) {
     if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(600));

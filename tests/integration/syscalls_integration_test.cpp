@@ -130,8 +130,9 @@ TEST_P(SyscallsTest, AttributesWorkToAFreshCgroup) {
   ASSERT_EQ(RunWorkload({"--cgroup", dir, "--getppid", std::to_string(kCalls), "--enoent",
                          std::to_string(kErrors)}),
             0);
-  const std::string calls = "hostprobe_cgroup_syscalls_total{cgroup=\"" + name + "\"}";
-  const std::string errors = "hostprobe_cgroup_syscall_errors_total{cgroup=\"" + name + "\"}";
+  const std::string labels = "{cgroup=\"" + name + "\",pod_uid=\"\",container_id=\"\"}";
+  const std::string calls = "hostprobe_cgroup_syscalls_total" + labels;
+  const std::string errors = "hostprobe_cgroup_syscall_errors_total" + labels;
   // A cgroup made after the sensor's last walk is found on a later scrape
   // (walks are rate-limited to one per second).
   Exposition e;
@@ -146,6 +147,41 @@ TEST_P(SyscallsTest, AttributesWorkToAFreshCgroup) {
   EXPECT_LE(Value(e, calls), kCalls + kErrors + 20);
   EXPECT_GE(Value(e, errors), kErrors);
   EXPECT_LE(Value(e, errors), kErrors + 5);
+}
+
+TEST_P(SyscallsTest, AttributesWorkInKubeletShapedCgroupsToPodAndContainer) {
+  std::string root = Cgroup2Root();
+  ASSERT_FALSE(root.empty()) << "no cgroup2 filesystem mounted";
+  // The kubelet's cgroupfs driver layout with a CRI-O container, and its
+  // systemd driver layout with a containerd one. A unique uid per run keeps
+  // parallel runs apart.
+  char uid[37];
+  std::snprintf(uid, sizeof(uid), "0a1b2c3d-4e5f-6789-abcd-%012x", static_cast<unsigned>(getpid()));
+  std::string uid_underscores = uid;
+  for (auto& c : uid_underscores) c = c == '-' ? '_' : c;
+  const std::string id = "3f1c9a7be2d04c5f8a6b1e2d3c4b5a69788f7e6d5c4b3a29180f1e2d3c4b5a6f";
+  const std::string hp = "hp" + GetParam();
+  const std::vector<std::string> layouts = {
+      "/" + hp + "-kubepods/besteffort/pod" + std::string(uid) + "/crio-" + id,
+      "/" + hp + "-kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uid_underscores +
+          ".slice/cri-containerd-" + id + ".scope"};
+  for (const std::string& path : layouts) {
+    // mkdir -p
+    for (size_t pos = 1; pos != std::string::npos; pos = path.find('/', pos + 1)) {
+      mkdir((root + path.substr(0, path.find('/', pos + 1))).c_str(), 0755);
+    }
+    ASSERT_EQ(RunWorkload({"--cgroup", root + path, "--getppid", "1000"}), 0) << path;
+    const std::string series = "hostprobe_cgroup_syscalls_total{cgroup=\"" + path + "\",pod_uid=\"" +
+                               std::string(uid) + "\",container_id=\"" + id + "\"}";
+    Exposition e;
+    for (int i = 0; i < 5 && Value(e, series) == 0; ++i) {
+      if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(600));
+      e = Scrape();
+    }
+    EXPECT_GE(Value(e, series), 1000) << series;
+    // rmdir -p, deepest first
+    for (std::string p = path; p.size() > 1; p = p.substr(0, p.rfind('/'))) rmdir((root + p).c_str());
+  }
 }
 
 TEST_P(SyscallsTest, LiveScrapePassesPromtool) {
@@ -216,7 +252,7 @@ TEST_P(SyscallsTest, LargeScrapeArrivesWhole) {
   int seen = 0;
   for (int i = 0; i < kCgroups; ++i)
     seen += e.count("hostprobe_cgroup_syscalls_total{cgroup=\"/hostprobe-many-" + std::to_string(getpid()) +
-                    "/w" + std::to_string(i) + "\"}");
+                    "/w" + std::to_string(i) + "\",pod_uid=\"\",container_id=\"\"}");
   EXPECT_EQ(seen, kCgroups);
 }
 

@@ -263,17 +263,17 @@ TEST_F(BuildSyscallFamiliesTest, CallsWithoutLatencyHaveNoHistogram) {
 
 TEST_F(BuildSyscallFamiliesTest, CgroupSeries) {
   auto lines = Lines(Text());
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/\"} 100"));
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"/\"} 1"));
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/system.slice/x.service\"} 50"));
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"/system.slice/x.service\"} 2"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 100"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 1"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/system.slice/x.service\",pod_uid=\"\",container_id=\"\"} 50"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"/system.slice/x.service\",pod_uid=\"\",container_id=\"\"} 2"));
 }
 
 TEST_F(BuildSyscallFamiliesTest, IdsSharingAPathAreSummed) {
   std::string text = Text();
   auto lines = Lines(text);
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/kubepods.slice/pod-a\"} 30"));
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"/kubepods.slice/pod-a\"} 7"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/kubepods.slice/pod-a\",pod_uid=\"\",container_id=\"\"} 30"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"/kubepods.slice/pod-a\",pod_uid=\"\",container_id=\"\"} 7"));
   EXPECT_EQ(Samples(text, "hostprobe_cgroup_syscalls_total").size(), 3u);
   EXPECT_EQ(Samples(text, "hostprobe_cgroup_syscall_errors_total").size(), 3u);
 }
@@ -317,8 +317,8 @@ TEST_F(BuildSyscallFamiliesTest, HostileCgroupPathIsEscaped) {
   ExpectWellFormedExposition(text);
   const std::string kEscaped = "/evil\\\"quote\\\\back\\nnew\xEF\xBF\xBD" "line";
   auto lines = Lines(text);
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"" + kEscaped + "\"} 9"));
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"" + kEscaped + "\"} 1"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"" + kEscaped + "\",pod_uid=\"\",container_id=\"\"} 9"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"" + kEscaped + "\",pod_uid=\"\",container_id=\"\"} 1"));
   int mentions = 0;
   for (const auto& l : lines) mentions += l.find("evil") != std::string::npos;
   EXPECT_EQ(mentions, 2);  // one line per family, the newline did not split it
@@ -327,7 +327,7 @@ TEST_F(BuildSyscallFamiliesTest, HostileCgroupPathIsEscaped) {
 TEST_F(BuildSyscallFamiliesTest, NulInCgroupPathIsDropped) {
   snap_.cgroups = {{400, 9, 1}};
   names_[400] = std::string("/a\0b", 4);
-  EXPECT_THAT(Lines(Text()), Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/ab\"} 9"));
+  EXPECT_THAT(Lines(Text()), Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/ab\",pod_uid=\"\",container_id=\"\"} 9"));
 }
 
 // Paths that differ only in bytes the sanitizer replaces or drops become the
@@ -456,7 +456,7 @@ TEST_F(SyscallMetricsTest, CollectReturnsTheFamilies) {
   auto lines = Lines(text);
   EXPECT_THAT(lines, Contains("hostprobe_syscalls_total{syscall=\"getppid\"} 20000"));
   EXPECT_THAT(lines, Contains("hostprobe_syscall_latency_seconds_count{syscall=\"getppid\"} 20000"));
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/\"} 42"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 42"));
   EXPECT_THAT(lines, Contains("hostprobe_collector_read_errors_total{collector=\"syscalls\"} 0"));
   EXPECT_EQ(source_.reads, 1);
   EXPECT_THAT(source_.forgotten, IsEmpty());
@@ -470,7 +470,7 @@ TEST_F(SyscallMetricsTest, CgroupUnresolvedTwiceInARowIsForgotten) {
   std::string text = CollectText();
   ASSERT_EQ(source_.forgotten.size(), 1u);
   EXPECT_THAT(source_.forgotten[0], ElementsAre(std::min(gone_a_, gone_b_), std::max(gone_a_, gone_b_)));
-  EXPECT_THAT(Lines(text), Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/\"} 1"));
+  EXPECT_THAT(Lines(text), Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 1"));
 
   // Once forgotten they are not reported again, and nothing more is dropped.
   metrics_.Collect();
