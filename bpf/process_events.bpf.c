@@ -1,5 +1,190 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Process crashes (death by a signal), OOM kills and execs, per cgroup v2 id,
+ * aggregated in the kernel. Nothing is sent to userspace per event.
+ *
+ *   sched_process_exit  a thread exits. Only the last thread of a thread group
+ *                       counts, and only when the group's exit status says a
+ *                       signal ended it, so a process is counted once however
+ *                       many threads it had.
+ *   mark_victim         the OOM killer chose a victim.
+ *   sched_process_exec  an exec succeeded (restart loops show up here).
+ *
+ * tp_btf and raw_tp variants of each hook are in this object; the loader
+ * switches one family off before loading (see syscalls.bpf.c).
+ */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "core_fixes.bpf.h"
+#include "maps.bpf.h"
+#include "process_events.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* include/linux/sched/signal.h; a flag value, unchanged since 2.6. */
+#define HP_SIGNAL_GROUP_EXIT 0x00000004
+
+/* The first argument of the mark_victim tracepoint: the victim's task_struct
+ * on recent kernels ((struct task_struct *task, uid_t uid), 6.x), its pid on
+ * older ones ((int pid)). The loader reads the prototype from the kernel's
+ * BTF (btf_trace_mark_victim) and sets this before loading. */
+const volatile bool mark_victim_has_task = true;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, HP_MAX_CRASH_KEYS);
+	__type(key, struct hp_crash_key);
+	__type(value, __u64);
+} process_crashes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, HP_MAX_PROC_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct hp_proc_cgroup_stats);
+} process_cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HP_MAX_EXITS_SEEN);
+	__type(key, struct hp_exit_key);
+	__type(value, __u32);
+} exits_seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HP_PE_STAT__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} process_events_self_stats SEC(".maps");
+
+static __always_inline void count_crash(__u64 cgroup_id, __u32 signal)
+{
+	static const __u64 zero = 0;
+	struct hp_crash_key key = { .cgroup_id = cgroup_id, .signal = signal };
+	__u64 *count = hp_lookup_or_init(&process_crashes, &key, &zero);
+
+	if (count)
+		(*count)++;
+	else
+		hp_percpu_inc(&process_events_self_stats, HP_PE_STAT_CRASH_MAP_FULL);
+}
+
+static __always_inline struct hp_proc_cgroup_stats *cgroup_stats(__u64 cgroup_id)
+{
+	static const struct hp_proc_cgroup_stats zero = {};
+	struct hp_proc_cgroup_stats *stats = hp_lookup_or_init(&process_cgroups, &cgroup_id, &zero);
+
+	if (!stats)
+		hp_percpu_inc(&process_events_self_stats, HP_PE_STAT_CGROUP_MAP_FULL);
+	return stats;
+}
+
+static __always_inline void on_exit(struct task_struct *task)
+{
+	struct signal_struct *sig = BPF_CORE_READ(task, signal);
+	struct hp_exit_key key = {};
+	__u32 one = 1, signal;
+	int code;
+	long err;
+
+	if (!sig)
+		return;
+	/* do_exit() decrements signal->live before this tracepoint fires; the
+	 * thread that takes it to zero is the last one of its group. Threads of
+	 * a group dying together can all read zero here, hence exits_seen. */
+	if (BPF_CORE_READ(sig, live.counter) != 0)
+		return;
+	/* The status the parent's wait() will see (wait_task_zombie): the
+	 * group's code when the group was told to exit, else the thread's own. */
+	if (BPF_CORE_READ(sig, flags) & HP_SIGNAL_GROUP_EXIT)
+		code = BPF_CORE_READ(sig, group_exit_code);
+	else
+		code = BPF_CORE_READ(task, exit_code);
+	signal = code & 0x7f; /* 0x80 is "core dumped", the rest exit() status */
+	if (signal == 0)
+		return;
+	if (signal > HP_MAX_SIGNAL)
+		signal = HP_MAX_SIGNAL;
+
+	key.tgid = BPF_CORE_READ(task, tgid);
+	key.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	err = bpf_map_update_elem(&exits_seen, &key, &one, BPF_NOEXIST);
+	if (err == -EEXIST)
+		return; /* another thread of this group counted it */
+	if (err) {
+		hp_percpu_inc(&process_events_self_stats, HP_PE_STAT_EXIT_SEEN_FAILED);
+		return;
+	}
+	count_crash(hp_task_cgroup_id(task), signal);
+}
+
+static __always_inline void on_exec(void)
+{
+	struct hp_proc_cgroup_stats *stats = cgroup_stats(bpf_get_current_cgroup_id());
+
+	if (stats)
+		stats->execs++;
+}
+
+static __always_inline void on_oom_victim(__u64 arg0)
+{
+	struct hp_proc_cgroup_stats *stats;
+	__u64 cgroup_id;
+
+	/* With only a pid to go on, the task that ran the OOM killer stands in:
+	 * in a memory-cgroup OOM it is a task of the cgroup that hit its limit. */
+	if (mark_victim_has_task)
+		cgroup_id = hp_task_cgroup_id((struct task_struct *)arg0);
+	else
+		cgroup_id = bpf_get_current_cgroup_id();
+	stats = cgroup_stats(cgroup_id);
+	if (stats)
+		stats->oom_kills++;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(hp_exit, struct task_struct *task)
+{
+	on_exit(task);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(hp_exec)
+{
+	on_exec();
+	return 0;
+}
+
+/* No typed arguments: the first one is a task pointer or a pid depending on
+ * the kernel (see mark_victim_has_task); ctx[0] is read either way. */
+SEC("tp_btf/mark_victim")
+int BPF_PROG(hp_oom_kill)
+{
+	on_oom_victim(ctx[0]);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(hp_exit_raw, struct task_struct *task)
+{
+	on_exit(task);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(hp_exec_raw)
+{
+	on_exec();
+	return 0;
+}
+
+SEC("raw_tp/mark_victim")
+int BPF_PROG(hp_oom_kill_raw)
+{
+	on_oom_victim(ctx[0]);
+	return 0;
+}

@@ -58,6 +58,7 @@ function(bpf_skeleton name)
   add_custom_command(OUTPUT ${obj}
     COMMAND ${BPF_CLANG} -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_${HOSTPROBE_BPF_ARCH}
             -I${HOSTPROBE_BPF_OUT} -I${src_dir} -I${PROJECT_SOURCE_DIR}/bpf
+            -idirafter /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
             -c ${src} -o ${obj}.tmp
     # bpftool gen object strips DWARF and links, as libbpf-bootstrap does.
     COMMAND ${BPFTOOL} gen object ${obj} ${obj}.tmp

@@ -16,6 +16,9 @@
 
 #include "collectors/bpf_features.h"
 #include "collectors/cgroup_cpu_collector.h"
+#include "collectors/clock_collector.h"
+#include "collectors/process_events_collector.h"
+#include "collectors/uprobe_collector.h"
 #include "collectors/diskio_collector.h"
 #include "collectors/host_collector.h"
 #include "collectors/libbpf_log.h"
@@ -23,8 +26,10 @@
 #include "core/cgroup.h"
 #include "core/collector.h"
 #include "core/options.h"
+#include "core/probe_spec.h"
 #include "core/syscall_table.h"
 #include "exporters/prometheus/host_metrics.h"
+#include "exporters/prometheus/events_metrics.h"
 #include "exporters/prometheus/http_server.h"
 #include "exporters/prometheus/resource_metrics.h"
 #include "exporters/prometheus/self_metrics.h"
@@ -79,6 +84,14 @@ int main(int argc, char** argv) {
   if (opts.show_version) {
     std::printf("hostprobe %s\n", HOSTPROBE_VERSION);
     return 0;
+  }
+
+  // Probe specs are flags: a malformed one is a usage error, found before
+  // anything is loaded.
+  auto probe_specs = LoadProbeSpecs(opts.probes, opts.probe_config);
+  if (!probe_specs) {
+    std::fprintf(stderr, "hostprobe: %s\nTry 'hostprobe --help' for usage.\n", probe_specs.error().message.c_str());
+    return kExitUsage;
   }
 
   auto logger = spdlog::stderr_color_mt("hostprobe");
@@ -145,6 +158,23 @@ int main(int argc, char** argv) {
   auto cgroup_cpu = CgroupCpuCollector::Start(opts.hook_mode, features);
   track("cgroup_cpu", cgroup_cpu);
 
+  auto process_events = ProcessEventsCollector::Start(opts.hook_mode, features);
+  track("process_events", process_events);
+  ClockCollector clock(ClockCollector::Config{opts.rootfs, nullptr, {}});
+  slots.push_back({"clock", &clock, ""});
+  // Probes the user asked for are all attached before serving, or the
+  // sensor does not start: a probe that silently counts nothing is worse.
+  std::unique_ptr<UprobeCollector> uprobes;
+  if (!probe_specs->empty()) {
+    auto started = UprobeCollector::Start(*probe_specs);
+    if (!started) {
+      std::fprintf(stderr, "hostprobe: %s\n", started.error().message.c_str());
+      return UprobeCollector::IsProbeConfigError(started.error()) ? kExitUsage : kExitStartup;
+    }
+    uprobes = std::move(*started);
+    slots.push_back({"uprobes", uprobes.get(), ""});
+  }
+
   if (!syscalls.ok() && !diskio.ok() && !cgroup_cpu.ok()) {
     return Fail("the kernel refused every eBPF collector (" + syscalls.error().message +
                 "); check that it allows eBPF (kernel lockdown, seccomp, or a container without "
@@ -170,6 +200,11 @@ int main(int argc, char** argv) {
         **diskio, [&host](uint32_t major, uint32_t minor) { return host.DeviceName(major, minor); }, cgroups));
   if (cgroup_cpu.ok())
     handlers.collectables.emplace_back("cgroup_cpu", std::make_shared<CgroupCpuMetrics>(**cgroup_cpu, cgroups));
+  if (process_events.ok())
+    handlers.collectables.emplace_back("process_events",
+                                       std::make_shared<ProcessEventsMetrics>(**process_events, cgroups));
+  handlers.collectables.emplace_back("clock", std::make_shared<ClockMetrics>(clock));
+  if (uprobes) handlers.collectables.emplace_back("uprobes", std::make_shared<ProbeMetrics>(*uprobes));
   handlers.health = [&slots] { return CheckHealth(slots); };
   auto server = HttpServer::Start(opts.ListenAddress(), std::move(handlers));
   if (!server) return Fail(server.error().message);
@@ -184,6 +219,8 @@ int main(int argc, char** argv) {
   if (syscalls.ok()) syscalls->reset();
   if (diskio.ok()) diskio->reset();
   if (cgroup_cpu.ok()) cgroup_cpu->reset();
+  if (process_events.ok()) process_events->reset();
+  uprobes.reset();
   spdlog::info("stopped");
   // The listening socket closes with the process; skipping civetweb's mg_stop
   // saves its accept-loop timeout (up to 2 s) on every shutdown.

@@ -1,0 +1,197 @@
+#include "exporters/prometheus/events_metrics.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "core/histogram.h"
+#include "core/labels.h"
+#include "exporters/prometheus/family_builder.h"
+
+namespace hostprobe {
+
+using prometheus::MetricType;
+
+namespace {
+
+prometheus::MetricFamily ReadErrors(const char* collector, uint64_t count) {
+  auto f =
+      MakeFamily("hostprobe_collector_read_errors_total",
+                 "Failed reads of a collector's kernel maps or files, by collector.", MetricType::Counter);
+  AddCounter(f, {{"collector", collector}}, static_cast<double>(count));
+  return f;
+}
+
+prometheus::MetricFamily MapFailures() {
+  return MakeFamily("hostprobe_bpf_map_update_failures_total",
+                    "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
+}
+
+}  // namespace
+
+std::string SignalName(uint32_t signal) {
+  // asm-generic numbering, shared by x86_64 and arm64 (the architectures we build for).
+  static constexpr const char* kNames[] = {
+      nullptr,     "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",
+      "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM",
+      "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU", "SIGURG",
+      "SIGXCPU",   "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",  "SIGSYS"};
+  if (signal < std::size(kNames) && kNames[signal] != nullptr) return kNames[signal];
+  return "SIG" + std::to_string(signal);
+}
+
+BuiltFamilies BuildProcessEventFamilies(const ProcessEventsSnapshot& snap, const CgroupNameFn& cgroup_name) {
+  BuiltFamilies out;
+  auto crashes = MakeFamily("hostprobe_process_crashes_total",
+                            "Processes (thread groups) ended by a signal, by signal and cgroup (v2 path); "
+                            "counted once per process when its last thread exits (eBPF, sched_process_exit).",
+                            MetricType::Counter);
+  auto ooms = MakeFamily("hostprobe_oom_kills_total",
+                         "Tasks the kernel OOM killer chose as victims, by cgroup (v2 path) of the victim "
+                         "(eBPF, mark_victim).",
+                         MetricType::Counter);
+  auto execs = MakeFamily("hostprobe_cgroup_execs_total",
+                          "Successful execs by tasks of a cgroup (v2 path) (eBPF, sched_process_exec).",
+                          MetricType::Counter);
+
+  // Two ids can share a label value (a cgroup removed and made again, or
+  // paths that differ only in bytes the sanitizer replaces); sum them so
+  // every series stays unique.
+  std::map<std::pair<std::string, std::string>, uint64_t> crash_sums;
+  for (const CrashCount& c : snap.crashes) {
+    auto path = cgroup_name(c.cgroup_id);
+    if (!path) {
+      out.unresolved_cgroups.push_back(c.cgroup_id);
+      continue;
+    }
+    crash_sums[{SignalName(c.signal), SanitizeLabelValue(*path)}] += c.count;
+  }
+  for (const auto& [key, count] : crash_sums)
+    AddCgroupCounter(crashes, key.second, {{"signal", key.first}}, static_cast<double>(count));
+
+  std::map<std::string, std::pair<uint64_t, uint64_t>> cgroup_sums;  // path -> (execs, oom kills)
+  for (const ProcessCgroupCounts& c : snap.cgroups) {
+    auto path = cgroup_name(c.cgroup_id);
+    if (!path) {
+      out.unresolved_cgroups.push_back(c.cgroup_id);
+      continue;
+    }
+    auto& sums = cgroup_sums[SanitizeLabelValue(*path)];
+    sums.first += c.execs;
+    sums.second += c.oom_kills;
+  }
+  for (const auto& [path, sums] : cgroup_sums) {
+    AddCgroupCounter(execs, path, {}, static_cast<double>(sums.first));
+    AddCgroupCounter(ooms, path, {}, static_cast<double>(sums.second));
+  }
+
+  auto failures = MapFailures();
+  AddCounter(failures, {{"map", "process_crashes"}},
+             static_cast<double>(snap.self_stats[HP_PE_STAT_CRASH_MAP_FULL]));
+  AddCounter(failures, {{"map", "process_cgroups"}},
+             static_cast<double>(snap.self_stats[HP_PE_STAT_CGROUP_MAP_FULL]));
+  AddCounter(failures, {{"map", "exits_seen"}},
+             static_cast<double>(snap.self_stats[HP_PE_STAT_EXIT_SEEN_FAILED]));
+
+  // An id can be in both maps; report it once.
+  std::sort(out.unresolved_cgroups.begin(), out.unresolved_cgroups.end());
+  out.unresolved_cgroups.erase(std::unique(out.unresolved_cgroups.begin(), out.unresolved_cgroups.end()),
+                               out.unresolved_cgroups.end());
+  out.families = {std::move(crashes), std::move(ooms), std::move(execs), std::move(failures)};
+  return out;
+}
+
+std::vector<prometheus::MetricFamily> BuildProbeFamilies(const ProbeSnapshot& snap) {
+  auto calls =
+      MakeFamily("hostprobe_probe_calls_total",
+                 "Calls of the function (or hits of the USDT probe) of a user-defined probe (--probe), "
+                 "in every process running the binary (eBPF uprobe).",
+                 MetricType::Counter);
+  auto latency =
+      MakeFamily("hostprobe_probe_latency_seconds",
+                 "Time from entry to return of the function of a :latency probe.", MetricType::Histogram);
+  for (const ProbeCounts& p : snap.probes) {
+    AddCounter(calls, {{"probe", p.name}}, static_cast<double>(p.calls));
+    if (p.latency)
+      AddHistogram(latency, {{"probe", p.name}}, LatencyHistogram(p.latency_slots, p.latency_sum_ns));
+  }
+  auto failures = MapFailures();
+  AddCounter(failures, {{"map", "probe_inflight"}},
+             static_cast<double>(snap.self_stats[HP_UP_STAT_INFLIGHT_FAILED]));
+  AddCounter(failures, {{"map", "probe_stats"}}, static_cast<double>(snap.self_stats[HP_UP_STAT_BAD_COOKIE]));
+  std::vector<prometheus::MetricFamily> out;
+  out.push_back(std::move(calls));
+  if (!latency.metric.empty()) out.push_back(std::move(latency));
+  out.push_back(std::move(failures));
+  return out;
+}
+
+std::vector<prometheus::MetricFamily> BuildClockFamilies(const ClockSnapshot& snap) {
+  std::vector<prometheus::MetricFamily> out;
+  auto info = MakeFamily("hostprobe_host_info",
+                         "The host's time zone (IANA name, else its abbreviation), kernel release and OS "
+                         "(os-release PRETTY_NAME); value is always 1.",
+                         MetricType::Gauge);
+  AddGauge(info, {{"timezone", snap.host.timezone}, {"kernel", snap.host.kernel}, {"os", snap.host.os}}, 1);
+  out.push_back(std::move(info));
+  if (!snap.clock) return out;
+
+  auto synced = MakeFamily("hostprobe_clock_synchronized",
+                           "1 when the kernel clock is synchronized (adjtimex: STA_UNSYNC clear, state not "
+                           "TIME_ERROR), else 0.",
+                           MetricType::Gauge);
+  AddGauge(synced, {}, snap.clock->synchronized ? 1 : 0);
+  auto max_error =
+      MakeFamily("hostprobe_clock_max_error_seconds",
+                 "Maximum error of the kernel clock, as the time daemon reports it (adjtimex maxerror).",
+                 MetricType::Gauge);
+  AddGauge(max_error, {}, snap.clock->max_error_seconds);
+  auto est_error = MakeFamily("hostprobe_clock_estimated_error_seconds",
+                              "Estimated error of the kernel clock (adjtimex esterror).", MetricType::Gauge);
+  AddGauge(est_error, {}, snap.clock->estimated_error_seconds);
+  out.push_back(std::move(synced));
+  out.push_back(std::move(max_error));
+  out.push_back(std::move(est_error));
+  return out;
+}
+
+std::vector<prometheus::MetricFamily> ProcessEventsMetrics::Collect() const {
+  auto snap = source_.ReadProcessEvents();
+  if (!snap) {
+    spdlog::error("process_events: {}", snap.error().message);
+    return {ReadErrors("process_events", ++read_errors_)};
+  }
+  auto built = BuildProcessEventFamilies(*snap, [this](uint64_t id) { return labeler_.Name(id); });
+  if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) {
+    spdlog::debug("process_events: dropping counts of {} removed cgroups", gone.size());
+    source_.ForgetCgroups(gone);
+  }
+  built.families.push_back(ReadErrors("process_events", read_errors_));
+  return std::move(built.families);
+}
+
+std::vector<prometheus::MetricFamily> ProbeMetrics::Collect() const {
+  auto snap = source_.ReadProbes();
+  if (!snap) {
+    spdlog::error("uprobes: {}", snap.error().message);
+    return {ReadErrors("uprobes", ++read_errors_)};
+  }
+  auto families = BuildProbeFamilies(*snap);
+  families.push_back(ReadErrors("uprobes", read_errors_));
+  return families;
+}
+
+std::vector<prometheus::MetricFamily> ClockMetrics::Collect() const {
+  ClockSnapshot snap = source_.ReadClock();
+  if (!snap.clock) {
+    spdlog::error("clock: {}", snap.clock_error);
+    ++read_errors_;
+  }
+  auto families = BuildClockFamilies(snap);
+  families.push_back(ReadErrors("clock", read_errors_));
+  return families;
+}
+
+}  // namespace hostprobe

@@ -1,0 +1,71 @@
+// Process crashes, OOM kills and execs per cgroup; user-defined probes; host
+// info and clock synchronization: snapshots to metric families.
+#pragma once
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "collectors/clock_collector.h"
+#include "collectors/process_events_collector.h"
+#include "collectors/uprobe_collector.h"
+#include "exporters/prometheus/cgroup_labeler.h"
+#include "exporters/prometheus/resource_metrics.h"
+
+namespace hostprobe {
+
+// "SIGSEGV" for 11 and the other standard Linux signals (x86_64 and arm64
+// share the numbering); "SIG<n>" for real-time and unknown numbers.
+std::string SignalName(uint32_t signal);
+
+// Pure. Crashes and per-cgroup counts of cgroups the namer does not know are
+// left out and their ids returned, to be dropped once they are known gone.
+BuiltFamilies BuildProcessEventFamilies(const ProcessEventsSnapshot& snap, const CgroupNameFn& cgroup_name);
+
+// Pure. Every probe has a calls series; :latency probes also a histogram,
+// present (with zero counts) from the start so rate() has a baseline.
+std::vector<prometheus::MetricFamily> BuildProbeFamilies(const ProbeSnapshot& snap);
+
+// Pure. The clock families are left out when the clock could not be read.
+std::vector<prometheus::MetricFamily> BuildClockFamilies(const ClockSnapshot& snap);
+
+// The Collectable adapters read their source on every scrape. Collect() may
+// run concurrently from several HTTP threads. A failed read counts in
+// hostprobe_collector_read_errors_total{collector=...}.
+class ProcessEventsMetrics : public prometheus::Collectable {
+ public:
+  ProcessEventsMetrics(ProcessEventsSource& source, CgroupResolver& cgroups)
+      : source_(source), labeler_(cgroups) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  ProcessEventsSource& source_;
+  mutable CgroupLabeler labeler_;
+  mutable std::atomic<uint64_t> read_errors_{0};
+};
+
+class ProbeMetrics : public prometheus::Collectable {
+ public:
+  explicit ProbeMetrics(ProbeSource& source) : source_(source) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  ProbeSource& source_;
+  mutable std::atomic<uint64_t> read_errors_{0};
+};
+
+class ClockMetrics : public prometheus::Collectable {
+ public:
+  explicit ClockMetrics(ClockSource& source) : source_(source) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  ClockSource& source_;
+  mutable std::atomic<uint64_t> read_errors_{0};
+};
+
+}  // namespace hostprobe

@@ -26,22 +26,6 @@ bool IsRoot() { return geteuid() == 0; }
 #define REQUIRE_ROOT() \
   if (!IsRoot()) GTEST_SKIP() << "integration tests load eBPF programs: run them as root"
 
-// Ids of loaded BPF programs whose name starts with `prefix`.
-std::set<uint32_t> ProgramIds(const std::string& prefix) {
-  std::set<uint32_t> ids;
-  uint32_t id = 0;
-  while (bpf_prog_get_next_id(id, &id) == 0) {
-    int fd = bpf_prog_get_fd_by_id(id);
-    if (fd < 0) continue;
-    bpf_prog_info info{};
-    uint32_t len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && std::string(info.name).rfind(prefix, 0) == 0)
-      ids.insert(id);
-    close(fd);
-  }
-  return ids;
-}
-
 std::string Cgroup2Root() {
   std::ifstream in("/proc/self/mountinfo");
   std::stringstream ss;
@@ -257,8 +241,8 @@ TEST_P(SyscallsTest, LargeScrapeArrivesWhole) {
 }
 
 TEST_P(SyscallsTest, SigtermExitsCleanlyAndUnloadsEveryProgram) {
-  auto ours = ProgramIds("hp_sys_");
-  ASSERT_GE(ours.size(), 2u) << "expected our programs to be loaded";
+  auto ours = BpfProgramIdsOf(sensor_->pid());
+  ASSERT_GE(ours.size(), 2u) << "expected the sensor to hold its programs";
   std::chrono::milliseconds took{};
   auto rc = sensor_->Stop(SIGTERM, std::chrono::seconds(2), &took);
   ASSERT_TRUE(rc.has_value()) << "did not exit within 2 s of SIGTERM";
@@ -268,11 +252,7 @@ TEST_P(SyscallsTest, SigtermExitsCleanlyAndUnloadsEveryProgram) {
   for (int i = 0; i < 100; ++i) {
     left.clear();
     for (uint32_t id : ours) {
-      int fd = bpf_prog_get_fd_by_id(id);
-      if (fd >= 0) {
-        left.insert(id);
-        close(fd);
-      }
+      if (BpfProgramLoaded(id)) left.insert(id);
     }
     if (left.empty()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -1,6 +1,8 @@
 #include "test_support.h"
 
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -174,6 +176,33 @@ std::string SensorProcess::Log() const {
 std::string SensorProcess::Scrape() const {
   auto r = HttpRequest(port_, "GET", "/metrics");
   return r && r->status == 200 ? r->body : std::string();
+}
+
+std::set<uint32_t> BpfProgramIdsOf(pid_t pid) {
+  std::set<uint32_t> ids;
+  std::string dir = "/proc/" + std::to_string(pid) + "/fdinfo";
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return ids;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream in(dir + "/" + e->d_name);
+    std::string key;
+    while (in >> key) {
+      if (key == "prog_id:") {
+        uint32_t id = 0;
+        if (in >> id) ids.insert(id);
+      }
+    }
+  }
+  closedir(d);
+  return ids;
+}
+
+bool BpfProgramLoaded(uint32_t id) {
+  int fd = bpf_prog_get_fd_by_id(id);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
 }
 
 int RunCommand(const std::vector<std::string>& argv, std::string* output) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,14 @@ class SensorProcess {
   pid_t pid_ = -1;
   std::string log_path_;
 };
+
+// Ids of the BPF programs a process holds (from /proc/<pid>/fdinfo: program
+// and link fds name their prog_id). Unlike matching names, this cannot see
+// another sensor running on the same host.
+std::set<uint32_t> BpfProgramIdsOf(pid_t pid);
+
+// True while a BPF program with this id is loaded anywhere.
+bool BpfProgramLoaded(uint32_t id);
 
 // Runs a command, waits, returns its exit status (-1 if it did not exit normally).
 int RunCommand(const std::vector<std::string>& argv, std::string* output = nullptr);

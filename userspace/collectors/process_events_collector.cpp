@@ -1,0 +1,175 @@
+#include "collectors/process_events_collector.h"
+
+#include <bpf/btf.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "collectors/bpf_util.h"
+#include "collectors/libbpf_log.h"
+#include "process_events.skel.h"
+
+namespace hostprobe {
+
+static_assert(sizeof(hp_crash_key) == 16);
+static_assert(sizeof(hp_proc_cgroup_stats) == 16);
+static_assert(sizeof(hp_exit_key) == 16);
+
+namespace {
+
+constexpr const char* kName = "process_events";
+
+bool HasTracepoint(const btf* vmlinux, const char* tp) {
+  // tp_btf attaches through the tracepoint's typedef btf_trace_<name>.
+  return btf__find_by_name_kind(vmlinux, (std::string("btf_trace_") + tp).c_str(), BTF_KIND_TYPEDEF) >= 0;
+}
+
+// True when the first tracepoint argument of `typedef_id` (a btf_trace_<tp>
+// typedef: pointer to void (*)(void *, arg1, ...)) is a pointer.
+bool FirstArgIsPointer(const btf* vmlinux, int typedef_id) {
+  const btf_type* t = btf__type_by_id(vmlinux, static_cast<__u32>(typedef_id));
+  if (t == nullptr) return true;
+  t = btf__type_by_id(vmlinux, t->type);
+  if (t == nullptr || !btf_is_ptr(t)) return true;
+  const btf_type* proto = btf__type_by_id(vmlinux, t->type);
+  if (proto == nullptr || !btf_is_func_proto(proto) || btf_vlen(proto) < 2) return true;
+  int arg = btf__resolve_type(vmlinux, btf_params(proto)[1].type);
+  if (arg < 0) return true;
+  const btf_type* arg_type = btf__type_by_id(vmlinux, static_cast<__u32>(arg));
+  return arg_type != nullptr && btf_is_ptr(arg_type);
+}
+
+}  // namespace
+
+std::string ProcessEventsKernel::Describe() const {
+  std::string s = "tp_btf sched_process_exit/exec: ";
+  s += exit_exec_tp_btf ? "yes" : "no";
+  s += ", tp_btf mark_victim: ";
+  s += mark_victim_tp_btf ? "yes" : "no";
+  s += mark_victim_has_task ? " (task argument)" : " (pid argument)";
+  return s;
+}
+
+ProcessEventsKernel ProbeProcessEventsKernel() {
+  ProcessEventsKernel k;
+  btf* vmlinux = btf__load_vmlinux_btf();
+  if (vmlinux == nullptr) return k;
+  k.exit_exec_tp_btf =
+      HasTracepoint(vmlinux, "sched_process_exit") && HasTracepoint(vmlinux, "sched_process_exec");
+  int mark_victim = btf__find_by_name_kind(vmlinux, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
+  k.mark_victim_tp_btf = mark_victim >= 0;
+  if (mark_victim >= 0) k.mark_victim_has_task = FirstArgIsPointer(vmlinux, mark_victim);
+  btf__free(vmlinux);
+  return k;
+}
+
+void ProcessEventsCollector::SkelDeleter::operator()(process_events_bpf* s) const {
+  process_events_bpf__destroy(s);
+}
+
+Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::Start(HookMode mode,
+                                                                              const BpfFeatures& features) {
+  return Start(mode, features, ProbeProcessEventsKernel());
+}
+
+Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::Start(
+    HookMode mode, const BpfFeatures& features, const ProcessEventsKernel& kernel) {
+  spdlog::debug("{}: kernel: {}", kName, kernel.Describe());
+  return StartWithHookMode<std::unique_ptr<ProcessEventsCollector>>(
+      kName, mode, kernel.exit_exec_tp_btf, features,
+      [&kernel](bool use_tp_btf) { return StartWith(use_tp_btf, kernel); });
+}
+
+Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::StartWith(
+    bool use_tp_btf, const ProcessEventsKernel& kernel) {
+  std::unique_ptr<ProcessEventsCollector> c(new ProcessEventsCollector());
+  c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
+  c->skel_.reset(process_events_bpf__open());
+  if (!c->skel_) return Error::FromErrno("open process_events BPF object");
+  process_events_bpf* s = c->skel_.get();
+
+  s->rodata->mark_victim_has_task = kernel.mark_victim_has_task;
+  // A tp_btf program is bound to its tracepoint at load time: one the kernel
+  // lacks would fail the whole object, so it is left out and reported.
+  const bool oom_tp_btf = use_tp_btf && kernel.mark_victim_tp_btf;
+  bpf_program__set_autoload(s->progs.hp_exit, use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_exec, use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_oom_kill, oom_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_exit_raw, !use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_exec_raw, !use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_oom_kill_raw, !use_tp_btf);
+
+  if (int err = process_events_bpf__load(s); err != 0) {
+    std::string reason = LastLibbpfWarning();
+    return Error{"load process_events BPF programs (" + c->family_ + "): " + LibbpfError(err) +
+                     (reason.empty() ? "" : " [" + reason + "]"),
+                 -err};
+  }
+  if (use_tp_btf) {
+    std::vector<AttachSpec> specs = {{s->progs.hp_exit, &s->links.hp_exit, "tp_btf/sched_process_exit"},
+                                     {s->progs.hp_exec, &s->links.hp_exec, "tp_btf/sched_process_exec"}};
+    if (oom_tp_btf) specs.push_back({s->progs.hp_oom_kill, &s->links.hp_oom_kill, "tp_btf/mark_victim"});
+    c->hooks_ = AttachPrograms(kName, specs);
+    if (!oom_tp_btf) {
+      c->hooks_.push_back(
+          {"hp_oom_kill", "tp_btf/mark_victim", false, "the kernel has no mark_victim tracepoint"});
+      spdlog::error("{}: OOM kills are not counted: the kernel has no mark_victim tracepoint", kName);
+    }
+  } else {
+    c->hooks_ =
+        AttachPrograms(kName, {{s->progs.hp_exit_raw, &s->links.hp_exit_raw, "raw_tp/sched_process_exit"},
+                               {s->progs.hp_exec_raw, &s->links.hp_exec_raw, "raw_tp/sched_process_exec"},
+                               {s->progs.hp_oom_kill_raw, &s->links.hp_oom_kill_raw, "raw_tp/mark_victim"}});
+  }
+  if (CountAttached(c->hooks_) == 0)
+    return Error{"attach process_events programs (" + c->family_ + "): " + c->hooks_.front().error, EPERM};
+  return c;
+}
+
+ProcessEventsCollector::~ProcessEventsCollector() = default;
+
+CollectorHealth ProcessEventsCollector::health() {
+  for (const HookStatus& h : hooks_) {
+    if (!h.attached) return {false, "program " + h.name + " not attached to " + h.attach + ": " + h.error};
+  }
+  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.process_events_self_stats), HP_PE_STAT__COUNT);
+  if (!self) return {false, "reading maps failed: " + self.error().message};
+  return {true, ""};
+}
+
+Result<ProcessEventsSnapshot> ProcessEventsCollector::ReadProcessEvents() {
+  ProcessEventsSnapshot snap;
+  ForEachPerCpuEntry<hp_crash_key, uint64_t>(bpf_map__fd(skel_->maps.process_crashes),
+                                             [&](const hp_crash_key& key, std::span<const uint64_t> v) {
+                                               CrashCount c{key.cgroup_id, key.signal, 0};
+                                               for (uint64_t x : v) c.count += x;
+                                               snap.crashes.push_back(c);
+                                             });
+  ForEachPerCpuEntry<uint64_t, hp_proc_cgroup_stats>(
+      bpf_map__fd(skel_->maps.process_cgroups), [&](uint64_t id, std::span<const hp_proc_cgroup_stats> v) {
+        ProcessCgroupCounts c{id, 0, 0};
+        for (const auto& x : v) {
+          c.execs += x.execs;
+          c.oom_kills += x.oom_kills;
+        }
+        snap.cgroups.push_back(c);
+      });
+  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.process_events_self_stats), HP_PE_STAT__COUNT);
+  if (!self) return self.error();
+  std::copy(self->begin(), self->end(), snap.self_stats.begin());
+  return snap;
+}
+
+void ProcessEventsCollector::ForgetCgroups(const std::vector<uint64_t>& ids) {
+  DeleteKeys(bpf_map__fd(skel_->maps.process_cgroups), ids);
+  // Crash keys carry the cgroup with the signal: find this cgroup's.
+  const std::unordered_set<uint64_t> gone(ids.begin(), ids.end());
+  std::vector<hp_crash_key> keys;
+  ForEachPerCpuEntry<hp_crash_key, uint64_t>(bpf_map__fd(skel_->maps.process_crashes),
+                                             [&](const hp_crash_key& key, std::span<const uint64_t>) {
+                                               if (gone.count(key.cgroup_id) != 0) keys.push_back(key);
+                                             });
+  DeleteKeys(bpf_map__fd(skel_->maps.process_crashes), keys);
+}
+
+}  // namespace hostprobe

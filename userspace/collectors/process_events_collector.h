@@ -1,0 +1,99 @@
+// Loads bpf/process_events.bpf.c (crashes, OOM kills, execs per cgroup) and
+// reads its maps into snapshots.
+#pragma once
+
+#include <linux/types.h>  // __u32/__u64 for the shared BPF header
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../../bpf/process_events.h"
+#include "collectors/bpf_features.h"
+#include "core/collector.h"
+#include "core/options.h"
+#include "core/result.h"
+
+struct process_events_bpf;  // generated skeleton
+
+namespace hostprobe {
+
+// Processes a signal ended, by cgroup v2 id and signal, summed over CPUs.
+struct CrashCount {
+  uint64_t cgroup_id = 0;
+  uint32_t signal = 0;  // 1..64
+  uint64_t count = 0;
+};
+
+struct ProcessCgroupCounts {
+  uint64_t cgroup_id = 0;
+  uint64_t execs = 0;
+  uint64_t oom_kills = 0;
+};
+
+struct ProcessEventsSnapshot {
+  std::vector<CrashCount> crashes;
+  std::vector<ProcessCgroupCounts> cgroups;
+  std::array<uint64_t, HP_PE_STAT__COUNT> self_stats{};  // indexed by hp_process_events_self_stat
+};
+
+// Implemented by ProcessEventsCollector, faked in tests of the exporter.
+class ProcessEventsSource {
+ public:
+  virtual ~ProcessEventsSource() = default;
+  virtual Result<ProcessEventsSnapshot> ReadProcessEvents() = 0;
+  // Drops the kernel's counts of cgroups that no longer exist.
+  virtual void ForgetCgroups(const std::vector<uint64_t>& ids) = 0;
+};
+
+// What the kernel's BTF says about the hooks this collector uses.
+struct ProcessEventsKernel {
+  bool exit_exec_tp_btf = false;     // btf_trace_sched_process_{exit,exec} exist
+  bool mark_victim_tp_btf = false;   // btf_trace_mark_victim exists
+  bool mark_victim_has_task = true;  // its first argument is a task_struct* (else a pid)
+  std::string Describe() const;
+};
+
+// Reads /sys/kernel/btf/vmlinux. Without BTF every field keeps its default
+// except the tp_btf ones, which are false.
+ProcessEventsKernel ProbeProcessEventsKernel();
+
+// Thread-safe: the maps are read with syscalls; nothing else changes after Start.
+class ProcessEventsCollector final : public Collector, public ProcessEventsSource {
+ public:
+  // Opens, configures, loads and attaches, probing the kernel's BTF first.
+  // Fails when the object cannot be loaded or no program attached; a
+  // program that did not attach is reported by hooks() and health().
+  static Result<std::unique_ptr<ProcessEventsCollector>> Start(HookMode mode, const BpfFeatures& features);
+  static Result<std::unique_ptr<ProcessEventsCollector>> Start(HookMode mode, const BpfFeatures& features,
+                                                               const ProcessEventsKernel& kernel);
+  ~ProcessEventsCollector() override;
+  ProcessEventsCollector(const ProcessEventsCollector&) = delete;
+  ProcessEventsCollector& operator=(const ProcessEventsCollector&) = delete;
+
+  std::string name() const override { return "process_events"; }
+  std::vector<HookStatus> hooks() const override { return hooks_; }
+  // Attached and the maps can be read. Crashes and OOM kills are rare, so a
+  // quiet collector is no evidence of a fault.
+  CollectorHealth health() override;
+
+  Result<ProcessEventsSnapshot> ReadProcessEvents() override;
+  void ForgetCgroups(const std::vector<uint64_t>& ids) override;
+  const std::string& hook_family() const { return family_; }
+
+ private:
+  ProcessEventsCollector() = default;
+  static Result<std::unique_ptr<ProcessEventsCollector>> StartWith(bool use_tp_btf,
+                                                                   const ProcessEventsKernel& kernel);
+
+  struct SkelDeleter {
+    void operator()(process_events_bpf* s) const;
+  };
+  std::unique_ptr<process_events_bpf, SkelDeleter> skel_;
+  std::string family_;
+  std::vector<HookStatus> hooks_;
+};
+
+}  // namespace hostprobe

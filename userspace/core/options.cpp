@@ -69,7 +69,7 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
     if (flag == "--cpu-per-core") return Error{"flag --cpu-per-core takes no value", EINVAL};
     static constexpr std::string_view kValued[] = {
         "--listen", "--log-level", "--sample-interval", "--leak-window",
-        "--top-processes", "--bpf-hook", "--cgroup-root", "--procfs", "--rootfs"};
+        "--top-processes", "--bpf-hook", "--cgroup-root", "--procfs", "--rootfs", "--probe", "--probe-config"};
     bool known = false;
     for (auto k : kValued) known = known || k == flag;
     if (!known) return Error{"unknown flag " + std::string(flag), EINVAL};
@@ -112,6 +112,11 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
     } else if (flag == "--cgroup-root") {
       if (value.empty() || value.front() != '/') return BadValue(flag, value, "expected an absolute path");
       o.cgroup_root = std::string(value);
+    } else if (flag == "--probe") {
+      o.probes.emplace_back(value);
+    } else if (flag == "--probe-config") {
+      if (value.empty()) return BadValue(flag, value, "expected a file name");
+      o.probe_config = std::string(value);
     } else if (flag == "--procfs" || flag == "--rootfs") {
       if (value.empty() || value.front() != '/') return BadValue(flag, value, "expected an absolute path");
       (flag == "--procfs" ? o.procfs : o.rootfs) = std::string(value);
@@ -141,6 +146,10 @@ Flags:
   --procfs PATH               the host's /proc, e.g. /host/proc in a container (default /proc)
   --rootfs PATH               where the host's / is mounted, prefixed to mount points
                               for filesystem usage, e.g. /host (default /)
+  --probe NAME=BINARY:SYMBOL[:latency]
+                              count calls of a function (and time them); repeatable;
+                              also NAME=BINARY:usdt:PROVIDER:PROBE for a USDT probe
+  --probe-config FILE         probes, one per line ('#' comments)
   --cpu-per-core              also export CPU time per CPU (hostprobe_cpu_core_seconds_total)
   --version                   print the version and exit
   --help                      print this help and exit

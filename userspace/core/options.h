@@ -31,6 +31,8 @@ struct Options {
   std::string procfs = "/proc";
   std::string rootfs = "/";
   bool cpu_per_core = false;  // also export CPU time per CPU
+  std::vector<std::string> probes;  // --probe values, in order (see core/probe_spec.h)
+  std::string probe_config;         // --probe-config FILE, empty if not given
   bool show_help = false;
   bool show_version = false;
 
