@@ -21,6 +21,7 @@ packages=(
   libgtest-dev libgmock-dev
   prometheus      # promtool, used by the integration tests
   curl
+  python3 python3-yaml   # tests/deploy/check_manifests.py
 )
 
 missing=()
