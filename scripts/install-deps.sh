@@ -16,6 +16,7 @@ packages=(
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libspdlog-dev libfmt-dev
   libcivetweb-dev    # HTTP server (the same one prometheus-cpp-pull uses)
+  libcurl4-openssl-dev nlohmann-json3-dev   # --kubernetes: API server client
   prometheus-cpp-dev
   # tests
   libgtest-dev libgmock-dev

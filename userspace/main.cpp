@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -21,6 +22,7 @@
 #include "collectors/uprobe_collector.h"
 #include "collectors/diskio_collector.h"
 #include "collectors/host_collector.h"
+#include "collectors/kube_pod_watcher.h"
 #include "collectors/libbpf_log.h"
 #include "collectors/syscalls_collector.h"
 #include "core/cgroup.h"
@@ -31,6 +33,7 @@
 #include "exporters/prometheus/host_metrics.h"
 #include "exporters/prometheus/events_metrics.h"
 #include "exporters/prometheus/http_server.h"
+#include "exporters/prometheus/pod_names.h"
 #include "exporters/prometheus/resource_metrics.h"
 #include "exporters/prometheus/self_metrics.h"
 #include "exporters/prometheus/syscall_metrics.h"
@@ -190,7 +193,37 @@ int main(int argc, char** argv) {
   HostCollector host(host_config);
   slots.push_back({"host", &host, ""});
 
+  // Pod and container names: listed in the background, never on a scrape.
+  std::unique_ptr<KubePodWatcher> kube;
+  if (opts.kubernetes) {
+    KubePodWatcher::Config kc;
+    kc.api_url = opts.kubernetes_api;
+    if (kc.api_url.empty()) {
+      const char* host_env = std::getenv("KUBERNETES_SERVICE_HOST");
+      const char* port_env = std::getenv("KUBERNETES_SERVICE_PORT");
+      if (host_env == nullptr || port_env == nullptr)
+        return Fail("--kubernetes needs the API server: run in a pod (KUBERNETES_SERVICE_HOST is unset) "
+                    "or pass --kubernetes-api URL");
+      const std::string h = host_env;
+      kc.api_url = "https://" + (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + port_env;
+    }
+    kc.node_name = opts.node_name;
+    if (kc.node_name.empty() && std::getenv("NODE_NAME") != nullptr) kc.node_name = std::getenv("NODE_NAME");
+    if (kc.node_name.empty())
+      return Fail("--kubernetes needs this node's name: set NODE_NAME from the downward API "
+                  "(fieldRef spec.nodeName) or pass --node-name");
+    kc.token_file = opts.kubernetes_token_file;
+    if (kc.api_url.rfind("https://", 0) == 0) kc.ca_file = opts.kubernetes_ca_file;
+    kube = std::make_unique<KubePodWatcher>(kc);
+    slots.push_back({"kubernetes", kube.get(), ""});
+  }
+
   HttpServer::Handlers handlers;
+  if (kube) {
+    handlers.enrich = [&kube](std::vector<prometheus::MetricFamily>& families) {
+      AddPodNames(families, *kube->directory());
+    };
+  }
   handlers.collectables.emplace_back("self", std::make_shared<SelfMetrics>(slots));
   handlers.collectables.emplace_back("host", std::make_shared<HostMetrics>(host));
   if (syscalls.ok())
@@ -225,5 +258,8 @@ int main(int argc, char** argv) {
   // The listening socket closes with the process; skipping civetweb's mg_stop
   // saves its accept-loop timeout (up to 2 s) on every shutdown.
   (void)server->release();
+  // Its thread may be inside an API request for up to the request timeout;
+  // exiting ends it, so do not wait.
+  (void)kube.release();
   return 0;
 }

@@ -31,6 +31,8 @@ class HttpServer {
     // Named so the time each one takes per scrape can be exported.
     std::vector<std::pair<std::string, std::shared_ptr<prometheus::Collectable>>> collectables;
     std::function<HealthReport()> health;
+    // Optional last step over the merged families (adds pod names).
+    std::function<void(std::vector<prometheus::MetricFamily>&)> enrich;
   };
 
   // Binds `listen` ("HOST:PORT", "[::1]:PORT"). Fails with a message saying

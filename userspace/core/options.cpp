@@ -58,6 +58,7 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
     if (arg == "--help" || arg == "-h") { o.show_help = true; continue; }
     if (arg == "--version") { o.show_version = true; continue; }
     if (arg == "--cpu-per-core") { o.cpu_per_core = true; continue; }
+    if (arg == "--kubernetes") { o.kubernetes = true; continue; }
     if (arg.substr(0, 2) != "--") return Error{"unexpected argument \"" + std::string(arg) + "\"", EINVAL};
 
     std::string_view flag = arg;
@@ -67,9 +68,11 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
       inline_value = arg.substr(eq + 1);
     }
     if (flag == "--cpu-per-core") return Error{"flag --cpu-per-core takes no value", EINVAL};
+    if (flag == "--kubernetes") return Error{"flag --kubernetes takes no value", EINVAL};
     static constexpr std::string_view kValued[] = {
         "--listen", "--log-level", "--sample-interval", "--leak-window",
-        "--top-processes", "--bpf-hook", "--cgroup-root", "--procfs", "--rootfs", "--probe", "--probe-config"};
+        "--top-processes", "--bpf-hook", "--cgroup-root", "--procfs", "--rootfs", "--probe", "--probe-config",
+        "--kubernetes-api", "--node-name", "--kubernetes-token-file", "--kubernetes-ca-file"};
     bool known = false;
     for (auto k : kValued) known = known || k == flag;
     if (!known) return Error{"unknown flag " + std::string(flag), EINVAL};
@@ -117,6 +120,15 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
     } else if (flag == "--probe-config") {
       if (value.empty()) return BadValue(flag, value, "expected a file name");
       o.probe_config = std::string(value);
+    } else if (flag == "--kubernetes-api") {
+      if (value.rfind("https://", 0) != 0 && value.rfind("http://", 0) != 0)
+        return BadValue(flag, value, "expected a URL such as https://10.0.0.1:443");
+      o.kubernetes_api = std::string(value);
+    } else if (flag == "--node-name") {
+      if (value.empty()) return BadValue(flag, value, "expected the node's name");
+      o.node_name = std::string(value);
+    } else if (flag == "--kubernetes-token-file" || flag == "--kubernetes-ca-file") {
+      (flag == "--kubernetes-token-file" ? o.kubernetes_token_file : o.kubernetes_ca_file) = std::string(value);
     } else if (flag == "--procfs" || flag == "--rootfs") {
       if (value.empty() || value.front() != '/') return BadValue(flag, value, "expected an absolute path");
       (flag == "--procfs" ? o.procfs : o.rootfs) = std::string(value);
@@ -151,6 +163,12 @@ Flags:
                               also NAME=BINARY:usdt:PROVIDER:PROBE for a USDT probe
   --probe-config FILE         probes, one per line ('#' comments)
   --cpu-per-core              also export CPU time per CPU (hostprobe_cpu_core_seconds_total)
+  --kubernetes                add namespace, pod and container labels from the API server
+                              (lists this node's pods in the background; needs RBAC pods list)
+  --kubernetes-api URL        API server (default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT)
+  --node-name NAME            this node's name (default $NODE_NAME, from the downward API)
+  --kubernetes-token-file F   bearer token (default: the pod's service account token)
+  --kubernetes-ca-file F      CA bundle for the API server (default: the service account's ca.crt)
   --version                   print the version and exit
   --help                      print this help and exit
 
