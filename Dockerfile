@@ -19,7 +19,8 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DHOSTPROBE_BUILD_TESTS=OFF \
 FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libbpf1 libelf1 zlib1g libspdlog1.10 libfmt9 libprometheus-cpp-core1.0 libcivetweb1 \
+      libbpf1 libelf1 zlib1g libspdlog1.10 libfmt9 libprometheus-cpp-core1.0 libcivetweb1 libcurl4 \
+      ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=builder /src/build/hostprobe /usr/bin/hostprobe
 EXPOSE 9640

@@ -177,6 +177,8 @@ ALLOW_EMPTY = {
     "Syscall error ratio of the 15 busiest pods": (no_pods, POD_REASON),
     "Disk I/O per pod (top 15)": (no_pods, POD_REASON),
     "Crashes and OOM kills per pod": (no_pods, POD_REASON),
+    "CPU per pod by name (joined with kube-state-metrics kube_pod_info)":
+        (absent("kube_pod_info"), "no kube-state-metrics scraped by this Prometheus (kube_pod_info absent)"),
     "OOM kills (top 15)": (absent("hostprobe_oom_kills_total"),
                            "no OOM-kill series (a sensor that creates them only on the first OOM kill)"),
     "Probe calls": (absent("hostprobe_probe_calls_total"), "the sensor runs without --probe"),
