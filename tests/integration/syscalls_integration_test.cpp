@@ -63,8 +63,14 @@ class SyscallsTest : public ::testing::TestWithParam<std::string> {
 TEST_P(SyscallsTest, ProgramsOfTheChosenHookAreAttached) {
   auto e = Scrape();
   const std::string suffix = GetParam() == "raw_tp" ? "_raw" : "";
-  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_sys_enter" + suffix + "\"}"), 1);
-  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_sys_exit" + suffix + "\"}"), 1);
+  // --bpf-hook applies to every eBPF collector, so each fallback is proven too.
+  for (const char* program : {"hp_sys_enter", "hp_sys_exit", "hp_block_issue", "hp_block_done", "hp_sched_switch",
+                              "hp_exit", "hp_exec", "hp_oom_kill"}) {
+    EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"" + std::string(program) + suffix + "\"}"), 1)
+        << program << suffix;
+  }
+  for (const char* collector : {"syscalls", "diskio", "cgroup_cpu", "process_events", "host", "clock"})
+    EXPECT_EQ(Value(e, "hostprobe_collector_up{collector=\"" + std::string(collector) + "\"}"), 1) << collector;
   EXPECT_EQ(Value(e, "hostprobe_build_info{version=\"" HOSTPROBE_VERSION "\"}"), 1);
 }
 
