@@ -30,21 +30,12 @@ constexpr const char* kWorkload = EVENTS_WORKLOAD_BIN;
 #define REQUIRE_ROOT() \
   if (geteuid() != 0) GTEST_SKIP() << "integration tests load eBPF programs: run them as root"
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 bool WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
   out.flush();
   return static_cast<bool>(out);
 }
-
-std::string Cgroup2Root() { return FindCgroup2Mount(ReadFile("/proc/self/mountinfo")).value_or(""); }
 
 // Mount point of the cgroup v1 hierarchy that has the memory controller, "" if none.
 std::string MemoryV1Root() {
@@ -389,15 +380,7 @@ TEST(ProbeTest, SigtermDetachesProbesAndProcessEventPrograms) {
   auto rc = s.sensor().Stop(SIGTERM, std::chrono::seconds(2));
   ASSERT_TRUE(rc.has_value()) << "did not exit within 2 s of SIGTERM";
   EXPECT_EQ(*rc, 0);
-  std::set<uint32_t> left;
-  for (int i = 0; i < 100; ++i) {
-    left.clear();
-    for (uint32_t id : ours) {
-      if (BpfProgramLoaded(id)) left.insert(id);
-    }
-    if (left.empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  auto left = WaitUnloaded(ours, std::chrono::seconds(2));
   EXPECT_TRUE(left.empty()) << left.size() << " programs still loaded after exit";
 }
 

@@ -56,13 +56,6 @@ class FakeApiServer {
   std::string port_file_;
 };
 
-std::string Cgroup2Root() {
-  std::ifstream in("/proc/self/mountinfo");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return FindCgroup2Mount(ss.str()).value_or("");
-}
-
 TEST(KubernetesTest, NamesPodAndContainerFromTheApiServer) {
   if (geteuid() != 0) GTEST_SKIP() << "integration tests load eBPF programs: run them as root";
   if (RunCommand({"sh", "-c", "command -v python3"}) != 0) GTEST_SKIP() << "python3 not installed";

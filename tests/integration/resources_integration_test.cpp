@@ -24,13 +24,6 @@ constexpr const char* kWorkload = WORKLOAD_BIN;
 #define REQUIRE_ROOT() \
   if (geteuid() != 0) GTEST_SKIP() << "integration tests load eBPF programs: run them as root"
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 struct DiskLine {
   std::string name;
   uint64_t read_sectors = 0, write_sectors = 0;

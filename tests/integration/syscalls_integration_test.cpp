@@ -26,13 +26,6 @@ bool IsRoot() { return geteuid() == 0; }
 #define REQUIRE_ROOT() \
   if (!IsRoot()) GTEST_SKIP() << "integration tests load eBPF programs: run them as root"
 
-std::string Cgroup2Root() {
-  std::ifstream in("/proc/self/mountinfo");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return FindCgroup2Mount(ss.str()).value_or("");
-}
-
 int RunWorkload(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {kWorkload};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -253,16 +246,7 @@ TEST_P(SyscallsTest, SigtermExitsCleanlyAndUnloadsEveryProgram) {
   auto rc = sensor_->Stop(SIGTERM, std::chrono::seconds(2), &took);
   ASSERT_TRUE(rc.has_value()) << "did not exit within 2 s of SIGTERM";
   EXPECT_EQ(*rc, 0);
-  // Program memory is released after an RCU grace period; give it a moment.
-  std::set<uint32_t> left;
-  for (int i = 0; i < 100; ++i) {
-    left.clear();
-    for (uint32_t id : ours) {
-      if (BpfProgramLoaded(id)) left.insert(id);
-    }
-    if (left.empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  auto left = WaitUnloaded(ours, std::chrono::seconds(2));
   EXPECT_TRUE(left.empty()) << left.size() << " programs still loaded after exit";
 }
 

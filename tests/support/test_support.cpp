@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include "core/cgroup.h"
+
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <dirent.h>
@@ -203,6 +205,31 @@ bool BpfProgramLoaded(uint32_t id) {
   if (fd < 0) return false;
   close(fd);
   return true;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Cgroup2Root() {
+  return hostprobe::FindCgroup2Mount(ReadFile("/proc/self/mountinfo")).value_or("");
+}
+
+std::set<uint32_t> WaitUnloaded(const std::set<uint32_t>& ids, std::chrono::milliseconds deadline) {
+  std::set<uint32_t> left;
+  auto until = std::chrono::steady_clock::now() + deadline;
+  do {
+    left.clear();
+    for (uint32_t id : ids) {
+      if (BpfProgramLoaded(id)) left.insert(id);
+    }
+    if (left.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < until);
+  return left;
 }
 
 int RunCommand(const std::vector<std::string>& argv, std::string* output) {

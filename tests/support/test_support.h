@@ -69,6 +69,16 @@ std::set<uint32_t> BpfProgramIdsOf(pid_t pid);
 // True while a BPF program with this id is loaded anywhere.
 bool BpfProgramLoaded(uint32_t id);
 
+// Whole contents of a file, empty if it cannot be read.
+std::string ReadFile(const std::string& path);
+
+// Mount point of the cgroup2 filesystem this process sees, empty if none.
+std::string Cgroup2Root();
+
+// Waits up to `deadline` for every program in `ids` to be unloaded (program
+// memory is freed after an RCU grace period); returns those still loaded.
+std::set<uint32_t> WaitUnloaded(const std::set<uint32_t>& ids, std::chrono::milliseconds deadline);
+
 // Runs a command, waits, returns its exit status (-1 if it did not exit normally).
 int RunCommand(const std::vector<std::string>& argv, std::string* output = nullptr);
 

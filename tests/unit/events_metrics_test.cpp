@@ -12,10 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "exposition_util.h"
 #include "temp_dir.h"
 
 namespace hostprobe {
 namespace {
+
+using test::Serialize;
+using test::Lines;
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
@@ -23,18 +27,7 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
-std::string Serialize(const std::vector<prometheus::MetricFamily>& families) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, families);
-  return out.str();
-}
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 // Sample lines only (no HELP/TYPE), for exact comparisons.
 std::vector<std::string> Samples(const std::vector<prometheus::MetricFamily>& families,

@@ -1,4 +1,5 @@
 #include "exporters/prometheus/host_metrics.h"
+#include "exposition_util.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -18,23 +19,15 @@
 namespace hostprobe {
 namespace {
 
+using test::Serialize;
+using test::Lines;
+
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-std::string Serialize(const std::vector<prometheus::MetricFamily>& families) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, families);
-  return out.str();
-}
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 // Every sample belongs to a family announced by HELP and TYPE, label values
 // are escaped, and no series appears twice.

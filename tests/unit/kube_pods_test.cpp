@@ -8,6 +8,7 @@
 
 #include "exporters/prometheus/family_builder.h"
 #include "exporters/prometheus/pod_names.h"
+#include "exposition_util.h"
 
 namespace hostprobe {
 namespace {
@@ -56,11 +57,7 @@ TEST(ParsePodListTest, WrongFieldTypesAreSkippedNotFatal) {
   EXPECT_TRUE(dir->containers.empty());
 }
 
-std::string Serialize(const std::vector<prometheus::MetricFamily>& f) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, f);
-  return out.str();
-}
+using test::Serialize;
 
 TEST(AddPodNamesTest, LabelsEveryPerCgroupSeriesAndOnlyThose) {
   auto dir = ParsePodList(Fixture("podlist.json"));

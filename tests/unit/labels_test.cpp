@@ -1,4 +1,5 @@
 #include "core/labels.h"
+#include "exposition_util.h"
 
 #include <gtest/gtest.h>
 
@@ -10,33 +11,11 @@
 namespace hostprobe {
 namespace {
 
+using test::IsValidUtf8;
+
 #define HP_FFFD "\xEF\xBF\xBD"  // U+HP_FFFD, for splicing into literals
 constexpr std::string_view kFffd = HP_FFFD;
 
-// Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing past U+10FFFF.
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<uint8_t>(s[i]);
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    else return false;
-    if (i + len > s.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      auto cc = static_cast<uint8_t>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return false;
-    if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return false;
-    i += len;
-  }
-  return true;
-}
 
 std::string Repeat(std::string_view s, int n) {
   std::string out;

@@ -18,10 +18,15 @@
 #include <vector>
 
 #include "exporters/prometheus/http_server.h"
+#include "exposition_util.h"
 #include "temp_dir.h"
 
 namespace hostprobe {
 namespace {
+
+using test::Serialize;
+using test::Lines;
+using test::IsValidUtf8;
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
@@ -34,43 +39,8 @@ constexpr uint32_t kOpenat = 257;
 constexpr uint32_t kExitGroup = 231;
 constexpr uint32_t kUnknown = 999;
 
-std::string Serialize(const std::vector<prometheus::MetricFamily>& families) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, families);
-  return out.str();
-}
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<uint8_t>(s[i]);
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    else return false;
-    if (i + len > s.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      auto cc = static_cast<uint8_t>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-      return false;
-    i += len;
-  }
-  return true;
-}
 
 // Checks the text format line by line: comments, or `name{labels} value`
 // with properly escaped label values; and that no series appears twice.
