@@ -1,11 +1,10 @@
 // hostprobe: wires the collectors to the HTTP exporter. No logic of its own.
 #include <linux/capability.h>
 #include <signal.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -18,20 +17,20 @@
 #include "collectors/bpf_features.h"
 #include "collectors/cgroup_cpu_collector.h"
 #include "collectors/clock_collector.h"
-#include "collectors/process_events_collector.h"
-#include "collectors/uprobe_collector.h"
 #include "collectors/diskio_collector.h"
 #include "collectors/host_collector.h"
 #include "collectors/kube_pod_watcher.h"
 #include "collectors/libbpf_log.h"
+#include "collectors/process_events_collector.h"
 #include "collectors/syscalls_collector.h"
+#include "collectors/uprobe_collector.h"
 #include "core/cgroup.h"
 #include "core/collector.h"
 #include "core/options.h"
 #include "core/probe_spec.h"
 #include "core/syscall_table.h"
-#include "exporters/prometheus/host_metrics.h"
 #include "exporters/prometheus/events_metrics.h"
+#include "exporters/prometheus/host_metrics.h"
 #include "exporters/prometheus/http_server.h"
 #include "exporters/prometheus/pod_names.h"
 #include "exporters/prometheus/resource_metrics.h"
@@ -60,7 +59,8 @@ bool CanLoadBpf() {
   __user_cap_data_struct data[2]{};
   if (syscall(SYS_capget, &header, data) != 0) return true;  // let the kernel decide
   constexpr int kCapPerfmon = 38, kCapBpf = 39;
-  return HasCapability(data, CAP_SYS_ADMIN) || (HasCapability(data, kCapBpf) && HasCapability(data, kCapPerfmon));
+  return HasCapability(data, CAP_SYS_ADMIN) ||
+         (HasCapability(data, kCapBpf) && HasCapability(data, kCapPerfmon));
 }
 
 std::string ReadFile(const char* path) {
@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
   auto parsed = ParseOptions(args);
   if (!parsed) {
-    std::fprintf(stderr, "hostprobe: %s\nTry 'hostprobe --help' for usage.\n", parsed.error().message.c_str());
+    std::fprintf(stderr, "hostprobe: %s\nTry 'hostprobe --help' for usage.\n",
+                 parsed.error().message.c_str());
     return kExitUsage;
   }
   const Options& opts = *parsed;
@@ -93,7 +94,8 @@ int main(int argc, char** argv) {
   // anything is loaded.
   auto probe_specs = LoadProbeSpecs(opts.probes, opts.probe_config);
   if (!probe_specs) {
-    std::fprintf(stderr, "hostprobe: %s\nTry 'hostprobe --help' for usage.\n", probe_specs.error().message.c_str());
+    std::fprintf(stderr, "hostprobe: %s\nTry 'hostprobe --help' for usage.\n",
+                 probe_specs.error().message.c_str());
     return kExitUsage;
   }
 
@@ -112,8 +114,10 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   if (!CanLoadBpf())
-    return Fail("missing privilege: loading eBPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); "
-                "run as root, or grant them: setcap cap_bpf,cap_perfmon+ep " + args[0]);
+    return Fail(
+        "missing privilege: loading eBPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); "
+        "run as root, or grant them: setcap cap_bpf,cap_perfmon+ep " +
+        args[0]);
 
   spdlog::info("hostprobe {} starting (listen {}, bpf hook {})", HOSTPROBE_VERSION, opts.ListenAddress(),
                HookModeName(opts.hook_mode));
@@ -123,14 +127,17 @@ int main(int argc, char** argv) {
     if (auto mount = FindCgroup2Mount(ReadFile("/proc/self/mountinfo"))) {
       cgroup_root = *mount;
     } else {
-      spdlog::warn("no cgroup2 filesystem mounted: per-cgroup series are not exported; "
-                   "mount one (mount -t cgroup2 none /sys/fs/cgroup/unified) or pass --cgroup-root");
+      spdlog::warn(
+          "no cgroup2 filesystem mounted: per-cgroup series are not exported; "
+          "mount one (mount -t cgroup2 none /sys/fs/cgroup/unified) or pass --cgroup-root");
     }
   }
   CgroupResolver cgroups(cgroup_root);
   if (!cgroup_root.empty()) {
-    if (auto st = cgroups.Rescan(); !st.ok()) spdlog::warn("cgroups: {}", st.error().message);
-    else spdlog::info("cgroups: naming cgroup v2 ids from {} ({} cgroups)", cgroup_root, cgroups.known());
+    if (auto st = cgroups.Rescan(); !st.ok())
+      spdlog::warn("cgroups: {}", st.error().message);
+    else
+      spdlog::info("cgroups: naming cgroup v2 ids from {} ({} cgroups)", cgroup_root, cgroups.known());
   }
 
   const SyscallTable table(HostArch());
@@ -202,16 +209,18 @@ int main(int argc, char** argv) {
       const char* host_env = std::getenv("KUBERNETES_SERVICE_HOST");
       const char* port_env = std::getenv("KUBERNETES_SERVICE_PORT");
       if (host_env == nullptr || port_env == nullptr)
-        return Fail("--kubernetes needs the API server: run in a pod (KUBERNETES_SERVICE_HOST is unset) "
-                    "or pass --kubernetes-api URL");
+        return Fail(
+            "--kubernetes needs the API server: run in a pod (KUBERNETES_SERVICE_HOST is unset) "
+            "or pass --kubernetes-api URL");
       const std::string h = host_env;
       kc.api_url = "https://" + (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + port_env;
     }
     kc.node_name = opts.node_name;
     if (kc.node_name.empty() && std::getenv("NODE_NAME") != nullptr) kc.node_name = std::getenv("NODE_NAME");
     if (kc.node_name.empty())
-      return Fail("--kubernetes needs this node's name: set NODE_NAME from the downward API "
-                  "(fieldRef spec.nodeName) or pass --node-name");
+      return Fail(
+          "--kubernetes needs this node's name: set NODE_NAME from the downward API "
+          "(fieldRef spec.nodeName) or pass --node-name");
     kc.token_file = opts.kubernetes_token_file;
     if (kc.api_url.rfind("https://", 0) == 0) kc.ca_file = opts.kubernetes_ca_file;
     kube = std::make_unique<KubePodWatcher>(kc);
@@ -227,12 +236,17 @@ int main(int argc, char** argv) {
   handlers.collectables.emplace_back("self", std::make_shared<SelfMetrics>(slots));
   handlers.collectables.emplace_back("host", std::make_shared<HostMetrics>(host));
   if (syscalls.ok())
-    handlers.collectables.emplace_back("syscalls", std::make_shared<SyscallMetrics>(**syscalls, table, cgroups));
+    handlers.collectables.emplace_back("syscalls",
+                                       std::make_shared<SyscallMetrics>(**syscalls, table, cgroups));
   if (diskio.ok())
-    handlers.collectables.emplace_back("diskio", std::make_shared<DiskioMetrics>(
-        **diskio, [&host](uint32_t major, uint32_t minor) { return host.DeviceName(major, minor); }, cgroups));
+    handlers.collectables.emplace_back(
+        "diskio",
+        std::make_shared<DiskioMetrics>(
+            **diskio, [&host](uint32_t major, uint32_t minor) { return host.DeviceName(major, minor); },
+            cgroups));
   if (cgroup_cpu.ok())
-    handlers.collectables.emplace_back("cgroup_cpu", std::make_shared<CgroupCpuMetrics>(**cgroup_cpu, cgroups));
+    handlers.collectables.emplace_back("cgroup_cpu",
+                                       std::make_shared<CgroupCpuMetrics>(**cgroup_cpu, cgroups));
   if (process_events.ok())
     handlers.collectables.emplace_back("process_events",
                                        std::make_shared<ProcessEventsMetrics>(**process_events, cgroups));

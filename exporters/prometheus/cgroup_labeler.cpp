@@ -17,9 +17,12 @@ std::vector<uint64_t> CgroupLabeler::Sweep(const std::vector<uint64_t>& unresolv
   std::vector<uint64_t> gone;
   for (uint64_t id : unresolved) {
     auto it = unresolved_since_.find(id);
-    if (it == unresolved_since_.end()) still[id] = generation;
-    else if (generation > it->second) gone.push_back(id);
-    else still[id] = it->second;
+    if (it == unresolved_since_.end())
+      still[id] = generation;
+    else if (generation > it->second)
+      gone.push_back(id);
+    else
+      still[id] = it->second;
   }
   unresolved_since_ = std::move(still);
   return gone;

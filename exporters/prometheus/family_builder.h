@@ -37,7 +37,8 @@ inline void AddCounter(prometheus::MetricFamily& f, Labels labels, double value)
 
 // A counter of one cgroup: labels `cgroup` (its v2 path), `pod_uid` and
 // `container_id` (parsed from the path, empty for host cgroups), then `extra`.
-inline void AddCgroupCounter(prometheus::MetricFamily& f, const std::string& path, Labels extra, double value) {
+inline void AddCgroupCounter(prometheus::MetricFamily& f, const std::string& path, Labels extra,
+                             double value) {
   PodAttribution a = ParsePodAttribution(path);
   prometheus::ClientMetric m;
   m.label.push_back({"cgroup", SanitizeLabelValue(path)});

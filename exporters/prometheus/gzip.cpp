@@ -49,8 +49,10 @@ bool AcceptsGzip(std::string_view header) {
       params.erase(std::remove_if(params.begin(), params.end(), ::isspace), params.end());
       if (params.rfind("q=", 0) == 0 && std::strtod(params.c_str() + 2, nullptr) <= 0) acceptable = false;
     }
-    if (coding == "gzip") gzip = acceptable;
-    else if (coding == "*") star = acceptable;
+    if (coding == "gzip")
+      gzip = acceptable;
+    else if (coding == "*")
+      star = acceptable;
   }
   if (gzip) return *gzip;
   return star.value_or(false);

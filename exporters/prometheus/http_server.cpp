@@ -68,11 +68,8 @@ std::vector<prometheus::MetricFamily> MergeFamilies(std::vector<prometheus::Metr
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen, Handlers handlers) {
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(handlers)));
   const char* options[] = {
-      "listening_ports", listen.c_str(),
-      "num_threads", "4",
-      "request_timeout_ms", "10000",
-      "enable_keep_alive", "no",
-      nullptr};
+      "listening_ports", listen.c_str(),      "num_threads", "4",    "request_timeout_ms",
+      "10000",           "enable_keep_alive", "no",          nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = LogMessage;
   mg_init_data init{};
@@ -125,8 +122,9 @@ std::string HttpServer::RenderMetrics() const {
     // Reported one scrape late: the figure for this scrape is not known
     // until it has been serialized.
     std::lock_guard lock(scrape_mu_);
-    auto f = MakeFamily("hostprobe_scrape_collector_duration_seconds",
-                        "Time the previous scrape spent collecting, by collector.", prometheus::MetricType::Gauge);
+    auto f =
+        MakeFamily("hostprobe_scrape_collector_duration_seconds",
+                   "Time the previous scrape spent collecting, by collector.", prometheus::MetricType::Gauge);
     for (size_t i = 0; i < last_durations_.size() && i < handlers_.collectables.size(); ++i)
       AddGauge(f, {{"collector", handlers_.collectables[i].first}}, last_durations_[i]);
     all.push_back(std::move(f));

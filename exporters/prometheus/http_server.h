@@ -8,8 +8,8 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/collector.h"

@@ -15,8 +15,9 @@ using prometheus::MetricType;
 namespace {
 
 prometheus::MetricFamily ReadErrors(const char* collector, uint64_t count) {
-  auto f = MakeFamily("hostprobe_collector_read_errors_total",
-                      "Failed reads of a collector's kernel maps or files, by collector.", MetricType::Counter);
+  auto f =
+      MakeFamily("hostprobe_collector_read_errors_total",
+                 "Failed reads of a collector's kernel maps or files, by collector.", MetricType::Counter);
   AddCounter(f, {{"collector", collector}}, static_cast<double>(count));
   return f;
 }
@@ -29,11 +30,11 @@ BuiltFamilies BuildDiskioFamilies(const DiskioSnapshot& snap, const DeviceNamer&
   auto bytes = MakeFamily("hostprobe_disk_io_bytes_total",
                           "Bytes completed by the block layer, by device and op (eBPF, block_rq_complete).",
                           MetricType::Counter);
-  auto ops = MakeFamily("hostprobe_disk_io_operations_total",
-                        "Block requests completed, by device and op.", MetricType::Counter);
-  auto latency = MakeFamily("hostprobe_disk_io_latency_seconds",
-                            "Time from issue to the device until completion, by device and op.",
-                            MetricType::Histogram);
+  auto ops = MakeFamily("hostprobe_disk_io_operations_total", "Block requests completed, by device and op.",
+                        MetricType::Counter);
+  auto latency =
+      MakeFamily("hostprobe_disk_io_latency_seconds",
+                 "Time from issue to the device until completion, by device and op.", MetricType::Histogram);
   for (const DiskCounts& d : snap.disks) {
     std::string dev = device_name ? device_name(d.major, d.minor).value_or("") : "";
     if (dev.empty()) dev = std::to_string(d.major) + ":" + std::to_string(d.minor);
@@ -60,26 +61,32 @@ BuiltFamilies BuildDiskioFamilies(const DiskioSnapshot& snap, const DeviceNamer&
   }
   for (const auto& [path, sums] : by_path) {
     for (uint32_t op = 0; op < HP_DISK_OP__COUNT; ++op) {
-      if (sums[op] != 0) AddCgroupCounter(cg_bytes, path, {{"op", DiskOpName(op)}}, static_cast<double>(sums[op]));
+      if (sums[op] != 0)
+        AddCgroupCounter(cg_bytes, path, {{"op", DiskOpName(op)}}, static_cast<double>(sums[op]));
     }
   }
 
-  auto failures = MakeFamily("hostprobe_bpf_map_update_failures_total",
-                             "Kernel-side updates that failed because a map was full, by map.",
-                             MetricType::Counter);
-  AddCounter(failures, {{"map", "disk_stats"}}, static_cast<double>(snap.self_stats[HP_DISK_STAT_DISK_MAP_FULL]));
-  AddCounter(failures, {{"map", "disk_cgroups"}}, static_cast<double>(snap.self_stats[HP_DISK_STAT_CGROUP_MAP_FULL]));
-  AddCounter(failures, {{"map", "disk_inflight"}}, static_cast<double>(snap.self_stats[HP_DISK_STAT_INFLIGHT_FAILED]));
+  auto failures =
+      MakeFamily("hostprobe_bpf_map_update_failures_total",
+                 "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
+  AddCounter(failures, {{"map", "disk_stats"}},
+             static_cast<double>(snap.self_stats[HP_DISK_STAT_DISK_MAP_FULL]));
+  AddCounter(failures, {{"map", "disk_cgroups"}},
+             static_cast<double>(snap.self_stats[HP_DISK_STAT_CGROUP_MAP_FULL]));
+  AddCounter(failures, {{"map", "disk_inflight"}},
+             static_cast<double>(snap.self_stats[HP_DISK_STAT_INFLIGHT_FAILED]));
 
-  out.families = {std::move(bytes), std::move(ops), std::move(latency), std::move(cg_bytes), std::move(failures)};
+  out.families = {std::move(bytes), std::move(ops), std::move(latency), std::move(cg_bytes),
+                  std::move(failures)};
   return out;
 }
 
 BuiltFamilies BuildCgroupCpuFamilies(const CgroupCpuSnapshot& snap, const CgroupNameFn& cgroup_name) {
   BuiltFamilies out;
-  auto cpu = MakeFamily("hostprobe_cgroup_cpu_seconds_total",
-                        "On-CPU time of the tasks of a cgroup (v2 path), measured at context switches (eBPF).",
-                        MetricType::Counter);
+  auto cpu =
+      MakeFamily("hostprobe_cgroup_cpu_seconds_total",
+                 "On-CPU time of the tasks of a cgroup (v2 path), measured at context switches (eBPF).",
+                 MetricType::Counter);
   std::map<std::string, uint64_t> by_path;
   for (const CgroupCpuTime& c : snap.cgroups) {
     auto path = cgroup_name(c.cgroup_id);
@@ -91,10 +98,11 @@ BuiltFamilies BuildCgroupCpuFamilies(const CgroupCpuSnapshot& snap, const Cgroup
   }
   for (const auto& [path, ns] : by_path) AddCgroupCounter(cpu, path, {}, static_cast<double>(ns) / 1e9);
 
-  auto failures = MakeFamily("hostprobe_bpf_map_update_failures_total",
-                             "Kernel-side updates that failed because a map was full, by map.",
-                             MetricType::Counter);
-  AddCounter(failures, {{"map", "cgroup_cpu"}}, static_cast<double>(snap.self_stats[HP_CPU_STAT_CGROUP_MAP_FULL]));
+  auto failures =
+      MakeFamily("hostprobe_bpf_map_update_failures_total",
+                 "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
+  AddCounter(failures, {{"map", "cgroup_cpu"}},
+             static_cast<double>(snap.self_stats[HP_CPU_STAT_CGROUP_MAP_FULL]));
   out.families = {std::move(cpu), std::move(failures)};
   return out;
 }

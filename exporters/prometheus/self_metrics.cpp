@@ -21,17 +21,20 @@ void AddProcessMetrics(std::vector<prometheus::MetricFamily>& out, double start_
   if (getrusage(RUSAGE_SELF, &ru) == 0) {
     auto cpu = MakeFamily("process_cpu_seconds_total", "User and system CPU time spent by the sensor.",
                           MetricType::Counter);
-    AddCounter(cpu, {}, static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-                            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+    AddCounter(cpu, {},
+               static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                   static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
     out.push_back(std::move(cpu));
   }
   if (FILE* f = std::fopen("/proc/self/statm", "re")) {
     unsigned long long pages_total = 0, pages_resident = 0;
     if (std::fscanf(f, "%llu %llu", &pages_total, &pages_resident) == 2) {
       const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-      auto rss = MakeFamily("process_resident_memory_bytes", "Resident memory of the sensor.", MetricType::Gauge);
+      auto rss =
+          MakeFamily("process_resident_memory_bytes", "Resident memory of the sensor.", MetricType::Gauge);
       AddGauge(rss, {}, static_cast<double>(pages_resident) * page);
-      auto vms = MakeFamily("process_virtual_memory_bytes", "Virtual memory of the sensor.", MetricType::Gauge);
+      auto vms =
+          MakeFamily("process_virtual_memory_bytes", "Virtual memory of the sensor.", MetricType::Gauge);
       AddGauge(vms, {}, static_cast<double>(pages_total) * page);
       out.push_back(std::move(rss));
       out.push_back(std::move(vms));
@@ -62,7 +65,8 @@ void AddProcessMetrics(std::vector<prometheus::MetricFamily>& out, double start_
 
 SelfMetrics::SelfMetrics(const std::vector<CollectorSlot>& slots)
     : slots_(slots),
-      start_time_seconds_(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
+      start_time_seconds_(
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
 
 std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
   auto build = MakeFamily("hostprobe_build_info", "Build of the running sensor; value is always 1.",

@@ -25,8 +25,8 @@ std::string SyscallLabel(const SyscallTable& table, uint32_t id) {
 SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallTable& table,
                                      const CgroupNamer& cgroup_name) {
   SyscallFamilies out;
-  auto calls = MakeFamily("hostprobe_syscalls_total", "Syscalls made on the host, by syscall.",
-                          MetricType::Counter);
+  auto calls =
+      MakeFamily("hostprobe_syscalls_total", "Syscalls made on the host, by syscall.", MetricType::Counter);
   auto latency = MakeFamily("hostprobe_syscall_latency_seconds",
                             "Time from syscall entry to exit, by syscall.", MetricType::Histogram);
   for (const SyscallCounts& sc : snap.syscalls) {
@@ -37,11 +37,12 @@ SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallT
     if (h.count != 0) AddHistogram(latency, {{"syscall", name}}, h);
   }
 
-  auto errors = MakeFamily("hostprobe_syscall_errors_total",
-                           "Syscalls that returned an error, by syscall and symbolic errno.",
-                           MetricType::Counter);
+  auto errors =
+      MakeFamily("hostprobe_syscall_errors_total",
+                 "Syscalls that returned an error, by syscall and symbolic errno.", MetricType::Counter);
   for (const SyscallErrnoCount& ec : snap.errnos) {
-    AddCounter(errors, {{"syscall", SyscallLabel(table, ec.syscall_id)}, {"errno", ErrnoName(ec.errno_value)}},
+    AddCounter(errors,
+               {{"syscall", SyscallLabel(table, ec.syscall_id)}, {"errno", ErrnoName(ec.errno_value)}},
                static_cast<double>(ec.count));
   }
 
@@ -68,18 +69,22 @@ SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallT
     AddCgroupCounter(cg_errors, path, {}, static_cast<double>(sums.second));
   }
 
-  auto failures = MakeFamily("hostprobe_bpf_map_update_failures_total",
-                             "Kernel-side updates that failed because a map was full, by map.",
-                             MetricType::Counter);
-  AddCounter(failures, {{"map", "syscall_errnos"}}, static_cast<double>(snap.self_stats[HP_STAT_ERRNO_MAP_FULL]));
-  AddCounter(failures, {{"map", "cgroup_syscalls"}}, static_cast<double>(snap.self_stats[HP_STAT_CGROUP_MAP_FULL]));
-  AddCounter(failures, {{"map", "syscall_inflight"}}, static_cast<double>(snap.self_stats[HP_STAT_INFLIGHT_FAILED]));
-  auto out_of_range = MakeFamily("hostprobe_syscall_ids_out_of_range_total",
-                                 "Syscalls whose number was outside the table; counted as syscall=\"out_of_range\".",
-                                 MetricType::Counter);
+  auto failures =
+      MakeFamily("hostprobe_bpf_map_update_failures_total",
+                 "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
+  AddCounter(failures, {{"map", "syscall_errnos"}},
+             static_cast<double>(snap.self_stats[HP_STAT_ERRNO_MAP_FULL]));
+  AddCounter(failures, {{"map", "cgroup_syscalls"}},
+             static_cast<double>(snap.self_stats[HP_STAT_CGROUP_MAP_FULL]));
+  AddCounter(failures, {{"map", "syscall_inflight"}},
+             static_cast<double>(snap.self_stats[HP_STAT_INFLIGHT_FAILED]));
+  auto out_of_range =
+      MakeFamily("hostprobe_syscall_ids_out_of_range_total",
+                 "Syscalls whose number was outside the table; counted as syscall=\"out_of_range\".",
+                 MetricType::Counter);
   AddCounter(out_of_range, {}, static_cast<double>(snap.self_stats[HP_STAT_ID_OUT_OF_RANGE]));
 
-  out.families = {std::move(calls), std::move(errors), std::move(latency), std::move(cg_calls),
+  out.families = {std::move(calls),     std::move(errors),   std::move(latency),     std::move(cg_calls),
                   std::move(cg_errors), std::move(failures), std::move(out_of_range)};
   return out;
 }
@@ -90,9 +95,9 @@ SyscallMetrics::SyscallMetrics(SyscallSource& source, const SyscallTable& table,
 std::vector<prometheus::MetricFamily> SyscallMetrics::Collect() const {
   auto snap = source_.ReadSyscalls();
   std::lock_guard lock(mu_);
-  auto read_errors = MakeFamily("hostprobe_collector_read_errors_total",
-                                "Failed reads of a collector's kernel maps or files, by collector.",
-                                MetricType::Counter);
+  auto read_errors =
+      MakeFamily("hostprobe_collector_read_errors_total",
+                 "Failed reads of a collector's kernel maps or files, by collector.", MetricType::Counter);
   if (!snap) {
     ++read_errors_;
     spdlog::error("syscalls: {}", snap.error().message);

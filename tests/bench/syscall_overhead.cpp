@@ -57,12 +57,22 @@ int main(int argc, char** argv) {
       sensor_args.assign(argv + i + 1, argv + argc);
       break;
     }
-    if (i + 1 >= argc) { std::fprintf(stderr, "%s needs a value\n", a.c_str()); return 2; }
-    if (a == "--sensor") sensor = argv[++i];
-    else if (a == "--calls") calls = std::atol(argv[++i]);
-    else if (a == "--rounds") rounds = std::atoi(argv[++i]);
-    else if (a == "--cycles") cycles = std::atoi(argv[++i]);
-    else { std::fprintf(stderr, "unknown flag %s\n", a.c_str()); return 2; }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "%s needs a value\n", a.c_str());
+      return 2;
+    }
+    if (a == "--sensor")
+      sensor = argv[++i];
+    else if (a == "--calls")
+      calls = std::atol(argv[++i]);
+    else if (a == "--rounds")
+      rounds = std::atoi(argv[++i]);
+    else if (a == "--cycles")
+      cycles = std::atoi(argv[++i]);
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", a.c_str());
+      return 2;
+    }
   }
   if (geteuid() != 0) {
     std::fprintf(stderr, "syscall_overhead: needs root to attach eBPF programs\n");

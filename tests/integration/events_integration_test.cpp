@@ -191,7 +191,8 @@ TEST_P(ProcessEventsTest, SegfaultOfAMultiThreadedProcessIsCountedOnce) {
   ASSERT_TRUE(cg.ok()) << cg.dir() << ": " << cg.error();
   // Five threads die with the process; it is still one crash.
   EXPECT_EQ(RunWorkload({"--cgroup", cg.dir(), "segv", "4"}), -1) << "the workload did not die of a signal";
-  const std::string series = "hostprobe_process_crashes_total{cgroup=\"" + name + "\",pod_uid=\"\",container_id=\"\",signal=\"SIGSEGV\"}";
+  const std::string series = "hostprobe_process_crashes_total{cgroup=\"" + name +
+                             "\",pod_uid=\"\",container_id=\"\",signal=\"SIGSEGV\"}";
   s_->ScrapeUntil([&](const Exposition& e) { return Value(e, series) > 0; });
   // Scrape once more after the count appeared: nothing may trickle in later.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -212,8 +213,10 @@ TEST_P(ProcessEventsTest, AbortIsSigabrtAndNormalExitsAreNotCrashes) {
   EXPECT_EQ(RunWorkload({"--cgroup", cg.dir(), "abort"}), -1);
   EXPECT_EQ(RunWorkload({"--cgroup", cg.dir(), "calls", "10"}), 0);
   EXPECT_EQ(RunWorkload({"--cgroup", cg.dir(), "exec", "5"}), 0);
-  const std::string abrt = "hostprobe_process_crashes_total{cgroup=\"" + name + "\",pod_uid=\"\",container_id=\"\",signal=\"SIGABRT\"}";
-  const std::string execs = "hostprobe_cgroup_execs_total{cgroup=\"" + name + "\",pod_uid=\"\",container_id=\"\"}";
+  const std::string abrt = "hostprobe_process_crashes_total{cgroup=\"" + name +
+                           "\",pod_uid=\"\",container_id=\"\",signal=\"SIGABRT\"}";
+  const std::string execs =
+      "hostprobe_cgroup_execs_total{cgroup=\"" + name + "\",pod_uid=\"\",container_id=\"\"}";
   auto e = s_->ScrapeUntil([&](const Exposition& x) { return Value(x, abrt) > 0 && Value(x, execs) > 0; });
   EXPECT_EQ(Value(e, abrt), 1);
   size_t crashes_here = 0;
@@ -264,8 +267,10 @@ TEST_P(ProcessEventsTest, OomKillInAMemoryLimitedCgroupIsCounted) {
   std::string out;
   EXPECT_EQ(RunWorkload(args, &out), -1) << "the workload was not killed: " << out;
 
-  const std::string ooms = "hostprobe_oom_kills_total{cgroup=\"" + name + "\",pod_uid=\"\",container_id=\"\"}";
-  const std::string killed = "hostprobe_process_crashes_total{cgroup=\"" + name + "\",pod_uid=\"\",container_id=\"\",signal=\"SIGKILL\"}";
+  const std::string ooms =
+      "hostprobe_oom_kills_total{cgroup=\"" + name + "\",pod_uid=\"\",container_id=\"\"}";
+  const std::string killed = "hostprobe_process_crashes_total{cgroup=\"" + name +
+                             "\",pod_uid=\"\",container_id=\"\",signal=\"SIGKILL\"}";
   auto e = s_->ScrapeUntil([&](const Exposition& x) { return Value(x, ooms) > 0 && Value(x, killed) > 0; });
   EXPECT_EQ(Value(e, ooms), 1) << "OOM kills in the cgroup";
   EXPECT_EQ(Value(e, killed), 1) << "the OOM victim dies of SIGKILL, which is also a crash";

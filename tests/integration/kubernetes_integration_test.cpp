@@ -4,8 +4,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,8 +33,8 @@ class FakeApiServer {
     unlink(port_file_.c_str());
     pid_ = fork();
     if (pid_ == 0) {
-      execlp("python3", "python3", FAKE_APISERVER, port_file_.c_str(), PODLIST_JSON, token.c_str(), node.c_str(),
-             nullptr);
+      execlp("python3", "python3", FAKE_APISERVER, port_file_.c_str(), PODLIST_JSON, token.c_str(),
+             node.c_str(), nullptr);
       _exit(127);
     }
     for (int i = 0; i < 100 && port_ == 0; ++i) {
@@ -66,15 +66,16 @@ TEST(KubernetesTest, NamesPodAndContainerFromTheApiServer) {
   ASSERT_EQ(write(fd, "test-token\n", 11), 11);
   close(fd);
 
-  SensorProcess sensor(HOSTPROBE_BIN, {"--kubernetes", "--kubernetes-api",
-                                       "http://127.0.0.1:" + std::to_string(api.port()), "--node-name",
-                                       "test-node", "--kubernetes-token-file", token_path});
+  SensorProcess sensor(HOSTPROBE_BIN,
+                       {"--kubernetes", "--kubernetes-api", "http://127.0.0.1:" + std::to_string(api.port()),
+                        "--node-name", "test-node", "--kubernetes-token-file", token_path});
   ASSERT_TRUE(sensor.Start());
   ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
 
   std::string root = Cgroup2Root();
   ASSERT_FALSE(root.empty());
-  const std::string path = "/hpk8s-" + std::to_string(getpid()) + "-kubepods/burstable/pod" + kUid + "/" + kApp;
+  const std::string path =
+      "/hpk8s-" + std::to_string(getpid()) + "-kubepods/burstable/pod" + kUid + "/" + kApp;
   for (size_t pos = 1; pos != std::string::npos; pos = path.find('/', pos + 1))
     mkdir((root + path.substr(0, path.find('/', pos + 1))).c_str(), 0755);
   std::string out;
@@ -92,9 +93,11 @@ TEST(KubernetesTest, NamesPodAndContainerFromTheApiServer) {
   unlink(token_path);
   EXPECT_GE(Value(e, series), 500) << series << "\n" << sensor.Log();
   // Host cgroups carry the labels too, empty, so every family keeps one label set.
-  EXPECT_GT(Value(e, "hostprobe_cgroup_syscalls_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\",namespace=\"\","
-                     "pod=\"\",container=\"\"}"),
-            0);
+  EXPECT_GT(
+      Value(e,
+            "hostprobe_cgroup_syscalls_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\",namespace=\"\","
+            "pod=\"\",container=\"\"}"),
+      0);
   auto health = HttpRequest(sensor.port(), "GET", "/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200) << health->body;
@@ -111,9 +114,10 @@ TEST(KubernetesTest, AHangingApiServerNeverBlocksAScrape) {
   ASSERT_EQ(listen(lfd, 16), 0);
   socklen_t len = sizeof(addr);
   getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
-  SensorProcess sensor(HOSTPROBE_BIN, {"--kubernetes", "--kubernetes-api",
-                                       "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), "--node-name",
-                                       "test-node", "--kubernetes-token-file", "/nonexistent"});
+  SensorProcess sensor(
+      HOSTPROBE_BIN,
+      {"--kubernetes", "--kubernetes-api", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)),
+       "--node-name", "test-node", "--kubernetes-token-file", "/nonexistent"});
   ASSERT_TRUE(sensor.Start());
   // /healthz may say 503 for the kubernetes collector; wait for /metrics instead.
   std::optional<HttpResponse> r;
@@ -139,10 +143,10 @@ TEST(KubernetesTest, AHangingApiServerNeverBlocksAScrape) {
 TEST(KubernetesTest, MissingNodeNameIsAStartupError) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to get past the privilege check";
   std::string out;
-  int rc = RunCommand({"env", "-u", "NODE_NAME", HOSTPROBE_BIN, "--listen",
-                       "127.0.0.1:" + std::to_string(FreePort()), "--kubernetes", "--kubernetes-api",
-                       "http://127.0.0.1:1"},
-                      &out);
+  int rc = RunCommand(
+      {"env", "-u", "NODE_NAME", HOSTPROBE_BIN, "--listen", "127.0.0.1:" + std::to_string(FreePort()),
+       "--kubernetes", "--kubernetes-api", "http://127.0.0.1:1"},
+      &out);
   EXPECT_EQ(rc, 1) << out;
   EXPECT_NE(out.find("--node-name"), std::string::npos) << out;
 }

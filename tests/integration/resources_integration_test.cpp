@@ -46,8 +46,8 @@ std::optional<DiskLine> DiskOf(const std::string& path) {
     unsigned m = 0, n = 0;
     char name[64];
     unsigned long long f[7];
-    if (sscanf(line.c_str(), " %u %u %63s %llu %llu %llu %llu %llu %llu %llu", &m, &n, name, &f[0], &f[1], &f[2],
-               &f[3], &f[4], &f[5], &f[6]) == 10 &&
+    if (sscanf(line.c_str(), " %u %u %63s %llu %llu %llu %llu %llu %llu %llu", &m, &n, name, &f[0], &f[1],
+               &f[2], &f[3], &f[4], &f[5], &f[6]) == 10 &&
         m == maj && n == min) {
       return DiskLine{name, f[2], f[6]};
     }

@@ -57,13 +57,15 @@ TEST_P(SyscallsTest, ProgramsOfTheChosenHookAreAttached) {
   auto e = Scrape();
   const std::string suffix = GetParam() == "raw_tp" ? "_raw" : "";
   // --bpf-hook applies to every eBPF collector, so each fallback is proven too.
-  for (const char* program : {"hp_sys_enter", "hp_sys_exit", "hp_block_issue", "hp_block_done", "hp_sched_switch",
-                              "hp_exit", "hp_exec", "hp_oom_kill"}) {
-    EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"" + std::string(program) + suffix + "\"}"), 1)
+  for (const char* program : {"hp_sys_enter", "hp_sys_exit", "hp_block_issue", "hp_block_done",
+                              "hp_sched_switch", "hp_exit", "hp_exec", "hp_oom_kill"}) {
+    EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"" + std::string(program) + suffix + "\"}"),
+              1)
         << program << suffix;
   }
   for (const char* collector : {"syscalls", "diskio", "cgroup_cpu", "process_events", "host", "clock"})
-    EXPECT_EQ(Value(e, "hostprobe_collector_up{collector=\"" + std::string(collector) + "\"}"), 1) << collector;
+    EXPECT_EQ(Value(e, "hostprobe_collector_up{collector=\"" + std::string(collector) + "\"}"), 1)
+        << collector;
   EXPECT_EQ(Value(e, "hostprobe_build_info{version=\"" HOSTPROBE_VERSION "\"}"), 1);
 }
 
@@ -110,8 +112,8 @@ TEST_P(SyscallsTest, AttributesWorkToAFreshCgroup) {
   std::string dir = root + name;
   ASSERT_EQ(mkdir(dir.c_str(), 0755), 0) << dir << ": " << std::strerror(errno);
   constexpr int kCalls = 5000, kErrors = 700;
-  ASSERT_EQ(RunWorkload({"--cgroup", dir, "--getppid", std::to_string(kCalls), "--enoent",
-                         std::to_string(kErrors)}),
+  ASSERT_EQ(RunWorkload(
+                {"--cgroup", dir, "--getppid", std::to_string(kCalls), "--enoent", std::to_string(kErrors)}),
             0);
   const std::string labels = "{cgroup=\"" + name + "\",pod_uid=\"\",container_id=\"\"}";
   const std::string calls = "hostprobe_cgroup_syscalls_total" + labels;
@@ -285,13 +287,15 @@ TEST(SensorStartup, PortInUseExits1WithOneClearLine) {
   int rc = RunCommand({kSensor, "--listen", "127.0.0.1:" + std::to_string(first.port())}, &out);
   EXPECT_EQ(rc, 1);
   std::string last = out.substr(out.rfind("hostprobe: "));
-  EXPECT_NE(last.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())), std::string::npos) << out;
+  EXPECT_NE(last.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())), std::string::npos)
+      << out;
   EXPECT_NE(last.find("Address already in use"), std::string::npos) << out;
 }
 
 TEST(SensorStartup, WithoutPrivilegeExits1WithOneClearLine) {
   REQUIRE_ROOT();
-  if (RunCommand({"sh", "-c", "command -v setpriv"}) != 0) GTEST_SKIP() << "setpriv (util-linux) not installed";
+  if (RunCommand({"sh", "-c", "command -v setpriv"}) != 0)
+    GTEST_SKIP() << "setpriv (util-linux) not installed";
   std::string out;
   int rc = RunCommand({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
                        "--bounding-set=-all", kSensor, "--listen", "127.0.0.1:" + std::to_string(FreePort())},

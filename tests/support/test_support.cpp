@@ -1,7 +1,5 @@
 #include "test_support.h"
 
-#include "core/cgroup.h"
-
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <dirent.h>
@@ -17,6 +15,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "core/cgroup.h"
 
 namespace hostprobe::testing {
 
@@ -159,7 +159,9 @@ std::optional<int> SensorProcess::Stop(int sig, std::chrono::milliseconds deadli
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      if (took) *took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      if (took)
+        *took =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
       if (WIFEXITED(status)) return WEXITSTATUS(status);
       return std::nullopt;
     }

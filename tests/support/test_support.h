@@ -46,7 +46,8 @@ class SensorProcess {
   // Polls /healthz until 200 or the deadline. False if it never got healthy.
   bool WaitHealthy(std::chrono::milliseconds deadline = std::chrono::seconds(15));
   // Sends `sig`, waits up to `deadline`. Exit code, or nullopt on timeout/signal death.
-  std::optional<int> Stop(int sig, std::chrono::milliseconds deadline, std::chrono::milliseconds* took = nullptr);
+  std::optional<int> Stop(int sig, std::chrono::milliseconds deadline,
+                          std::chrono::milliseconds* took = nullptr);
 
   uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }

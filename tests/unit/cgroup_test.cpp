@@ -206,7 +206,8 @@ TEST_F(CgroupResolverTest, RenamedDirectoryGetsItsNewPath) {
   CgroupResolver r(tmp_.path(), 0ms);
   uint64_t id = Id("/user.slice");
   ASSERT_EQ(r.Resolve(id), "/user.slice");
-  ASSERT_EQ(rename((tmp_.path() + "/user.slice").c_str(), (tmp_.path() + "/kubepods.slice/moved").c_str()), 0);
+  ASSERT_EQ(rename((tmp_.path() + "/user.slice").c_str(), (tmp_.path() + "/kubepods.slice/moved").c_str()),
+            0);
   ASSERT_TRUE(r.Rescan().ok());
   EXPECT_EQ(r.Resolve(id), "/kubepods.slice/moved");
 }

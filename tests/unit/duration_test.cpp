@@ -89,7 +89,7 @@ TEST(DurationTest, LargestValue) {
 // ParseDuration feeds command-line input, and exceptions are reserved for
 // programming errors (core/result.h).
 TEST(DurationTest, HugeDigitStringIsAnErrorNotAnException) {
-  const std::string huge = "1" + std::string(5000, '0') + "s";   // overflows long double
+  const std::string huge = "1" + std::string(5000, '0') + "s";    // overflows long double
   const std::string tiny = "0." + std::string(5000, '0') + "1s";  // underflows it
   EXPECT_NO_THROW(EXPECT_FALSE(ParseDuration(huge).ok()));
   EXPECT_NO_THROW(EXPECT_FALSE(ParseDuration(tiny).ok()));
@@ -112,10 +112,10 @@ TEST(DurationTest, Format) {
 }
 
 TEST(DurationTest, FormatThenParseRoundTrips) {
-  for (nanoseconds d : {nanoseconds(1), nanoseconds(999), nanoseconds(1000), nanoseconds(123456789),
-                        nanoseconds(1500ms), nanoseconds(1s), nanoseconds(59s), nanoseconds(61s),
-                        nanoseconds(3599s), nanoseconds(3601s), nanoseconds(90min), nanoseconds(168h),
-                        nanoseconds(123h + 45min + 6s)}) {
+  for (nanoseconds d :
+       {nanoseconds(1), nanoseconds(999), nanoseconds(1000), nanoseconds(123456789), nanoseconds(1500ms),
+        nanoseconds(1s), nanoseconds(59s), nanoseconds(61s), nanoseconds(3599s), nanoseconds(3601s),
+        nanoseconds(90min), nanoseconds(168h), nanoseconds(123h + 45min + 6s)}) {
     std::string text = FormatDuration(d);
     EXPECT_EQ(Parse(text), d) << text;
   }

@@ -18,16 +18,14 @@
 namespace hostprobe {
 namespace {
 
-using test::Serialize;
 using test::Lines;
+using test::Serialize;
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
-
-
 
 // Sample lines only (no HELP/TYPE), for exact comparisons.
 std::vector<std::string> Samples(const std::vector<prometheus::MetricFamily>& families,
@@ -93,15 +91,19 @@ TEST(BuildProcessEventFamiliesTest, CrashesOomKillsAndExecsByCgroup) {
       Samples(built.families, "hostprobe_process_crashes_total"),
       ElementsAre(
           "hostprobe_process_crashes_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\",signal=\"SIGABRT\"} 1",
-          "hostprobe_process_crashes_total{cgroup=\"/system.slice/app.service\",pod_uid=\"\",container_id=\"\",signal=\"SIGKILL\"} 5",
+          "hostprobe_process_crashes_total{cgroup=\"/system.slice/"
+          "app.service\",pod_uid=\"\",container_id=\"\",signal=\"SIGKILL\"} 5",
           "hostprobe_process_crashes_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\",signal=\"SIGSEGV\"} 3",
-          "hostprobe_process_crashes_total{cgroup=\"/system.slice/app.service\",pod_uid=\"\",container_id=\"\",signal=\"SIGSEGV\"} 2"));
+          "hostprobe_process_crashes_total{cgroup=\"/system.slice/"
+          "app.service\",pod_uid=\"\",container_id=\"\",signal=\"SIGSEGV\"} 2"));
   EXPECT_THAT(Samples(built.families, "hostprobe_oom_kills_total"),
               ElementsAre("hostprobe_oom_kills_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 0",
-                          "hostprobe_oom_kills_total{cgroup=\"/system.slice/app.service\",pod_uid=\"\",container_id=\"\"} 2"));
+                          "hostprobe_oom_kills_total{cgroup=\"/system.slice/"
+                          "app.service\",pod_uid=\"\",container_id=\"\"} 2"));
   EXPECT_THAT(Samples(built.families, "hostprobe_cgroup_execs_total"),
               ElementsAre("hostprobe_cgroup_execs_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 40",
-                          "hostprobe_cgroup_execs_total{cgroup=\"/system.slice/app.service\",pod_uid=\"\",container_id=\"\"} 7"));
+                          "hostprobe_cgroup_execs_total{cgroup=\"/system.slice/"
+                          "app.service\",pod_uid=\"\",container_id=\"\"} 7"));
   const auto* crashes = Find(built.families, "hostprobe_process_crashes_total");
   ASSERT_NE(crashes, nullptr);
   EXPECT_EQ(crashes->type, prometheus::MetricType::Counter);
@@ -116,7 +118,8 @@ TEST(BuildProcessEventFamiliesTest, UnknownCgroupsAreReportedNotExported) {
   const std::string text = Serialize(built.families);
   EXPECT_EQ(text.find("} 3"), std::string::npos) << text;
   EXPECT_THAT(Samples(built.families, "hostprobe_process_crashes_total"),
-              ElementsAre("hostprobe_process_crashes_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\",signal=\"SIGSEGV\"} 1"));
+              ElementsAre("hostprobe_process_crashes_total{cgroup=\"/"
+                          "\",pod_uid=\"\",container_id=\"\",signal=\"SIGSEGV\"} 1"));
 }
 
 TEST(BuildProcessEventFamiliesTest, IdsSharingAPathAreSummed) {
@@ -126,7 +129,8 @@ TEST(BuildProcessEventFamiliesTest, IdsSharingAPathAreSummed) {
   snap.cgroups = {{1, 5, 1}, {2, 6, 1}};
   auto built = BuildProcessEventFamilies(snap, Namer({{1, "/job"}, {2, "/job"}}));
   EXPECT_THAT(Samples(built.families, "hostprobe_process_crashes_total"),
-              ElementsAre("hostprobe_process_crashes_total{cgroup=\"/job\",pod_uid=\"\",container_id=\"\",signal=\"SIGSEGV\"} 5"));
+              ElementsAre("hostprobe_process_crashes_total{cgroup=\"/"
+                          "job\",pod_uid=\"\",container_id=\"\",signal=\"SIGSEGV\"} 5"));
   EXPECT_THAT(Samples(built.families, "hostprobe_cgroup_execs_total"),
               ElementsAre("hostprobe_cgroup_execs_total{cgroup=\"/job\",pod_uid=\"\",container_id=\"\"} 11"));
   EXPECT_THAT(Samples(built.families, "hostprobe_oom_kills_total"),
@@ -297,7 +301,8 @@ TEST_F(EventsMetricsTest, ProcessEventsNamesCgroupsAndForgetsRemovedOnes) {
   source.snapshot.cgroups = {{root_id_, 2, 0}, {gone_, 1, 1}};
   ProcessEventsMetrics metrics(source, resolver_);
   auto first = Lines(Serialize(metrics.Collect()));
-  EXPECT_THAT(first, Contains("hostprobe_process_crashes_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\",signal=\"SIGSEGV\"} 1"));
+  EXPECT_THAT(first, Contains("hostprobe_process_crashes_total{cgroup=\"/"
+                              "\",pod_uid=\"\",container_id=\"\",signal=\"SIGSEGV\"} 1"));
   EXPECT_THAT(first, Contains("hostprobe_collector_read_errors_total{collector=\"process_events\"} 0"));
   EXPECT_THAT(source.forgotten, IsEmpty()) << "forgotten after a single miss";
   metrics.Collect();

@@ -44,9 +44,7 @@ void ExpectGzipOf(std::string_view in) {
   EXPECT_EQ(Inflate(*gz), in);
 }
 
-TEST(GzipTest, RoundTripsText) {
-  ExpectGzipOf("hostprobe_syscalls_total{syscall=\"getppid\"} 20000\n");
-}
+TEST(GzipTest, RoundTripsText) { ExpectGzipOf("hostprobe_syscalls_total{syscall=\"getppid\"} 20000\n"); }
 
 TEST(GzipTest, RoundTripsEmpty) { ExpectGzipOf(""); }
 
@@ -54,7 +52,8 @@ TEST(GzipTest, RoundTripsBinaryWithNul) { ExpectGzipOf(std::string_view("a\0b\xf
 
 TEST(GzipTest, CompressesRepetitiveText) {
   std::string text;
-  for (int i = 0; i < 5000; ++i) text += "hostprobe_syscalls_total{syscall=\"sys_" + std::to_string(i % 50) + "\"} 1\n";
+  for (int i = 0; i < 5000; ++i)
+    text += "hostprobe_syscalls_total{syscall=\"sys_" + std::to_string(i % 50) + "\"} 1\n";
   ExpectGzipOf(text);
   EXPECT_LT(Gzip(text)->size(), text.size() / 5);
 }
@@ -95,9 +94,7 @@ TEST(AcceptsGzipTest, Values) {
 
 // RFC 9110 12.5.3: "*" matches any coding not explicitly listed in the
 // header, so a gzip explicitly refused with q=0 stays refused.
-TEST(AcceptsGzipTest, ExplicitRefusalBeatsWildcard) {
-  EXPECT_FALSE(AcceptsGzip("gzip;q=0, *"));
-}
+TEST(AcceptsGzipTest, ExplicitRefusalBeatsWildcard) { EXPECT_FALSE(AcceptsGzip("gzip;q=0, *")); }
 
 }  // namespace
 }  // namespace hostprobe

@@ -1,5 +1,4 @@
 #include "exporters/prometheus/host_metrics.h"
-#include "exposition_util.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -16,18 +15,18 @@
 #include <thread>
 #include <vector>
 
+#include "exposition_util.h"
+
 namespace hostprobe {
 namespace {
 
-using test::Serialize;
 using test::Lines;
+using test::Serialize;
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-
-
 
 // Every sample belongs to a family announced by HELP and TYPE, label values
 // are escaped, and no series appears twice.

@@ -65,7 +65,8 @@ TEST(AddPodNamesTest, LabelsEveryPerCgroupSeriesAndOnlyThose) {
   auto cg = MakeFamily("hostprobe_cgroup_syscalls_total", "h", prometheus::MetricType::Counter);
   AddCgroupCounter(cg, "/kubepods/burstable/pod" + kUid + "/" + kApp, {}, 5);
   AddCgroupCounter(cg, "/system.slice/ssh.service", {}, 7);
-  AddCgroupCounter(cg, "/kubepods/burstable/pod11111111-2222-3333-4444-555555555555/" + kApp.substr(0, 63) + "0", {}, 1);
+  AddCgroupCounter(
+      cg, "/kubepods/burstable/pod11111111-2222-3333-4444-555555555555/" + kApp.substr(0, 63) + "0", {}, 1);
   auto host = MakeFamily("hostprobe_syscalls_total", "h", prometheus::MetricType::Counter);
   AddCounter(host, {{"syscall", "read"}}, 3);
   std::vector<prometheus::MetricFamily> fams = {cg, host};

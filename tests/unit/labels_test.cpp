@@ -1,5 +1,4 @@
 #include "core/labels.h"
-#include "exposition_util.h"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "exposition_util.h"
+
 namespace hostprobe {
 namespace {
 
@@ -15,7 +16,6 @@ using test::IsValidUtf8;
 
 #define HP_FFFD "\xEF\xBF\xBD"  // U+HP_FFFD, for splicing into literals
 constexpr std::string_view kFffd = HP_FFFD;
-
 
 std::string Repeat(std::string_view s, int n) {
   std::string out;
@@ -34,24 +34,25 @@ TEST(LabelsTest, ValidatorSelfCheck) {
 
 TEST(LabelsTest, ValidInputUnchanged) {
   for (std::string_view s : {
-           std::string_view(""),
-           std::string_view("/system.slice/ssh.service"),
+           std::string_view(""), std::string_view("/system.slice/ssh.service"),
            std::string_view("with space, \"quote\", back\\slash and\nnewline\t"),
-           std::string_view("caf\xC3\xA9"),                  // é
-           std::string_view("\xE6\x97\xA5\xE6\x9C\xAC"),     // 日本
-           std::string_view("\xF0\x9F\x98\x80 grin"),       // U+1F600
-           std::string_view("\xF4\x8F\xBF\xBF"),             // U+10FFFF
-           std::string_view("\xEE\x80\x80"),                 // U+E000, just past surrogates
-           std::string_view("\xED\x9F\xBF"),                 // U+D7FF, just before them
-           std::string_view("\xEF\xBF\xBD"),                 // U+HP_FFFD itself
-           std::string_view("\x01\x7F"),                     // controls are valid UTF-8
+           std::string_view("caf\xC3\xA9"),               // é
+           std::string_view("\xE6\x97\xA5\xE6\x9C\xAC"),  // 日本
+           std::string_view("\xF0\x9F\x98\x80 grin"),     // U+1F600
+           std::string_view("\xF4\x8F\xBF\xBF"),          // U+10FFFF
+           std::string_view("\xEE\x80\x80"),              // U+E000, just past surrogates
+           std::string_view("\xED\x9F\xBF"),              // U+D7FF, just before them
+           std::string_view("\xEF\xBF\xBD"),              // U+HP_FFFD itself
+           std::string_view("\x01\x7F"),                  // controls are valid UTF-8
        }) {
     EXPECT_EQ(SanitizeLabelValue(s), s);
   }
 }
 
 TEST(LabelsTest, InvalidBytesReplaced) {
-  EXPECT_EQ(SanitizeLabelValue("a\xFF" "b"), "a" HP_FFFD "b");
+  EXPECT_EQ(SanitizeLabelValue("a\xFF"
+                               "b"),
+            "a" HP_FFFD "b");
   EXPECT_EQ(SanitizeLabelValue("\xFE"), kFffd);
   EXPECT_EQ(SanitizeLabelValue("\xF8\x88\x80\x80\x80"), Repeat(kFffd, 5));  // 5-byte form
 }
@@ -70,14 +71,18 @@ TEST(LabelsTest, TruncatedSequencesReplaced) {
   EXPECT_NE(a.find(kFffd), std::string::npos);
   EXPECT_EQ(a.find('\xE6'), std::string::npos);
 
-  std::string b = SanitizeLabelValue("ab\xF0\x9F\x98" "c");
+  std::string b = SanitizeLabelValue(
+      "ab\xF0\x9F\x98"
+      "c");
   EXPECT_TRUE(IsValidUtf8(b));
   EXPECT_EQ(b.substr(0, 2), "ab");
   EXPECT_EQ(b.back(), 'c');
   EXPECT_NE(b.find(kFffd), std::string::npos);
 
   EXPECT_EQ(SanitizeLabelValue("\xC3"), kFffd);
-  EXPECT_EQ(SanitizeLabelValue("\xC3" "A"), HP_FFFD "A");
+  EXPECT_EQ(SanitizeLabelValue("\xC3"
+                               "A"),
+            HP_FFFD "A");
   // A valid character right after the broken one is kept.
   std::string c = SanitizeLabelValue("\xE6\xC3\xA9");
   EXPECT_EQ(c, HP_FFFD "\xC3\xA9");

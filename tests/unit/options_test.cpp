@@ -37,7 +37,8 @@ Options ParseBothForms(const std::string& flag, const std::string& value) {
 
 // Both forms must fail, each with an error naming `flag`.
 void ExpectBothFormsFail(const std::string& flag, const std::string& value) {
-  for (const auto& args : {std::vector<std::string>{flag, value}, std::vector<std::string>{flag + "=" + value}}) {
+  for (const auto& args :
+       {std::vector<std::string>{flag, value}, std::vector<std::string>{flag + "=" + value}}) {
     Result<Options> r = Parse(args);
     ASSERT_FALSE(r.ok()) << ::testing::PrintToString(args) << " was accepted";
     EXPECT_THAT(r.error().message, HasSubstr(flag)) << ::testing::PrintToString(args);
@@ -233,9 +234,9 @@ TEST(OptionsTest, LastOccurrenceWins) {
 }
 
 TEST(OptionsTest, AllFlagsTogether) {
-  Result<Options> r = Parse({"--listen=[::1]:9100", "--log-level", "debug", "--sample-interval=2s",
-                             "--leak-window", "1m", "--top-processes=7", "--bpf-hook", "raw_tp",
-                             "--cgroup-root=/cg"});
+  Result<Options> r =
+      Parse({"--listen=[::1]:9100", "--log-level", "debug", "--sample-interval=2s", "--leak-window", "1m",
+             "--top-processes=7", "--bpf-hook", "raw_tp", "--cgroup-root=/cg"});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->ListenAddress(), "[::1]:9100");
   EXPECT_EQ(r->log_level, "debug");
@@ -263,8 +264,8 @@ TEST(OptionsTest, UnknownFlag) {
 }
 
 TEST(OptionsTest, MissingValue) {
-  for (const char* flag : {"--listen", "--log-level", "--sample-interval", "--leak-window",
-                           "--top-processes", "--bpf-hook", "--cgroup-root"}) {
+  for (const char* flag : {"--listen", "--log-level", "--sample-interval", "--leak-window", "--top-processes",
+                           "--bpf-hook", "--cgroup-root"}) {
     Result<Options> r = Parse({flag});
     ASSERT_FALSE(r.ok()) << flag;
     EXPECT_THAT(r.error().message, HasSubstr(flag));
@@ -310,8 +311,8 @@ TEST(OptionsTest, HelpAndVersion) {
 TEST(OptionsTest, UsageMentionsEveryFlag) {
   std::string usage = Usage("hostprobe");
   EXPECT_THAT(usage, HasSubstr("Usage: hostprobe"));
-  for (const char* flag : {"--listen", "--log-level", "--sample-interval", "--leak-window",
-                           "--top-processes", "--bpf-hook", "--cgroup-root", "--version", "--help"}) {
+  for (const char* flag : {"--listen", "--log-level", "--sample-interval", "--leak-window", "--top-processes",
+                           "--bpf-hook", "--cgroup-root", "--version", "--help"}) {
     EXPECT_THAT(usage, HasSubstr(flag));
   }
 }

@@ -24,9 +24,9 @@
 namespace hostprobe {
 namespace {
 
-using test::Serialize;
-using test::Lines;
 using test::IsValidUtf8;
+using test::Lines;
+using test::Serialize;
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
@@ -38,9 +38,6 @@ constexpr uint32_t kGetppid = 110;
 constexpr uint32_t kOpenat = 257;
 constexpr uint32_t kExitGroup = 231;
 constexpr uint32_t kUnknown = 999;
-
-
-
 
 // Checks the text format line by line: comments, or `name{labels} value`
 // with properly escaped label values; and that no series appears twice.
@@ -108,12 +105,12 @@ class BuildSyscallFamiliesTest : public ::testing::Test {
     snap_.errnos.push_back({kSyscallOutOfRangeSlot, 38, 2});
     snap_.errnos.push_back({kGetppid, 4000, 6});
 
-    snap_.cgroups.push_back({1, 100, 1});     // root
-    snap_.cgroups.push_back({100, 50, 2});    // /system.slice/x.service
-    snap_.cgroups.push_back({200, 10, 3});    // /kubepods.slice/pod-a (old id)
-    snap_.cgroups.push_back({201, 20, 4});    // /kubepods.slice/pod-a (new id)
-    snap_.cgroups.push_back({300, 99, 9});    // unresolved
-    snap_.cgroups.push_back({301, 98, 8});    // unresolved
+    snap_.cgroups.push_back({1, 100, 1});   // root
+    snap_.cgroups.push_back({100, 50, 2});  // /system.slice/x.service
+    snap_.cgroups.push_back({200, 10, 3});  // /kubepods.slice/pod-a (old id)
+    snap_.cgroups.push_back({201, 20, 4});  // /kubepods.slice/pod-a (new id)
+    snap_.cgroups.push_back({300, 99, 9});  // unresolved
+    snap_.cgroups.push_back({301, 98, 8});  // unresolved
 
     snap_.self_stats[HP_STAT_ERRNO_MAP_FULL] = 11;
     snap_.self_stats[HP_STAT_CGROUP_MAP_FULL] = 12;
@@ -207,7 +204,8 @@ TEST_F(BuildSyscallFamiliesTest, LatencyHistogram) {
   EXPECT_EQ(buckets[13].second, 20000);
 
   // openat's open-ended slot is only in +Inf.
-  EXPECT_THAT(lines, Contains("hostprobe_syscall_latency_seconds_bucket{syscall=\"openat\",le=\"+Inf\"} 5000"));
+  EXPECT_THAT(lines,
+              Contains("hostprobe_syscall_latency_seconds_bucket{syscall=\"openat\",le=\"+Inf\"} 5000"));
   EXPECT_THAT(lines, Contains("hostprobe_syscall_latency_seconds_count{syscall=\"openat\"} 5000"));
   auto openat_last = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
     return l.rfind("hostprobe_syscall_latency_seconds_bucket{syscall=\"openat\",le=\"17.1", 0) == 0;
@@ -233,17 +231,24 @@ TEST_F(BuildSyscallFamiliesTest, CallsWithoutLatencyHaveNoHistogram) {
 
 TEST_F(BuildSyscallFamiliesTest, CgroupSeries) {
   auto lines = Lines(Text());
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 100"));
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 1"));
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/system.slice/x.service\",pod_uid=\"\",container_id=\"\"} 50"));
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"/system.slice/x.service\",pod_uid=\"\",container_id=\"\"} 2"));
+  EXPECT_THAT(lines,
+              Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 100"));
+  EXPECT_THAT(
+      lines,
+      Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 1"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/system.slice/"
+                              "x.service\",pod_uid=\"\",container_id=\"\"} 50"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"/system.slice/"
+                              "x.service\",pod_uid=\"\",container_id=\"\"} 2"));
 }
 
 TEST_F(BuildSyscallFamiliesTest, IdsSharingAPathAreSummed) {
   std::string text = Text();
   auto lines = Lines(text);
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/kubepods.slice/pod-a\",pod_uid=\"\",container_id=\"\"} 30"));
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"/kubepods.slice/pod-a\",pod_uid=\"\",container_id=\"\"} 7"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/kubepods.slice/"
+                              "pod-a\",pod_uid=\"\",container_id=\"\"} 30"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"/kubepods.slice/"
+                              "pod-a\",pod_uid=\"\",container_id=\"\"} 7"));
   EXPECT_EQ(Samples(text, "hostprobe_cgroup_syscalls_total").size(), 3u);
   EXPECT_EQ(Samples(text, "hostprobe_cgroup_syscall_errors_total").size(), 3u);
 }
@@ -285,10 +290,14 @@ TEST_F(BuildSyscallFamiliesTest, HostileCgroupPathIsEscaped) {
   names_[400] = std::string("/evil\"quote\\back\nnew\xFFline");
   std::string text = Text();
   ExpectWellFormedExposition(text);
-  const std::string kEscaped = "/evil\\\"quote\\\\back\\nnew\xEF\xBF\xBD" "line";
+  const std::string kEscaped =
+      "/evil\\\"quote\\\\back\\nnew\xEF\xBF\xBD"
+      "line";
   auto lines = Lines(text);
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"" + kEscaped + "\",pod_uid=\"\",container_id=\"\"} 9"));
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"" + kEscaped + "\",pod_uid=\"\",container_id=\"\"} 1"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"" + kEscaped +
+                              "\",pod_uid=\"\",container_id=\"\"} 9"));
+  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscall_errors_total{cgroup=\"" + kEscaped +
+                              "\",pod_uid=\"\",container_id=\"\"} 1"));
   int mentions = 0;
   for (const auto& l : lines) mentions += l.find("evil") != std::string::npos;
   EXPECT_EQ(mentions, 2);  // one line per family, the newline did not split it
@@ -297,7 +306,8 @@ TEST_F(BuildSyscallFamiliesTest, HostileCgroupPathIsEscaped) {
 TEST_F(BuildSyscallFamiliesTest, NulInCgroupPathIsDropped) {
   snap_.cgroups = {{400, 9, 1}};
   names_[400] = std::string("/a\0b", 4);
-  EXPECT_THAT(Lines(Text()), Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/ab\",pod_uid=\"\",container_id=\"\"} 9"));
+  EXPECT_THAT(Lines(Text()),
+              Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/ab\",pod_uid=\"\",container_id=\"\"} 9"));
 }
 
 // Paths that differ only in bytes the sanitizer replaces or drops become the
@@ -426,7 +436,8 @@ TEST_F(SyscallMetricsTest, CollectReturnsTheFamilies) {
   auto lines = Lines(text);
   EXPECT_THAT(lines, Contains("hostprobe_syscalls_total{syscall=\"getppid\"} 20000"));
   EXPECT_THAT(lines, Contains("hostprobe_syscall_latency_seconds_count{syscall=\"getppid\"} 20000"));
-  EXPECT_THAT(lines, Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 42"));
+  EXPECT_THAT(lines,
+              Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 42"));
   EXPECT_THAT(lines, Contains("hostprobe_collector_read_errors_total{collector=\"syscalls\"} 0"));
   EXPECT_EQ(source_.reads, 1);
   EXPECT_THAT(source_.forgotten, IsEmpty());
@@ -440,7 +451,8 @@ TEST_F(SyscallMetricsTest, CgroupUnresolvedTwiceInARowIsForgotten) {
   std::string text = CollectText();
   ASSERT_EQ(source_.forgotten.size(), 1u);
   EXPECT_THAT(source_.forgotten[0], ElementsAre(std::min(gone_a_, gone_b_), std::max(gone_a_, gone_b_)));
-  EXPECT_THAT(Lines(text), Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 1"));
+  EXPECT_THAT(Lines(text),
+              Contains("hostprobe_cgroup_syscalls_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\"} 1"));
 
   // Once forgotten they are not reported again, and nothing more is dropped.
   metrics_.Collect();
@@ -491,9 +503,11 @@ TEST_F(SyscallMetricsTest, ReadErrorsAreCounted) {
   auto first = metrics_.Collect();
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(first[0].name, "hostprobe_collector_read_errors_total");
-  EXPECT_THAT(Lines(Serialize(first)), Contains("hostprobe_collector_read_errors_total{collector=\"syscalls\"} 1"));
+  EXPECT_THAT(Lines(Serialize(first)),
+              Contains("hostprobe_collector_read_errors_total{collector=\"syscalls\"} 1"));
 
-  EXPECT_THAT(Lines(CollectText()), Contains("hostprobe_collector_read_errors_total{collector=\"syscalls\"} 2"));
+  EXPECT_THAT(Lines(CollectText()),
+              Contains("hostprobe_collector_read_errors_total{collector=\"syscalls\"} 2"));
 
   source_.fail = false;
   std::string text = CollectText();

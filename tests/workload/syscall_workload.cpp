@@ -36,8 +36,10 @@ static bool DirectIo(const std::string& path, long mib) {
   bool ok = true;
   for (long i = 0; ok && i < mib; ++i) ok = write(fd, buf, kBlock) == static_cast<ssize_t>(kBlock);
   ok = ok && fsync(fd) == 0;
-  for (long i = 0; ok && i < mib; ++i) ok = pread(fd, buf, kBlock, static_cast<off_t>(i * kBlock)) == static_cast<ssize_t>(kBlock);
-  if (!ok) std::fprintf(stderr, "syscall_workload: direct I/O on %s: %s\n", path.c_str(), std::strerror(errno));
+  for (long i = 0; ok && i < mib; ++i)
+    ok = pread(fd, buf, kBlock, static_cast<off_t>(i * kBlock)) == static_cast<ssize_t>(kBlock);
+  if (!ok)
+    std::fprintf(stderr, "syscall_workload: direct I/O on %s: %s\n", path.c_str(), std::strerror(errno));
   close(fd);
   unlink(path.c_str());
   std::free(buf);
@@ -54,12 +56,18 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "syscall_workload: %s needs a value\n", a.c_str());
       return 2;
     }
-    if (a == "--cgroup") cgroup = argv[++i];
-    else if (a == "--getppid") getppid_calls = std::atol(argv[++i]);
-    else if (a == "--enoent") enoent_calls = std::atol(argv[++i]);
-    else if (a == "--burn-ms") burn_ms = std::atol(argv[++i]);
-    else if (a == "--direct-io") direct_io = argv[++i];
-    else if (a == "--mib") mib = std::atol(argv[++i]);
+    if (a == "--cgroup")
+      cgroup = argv[++i];
+    else if (a == "--getppid")
+      getppid_calls = std::atol(argv[++i]);
+    else if (a == "--enoent")
+      enoent_calls = std::atol(argv[++i]);
+    else if (a == "--burn-ms")
+      burn_ms = std::atol(argv[++i]);
+    else if (a == "--direct-io")
+      direct_io = argv[++i];
+    else if (a == "--mib")
+      mib = std::atol(argv[++i]);
     else {
       std::fprintf(stderr, "syscall_workload: unknown flag %s\n", a.c_str());
       return 2;

@@ -9,10 +9,10 @@
 namespace hostprobe {
 
 struct BpfFeatures {
-  bool vmlinux_btf = false;             // /sys/kernel/btf/vmlinux loads
-  bool task_storage = false;            // BPF_MAP_TYPE_TASK_STORAGE (5.11+)
+  bool vmlinux_btf = false;               // /sys/kernel/btf/vmlinux loads
+  bool task_storage = false;              // BPF_MAP_TYPE_TASK_STORAGE (5.11+)
   std::set<std::string> btf_tracepoints;  // tracepoints tp_btf can attach to (of those we use)
-  std::string btf_error;                // why vmlinux BTF did not load
+  std::string btf_error;                  // why vmlinux BTF did not load
 
   // True when tp_btf can attach to every named tracepoint.
   bool HasTpBtf(std::initializer_list<std::string_view> tracepoints) const;

@@ -32,8 +32,8 @@ Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool u
                  -err};
   }
   if (use_tp_btf) {
-    c->hooks_ = AttachPrograms("cgroup_cpu",
-                               {{s->progs.hp_sched_switch, &s->links.hp_sched_switch, "tp_btf/sched_switch"}});
+    c->hooks_ = AttachPrograms(
+        "cgroup_cpu", {{s->progs.hp_sched_switch, &s->links.hp_sched_switch, "tp_btf/sched_switch"}});
   } else {
     c->hooks_ = AttachPrograms(
         "cgroup_cpu", {{s->progs.hp_sched_switch_raw, &s->links.hp_sched_switch_raw, "raw_tp/sched_switch"}});

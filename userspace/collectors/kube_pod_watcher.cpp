@@ -48,7 +48,8 @@ std::shared_ptr<const PodDirectory> KubePodWatcher::directory() const {
 CollectorHealth KubePodWatcher::health() {
   std::lock_guard lock(mu_);
   if (std::chrono::steady_clock::now() - last_success_ > 3 * config_.interval)
-    return {false, "no pod list from the API server for " + std::to_string(3 * config_.interval.count() / 1000) +
+    return {false, "no pod list from the API server for " +
+                       std::to_string(3 * config_.interval.count() / 1000) +
                        " s: " + (last_error_.empty() ? "none yet" : last_error_)};
   return {true, ""};
 }
@@ -99,9 +100,10 @@ Result<PodDirectory> KubePodWatcher::ListOnce() const {
   curl_easy_cleanup(curl);
   if (rc != CURLE_OK) return Error{"list pods from " + config_.api_url + ": " + curl_easy_strerror(rc), EIO};
   if (status != 200)
-    return Error{"list pods from " + config_.api_url + ": HTTP " + std::to_string(status) +
-                     (status == 401 || status == 403 ? " (check the service account token and RBAC: pods list)" : ""),
-                 EIO};
+    return Error{
+        "list pods from " + config_.api_url + ": HTTP " + std::to_string(status) +
+            (status == 401 || status == 403 ? " (check the service account token and RBAC: pods list)" : ""),
+        EIO};
   return ParsePodList(body);
 }
 

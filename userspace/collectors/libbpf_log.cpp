@@ -30,8 +30,12 @@ int PrintToSpdlog(enum libbpf_print_level level, const char* format, va_list arg
       }
       spdlog::warn("{}", line);
       break;
-    case LIBBPF_INFO: spdlog::debug("{}", line); break;
-    case LIBBPF_DEBUG: spdlog::trace("{}", line); break;
+    case LIBBPF_INFO:
+      spdlog::debug("{}", line);
+      break;
+    case LIBBPF_DEBUG:
+      spdlog::trace("{}", line);
+      break;
   }
   return n;
 }

@@ -26,7 +26,8 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::Start(const Config
   // tp_btf keeps the entry timestamp in task storage; without it, raw_tp.
   const bool tp_btf = features.HasTpBtf({"sys_enter", "sys_exit"}) && features.task_storage;
   return StartWithHookMode<std::unique_ptr<SyscallsCollector>>(
-      "syscalls", config.mode, tp_btf, features, [&](bool use_tp_btf) { return StartWith(config, use_tp_btf); });
+      "syscalls", config.mode, tp_btf, features,
+      [&](bool use_tp_btf) { return StartWith(config, use_tp_btf); });
 }
 
 Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Config& config,
@@ -59,8 +60,9 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
 
   // Phase 4: attach.
   if (use_tp_btf) {
-    c->hooks_ = AttachPrograms("syscalls", {{s->progs.hp_sys_enter, &s->links.hp_sys_enter, "tp_btf/sys_enter"},
-                                            {s->progs.hp_sys_exit, &s->links.hp_sys_exit, "tp_btf/sys_exit"}});
+    c->hooks_ =
+        AttachPrograms("syscalls", {{s->progs.hp_sys_enter, &s->links.hp_sys_enter, "tp_btf/sys_enter"},
+                                    {s->progs.hp_sys_exit, &s->links.hp_sys_exit, "tp_btf/sys_exit"}});
   } else {
     c->hooks_ = AttachPrograms("syscalls",
                                {{s->progs.hp_sys_enter_raw, &s->links.hp_sys_enter_raw, "raw_tp/sys_enter"},
@@ -96,37 +98,38 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
   SyscallSnapshot snap;
 
   // Per-syscall array, in batches like the hashes.
-  ForEachPerCpuEntry<uint32_t, hp_syscall_stats>(
-      bpf_map__fd(skel_->maps.syscall_stats), [&](uint32_t id, std::span<const hp_syscall_stats> v) {
-        SyscallCounts sc;
-        sc.id = id;
-        for (const auto& x : v) {
-          sc.calls += x.calls;
-          sc.errors += x.errors;
-          sc.latency_sum_ns += x.latency_sum_ns;
-          for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i) sc.latency_slots[i] += x.latency_slots[i];
-        }
-        if (sc.calls != 0) snap.syscalls.push_back(sc);
-      });
+  ForEachPerCpuEntry<uint32_t, hp_syscall_stats>(bpf_map__fd(skel_->maps.syscall_stats),
+                                                 [&](uint32_t id, std::span<const hp_syscall_stats> v) {
+                                                   SyscallCounts sc;
+                                                   sc.id = id;
+                                                   for (const auto& x : v) {
+                                                     sc.calls += x.calls;
+                                                     sc.errors += x.errors;
+                                                     sc.latency_sum_ns += x.latency_sum_ns;
+                                                     for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i)
+                                                       sc.latency_slots[i] += x.latency_slots[i];
+                                                   }
+                                                   if (sc.calls != 0) snap.syscalls.push_back(sc);
+                                                 });
 
   // Per-(syscall, errno) hash.
-  ForEachPerCpuEntry<hp_errno_key, uint64_t>(
-      bpf_map__fd(skel_->maps.syscall_errnos), [&](const hp_errno_key& key, std::span<const uint64_t> v) {
-        SyscallErrnoCount ec{key.syscall_id, key.errno_value, 0};
-        for (uint64_t x : v) ec.count += x;
-        snap.errnos.push_back(ec);
-      });
+  ForEachPerCpuEntry<hp_errno_key, uint64_t>(bpf_map__fd(skel_->maps.syscall_errnos),
+                                             [&](const hp_errno_key& key, std::span<const uint64_t> v) {
+                                               SyscallErrnoCount ec{key.syscall_id, key.errno_value, 0};
+                                               for (uint64_t x : v) ec.count += x;
+                                               snap.errnos.push_back(ec);
+                                             });
 
   // Per-cgroup hash.
-  ForEachPerCpuEntry<uint64_t, hp_cgroup_stats>(
-      bpf_map__fd(skel_->maps.cgroup_syscalls), [&](uint64_t id, std::span<const hp_cgroup_stats> v) {
-        CgroupSyscallCounts cc{id, 0, 0};
-        for (const auto& x : v) {
-          cc.calls += x.calls;
-          cc.errors += x.errors;
-        }
-        snap.cgroups.push_back(cc);
-      });
+  ForEachPerCpuEntry<uint64_t, hp_cgroup_stats>(bpf_map__fd(skel_->maps.cgroup_syscalls),
+                                                [&](uint64_t id, std::span<const hp_cgroup_stats> v) {
+                                                  CgroupSyscallCounts cc{id, 0, 0};
+                                                  for (const auto& x : v) {
+                                                    cc.calls += x.calls;
+                                                    cc.errors += x.errors;
+                                                  }
+                                                  snap.cgroups.push_back(cc);
+                                                });
 
   // The program's own failure counters.
   auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.syscall_self_stats), HP_STAT__COUNT);

@@ -22,15 +22,14 @@ class SyscallsCollector final : public Collector, public SyscallSource {
  public:
   struct Config {
     HookMode mode = HookMode::kAuto;
-    std::optional<uint32_t> exit_nr;        // syscalls that never reach sys_exit
+    std::optional<uint32_t> exit_nr;  // syscalls that never reach sys_exit
     std::optional<uint32_t> exit_group_nr;
   };
 
   // Opens, configures, loads and attaches. Fails when the object cannot be
   // loaded at all; a program that loads but does not attach is reported by
   // hooks() and health() instead, and the rest keeps running.
-  static Result<std::unique_ptr<SyscallsCollector>> Start(const Config& config,
-                                                          const BpfFeatures& features);
+  static Result<std::unique_ptr<SyscallsCollector>> Start(const Config& config, const BpfFeatures& features);
   ~SyscallsCollector() override;
   SyscallsCollector(const SyscallsCollector&) = delete;
   SyscallsCollector& operator=(const SyscallsCollector&) = delete;

@@ -15,8 +15,8 @@ namespace {
 std::string UnescapeMountField(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
-        s[i + 3] >= '0' && s[i + 3] <= '7') {
+    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
+        s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
       out.push_back(static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
       i += 3;
     } else {
@@ -28,11 +28,13 @@ std::string UnescapeMountField(std::string_view s) {
 
 // Depth-first walk using readdir's d_ino, which on cgroupfs (kernfs) is the
 // cgroup id, so no stat() per directory is needed.
-void Walk(int dirfd, const std::string& path, std::unordered_map<uint64_t, std::string>& out,
-          int depth) {
+void Walk(int dirfd, const std::string& path, std::unordered_map<uint64_t, std::string>& out, int depth) {
   if (depth > 64) return;  // cgroup trees are shallow; guard against loops anyway
   DIR* dir = fdopendir(dirfd);
-  if (dir == nullptr) { close(dirfd); return; }
+  if (dir == nullptr) {
+    close(dirfd);
+    return;
+  }
   std::vector<std::pair<std::string, uint64_t>> children;
   while (dirent* e = readdir(dir)) {
     if (e->d_type != DT_DIR) continue;

@@ -23,8 +23,7 @@ std::optional<std::string> FindCgroup2Mount(std::string_view mountinfo);
 // again (at most once per `min_rescan`) when asked for an id it does not know.
 class CgroupResolver {
  public:
-  explicit CgroupResolver(std::string root,
-                          std::chrono::milliseconds min_rescan = std::chrono::seconds(1));
+  explicit CgroupResolver(std::string root, std::chrono::milliseconds min_rescan = std::chrono::seconds(1));
 
   // "/" for the root cgroup; nullopt for ids not in the tree (removed, or
   // created after the last walk and inside the rescan interval).

@@ -13,7 +13,7 @@ struct HookStatus {
   std::string name;    // program name as the kernel shows it, e.g. "hp_sys_enter"
   std::string attach;  // where it is attached, e.g. "tp_btf/sys_enter"
   bool attached = false;
-  std::string error;   // why it is not attached (libbpf's reason), empty if attached
+  std::string error;  // why it is not attached (libbpf's reason), empty if attached
 };
 
 struct CollectorHealth {

@@ -2,8 +2,8 @@
 
 #include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 
 namespace hostprobe {
@@ -41,7 +41,10 @@ Result<std::chrono::nanoseconds> ParseDuration(std::string_view text) {
     size_t i = 0;
     bool digits = false, dot = false;
     while (i < rest.size() && ((rest[i] >= '0' && rest[i] <= '9') || (rest[i] == '.' && !dot))) {
-      if (rest[i] == '.') dot = true; else digits = true;
+      if (rest[i] == '.')
+        dot = true;
+      else
+        digits = true;
       ++i;
     }
     if (!digits) return Bad(text, "expected a number, e.g. 10s, 500ms, 5m");
@@ -61,8 +64,7 @@ Result<std::chrono::nanoseconds> ParseDuration(std::string_view text) {
     if (unit == nullptr) return Bad(text, "missing or unknown unit (ns, us, ms, s, m, h, d, w)");
     rest.remove_prefix(unit->suffix.size());
     total += number * static_cast<long double>(unit->ns);
-    if (total > static_cast<long double>(std::numeric_limits<int64_t>::max()))
-      return Bad(text, "too large");
+    if (total > static_cast<long double>(std::numeric_limits<int64_t>::max())) return Bad(text, "too large");
   }
   auto ns = static_cast<int64_t>(std::llround(total));
   if (ns <= 0) return Bad(text, "must be greater than zero");
@@ -79,8 +81,14 @@ std::string FormatDuration(std::chrono::nanoseconds d) {
     return std::to_string(ns) + "ns";
   }
   int64_t s = ns / 1'000'000'000;
-  if (s >= 3600) { out += std::to_string(s / 3600) + "h"; s %= 3600; }
-  if (s >= 60) { out += std::to_string(s / 60) + "m"; s %= 60; }
+  if (s >= 3600) {
+    out += std::to_string(s / 3600) + "h";
+    s %= 3600;
+  }
+  if (s >= 60) {
+    out += std::to_string(s / 60) + "m";
+    s %= 60;
+  }
   if (s > 0) out += std::to_string(s) + "s";
   return out;
 }

@@ -4,8 +4,8 @@
 
 namespace hostprobe {
 
-CumulativeHistogram Log2ToCumulative(std::span<const uint64_t> slots, uint64_t sum_ns,
-                                     unsigned min_exp, unsigned max_exp, unsigned step) {
+CumulativeHistogram Log2ToCumulative(std::span<const uint64_t> slots, uint64_t sum_ns, unsigned min_exp,
+                                     unsigned max_exp, unsigned step) {
   CumulativeHistogram h;
   h.sum_seconds = static_cast<double>(sum_ns) / 1e9;
   for (uint64_t c : slots) h.count += c;

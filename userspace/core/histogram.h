@@ -19,8 +19,8 @@ struct CumulativeHistogram {
 // bounds 2^e ns for e = min_exp, min_exp + step, ... <= max_exp, so the
 // series count per histogram stays small. A slot is counted in the first
 // bucket whose bound is >= its upper edge 2^(i+1): exact, never early.
-CumulativeHistogram Log2ToCumulative(std::span<const uint64_t> slots, uint64_t sum_ns,
-                                     unsigned min_exp, unsigned max_exp, unsigned step);
+CumulativeHistogram Log2ToCumulative(std::span<const uint64_t> slots, uint64_t sum_ns, unsigned min_exp,
+                                     unsigned max_exp, unsigned step);
 
 // Bucket layout used for syscall and disk latency: 256 ns to ~17 s, factor 4.
 CumulativeHistogram LatencyHistogram(std::span<const uint64_t> slots, uint64_t sum_ns);

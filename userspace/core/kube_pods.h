@@ -16,7 +16,7 @@ struct PodName {
 };
 
 struct PodDirectory {
-  std::unordered_map<std::string, PodName> pods;             // metadata.uid -> names
+  std::unordered_map<std::string, PodName> pods;            // metadata.uid -> names
   std::unordered_map<std::string, std::string> containers;  // runtime container id (hex) -> container name
 };
 

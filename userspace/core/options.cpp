@@ -10,9 +10,9 @@ namespace hostprobe {
 namespace {
 
 Error BadValue(std::string_view flag, std::string_view value, std::string_view why) {
-  return Error{"invalid value \"" + std::string(value) + "\" for " + std::string(flag) + ": " +
-                   std::string(why),
-               EINVAL};
+  return Error{
+      "invalid value \"" + std::string(value) + "\" for " + std::string(flag) + ": " + std::string(why),
+      EINVAL};
 }
 
 Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view flag, std::string_view v) {
@@ -44,9 +44,12 @@ std::string Options::ListenAddress() const {
 
 const char* HookModeName(HookMode mode) {
   switch (mode) {
-    case HookMode::kAuto: return "auto";
-    case HookMode::kTpBtf: return "tp_btf";
-    case HookMode::kRawTp: return "raw_tp";
+    case HookMode::kAuto:
+      return "auto";
+    case HookMode::kTpBtf:
+      return "tp_btf";
+    case HookMode::kRawTp:
+      return "raw_tp";
   }
   return "?";
 }
@@ -55,10 +58,22 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
   Options o;
   for (size_t i = 1; i < args.size(); ++i) {
     std::string_view arg = args[i];
-    if (arg == "--help" || arg == "-h") { o.show_help = true; continue; }
-    if (arg == "--version") { o.show_version = true; continue; }
-    if (arg == "--cpu-per-core") { o.cpu_per_core = true; continue; }
-    if (arg == "--kubernetes") { o.kubernetes = true; continue; }
+    if (arg == "--help" || arg == "-h") {
+      o.show_help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      o.show_version = true;
+      continue;
+    }
+    if (arg == "--cpu-per-core") {
+      o.cpu_per_core = true;
+      continue;
+    }
+    if (arg == "--kubernetes") {
+      o.kubernetes = true;
+      continue;
+    }
     if (arg.substr(0, 2) != "--") return Error{"unexpected argument \"" + std::string(arg) + "\"", EINVAL};
 
     std::string_view flag = arg;
@@ -69,10 +84,21 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
     }
     if (flag == "--cpu-per-core") return Error{"flag --cpu-per-core takes no value", EINVAL};
     if (flag == "--kubernetes") return Error{"flag --kubernetes takes no value", EINVAL};
-    static constexpr std::string_view kValued[] = {
-        "--listen", "--log-level", "--sample-interval", "--leak-window",
-        "--top-processes", "--bpf-hook", "--cgroup-root", "--procfs", "--rootfs", "--probe", "--probe-config",
-        "--kubernetes-api", "--node-name", "--kubernetes-token-file", "--kubernetes-ca-file"};
+    static constexpr std::string_view kValued[] = {"--listen",
+                                                   "--log-level",
+                                                   "--sample-interval",
+                                                   "--leak-window",
+                                                   "--top-processes",
+                                                   "--bpf-hook",
+                                                   "--cgroup-root",
+                                                   "--procfs",
+                                                   "--rootfs",
+                                                   "--probe",
+                                                   "--probe-config",
+                                                   "--kubernetes-api",
+                                                   "--node-name",
+                                                   "--kubernetes-token-file",
+                                                   "--kubernetes-ca-file"};
     bool known = false;
     for (auto k : kValued) known = known || k == flag;
     if (!known) return Error{"unknown flag " + std::string(flag), EINVAL};
@@ -108,10 +134,14 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
         return BadValue(flag, value, "expected a whole number from 0 to 100000");
       o.top_processes = n;
     } else if (flag == "--bpf-hook") {
-      if (value == "auto") o.hook_mode = HookMode::kAuto;
-      else if (value == "tp_btf") o.hook_mode = HookMode::kTpBtf;
-      else if (value == "raw_tp") o.hook_mode = HookMode::kRawTp;
-      else return BadValue(flag, value, "expected auto, tp_btf or raw_tp");
+      if (value == "auto")
+        o.hook_mode = HookMode::kAuto;
+      else if (value == "tp_btf")
+        o.hook_mode = HookMode::kTpBtf;
+      else if (value == "raw_tp")
+        o.hook_mode = HookMode::kRawTp;
+      else
+        return BadValue(flag, value, "expected auto, tp_btf or raw_tp");
     } else if (flag == "--cgroup-root") {
       if (value.empty() || value.front() != '/') return BadValue(flag, value, "expected an absolute path");
       o.cgroup_root = std::string(value);
@@ -128,7 +158,8 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
       if (value.empty()) return BadValue(flag, value, "expected the node's name");
       o.node_name = std::string(value);
     } else if (flag == "--kubernetes-token-file" || flag == "--kubernetes-ca-file") {
-      (flag == "--kubernetes-token-file" ? o.kubernetes_token_file : o.kubernetes_ca_file) = std::string(value);
+      (flag == "--kubernetes-token-file" ? o.kubernetes_token_file : o.kubernetes_ca_file) =
+          std::string(value);
     } else if (flag == "--procfs" || flag == "--rootfs") {
       if (value.empty() || value.front() != '/') return BadValue(flag, value, "expected an absolute path");
       (flag == "--procfs" ? o.procfs : o.rootfs) = std::string(value);

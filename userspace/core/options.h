@@ -30,13 +30,13 @@ struct Options {
   // sensor runs in a container with the host's root mounted at /host.
   std::string procfs = "/proc";
   std::string rootfs = "/";
-  bool cpu_per_core = false;  // also export CPU time per CPU
+  bool cpu_per_core = false;        // also export CPU time per CPU
   std::vector<std::string> probes;  // --probe values, in order (see core/probe_spec.h)
   std::string probe_config;         // --probe-config FILE, empty if not given
   // --kubernetes: name pods and containers from the API server (in-cluster).
   bool kubernetes = false;
-  std::string kubernetes_api;        // empty: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT
-  std::string node_name;             // empty: $NODE_NAME
+  std::string kubernetes_api;  // empty: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT
+  std::string node_name;       // empty: $NODE_NAME
   std::string kubernetes_token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token";
   std::string kubernetes_ca_file = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
   bool show_help = false;

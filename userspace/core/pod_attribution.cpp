@@ -49,8 +49,8 @@ std::string PodUidOf(std::string_view segment) {
 // The container id named by one path segment, or "".
 std::string ContainerIdOf(std::string_view segment) {
   segment = StripSuffix(segment, ".scope");
-  static constexpr std::string_view kPrefixes[] = {"cri-containerd-", "crio-", "docker-", "containerd-",
-                                                   "cri-o-", "libpod-"};
+  static constexpr std::string_view kPrefixes[] = {"cri-containerd-", "crio-",  "docker-",
+                                                   "containerd-",     "cri-o-", "libpod-"};
   for (std::string_view prefix : kPrefixes) {
     if (segment.substr(0, prefix.size()) == prefix) {
       segment.remove_prefix(prefix.size());

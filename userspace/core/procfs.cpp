@@ -303,9 +303,12 @@ std::vector<MountInfo> SelectFilesystems(const std::vector<MountInfo>& mounts) {
   // pseudo files, never capacity an operator manages. A trailing slash means
   // "strictly below": /var/lib/docker itself may well be a dedicated disk.
   static constexpr std::string_view kSkipAtOrUnder[] = {"/proc", "/sys", "/dev", "/run/credentials"};
-  static constexpr std::string_view kSkipBelow[] = {"/var/lib/docker/", "/var/lib/containers/storage/",
-                                                    "/var/lib/kubelet/pods/", "/run/containerd/",
-                                                    "/run/k3s/", "/run/netns/"};
+  static constexpr std::string_view kSkipBelow[] = {"/var/lib/docker/",
+                                                    "/var/lib/containers/storage/",
+                                                    "/var/lib/kubelet/pods/",
+                                                    "/run/containerd/",
+                                                    "/run/k3s/",
+                                                    "/run/netns/"};
 
   // A mount whose child is mounted on the very same mount point is hidden
   // under it; statvfs of that path would describe the child.

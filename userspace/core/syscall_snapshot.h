@@ -2,11 +2,11 @@
 // Produced by the BPF side, turned into metrics by pure functions.
 #pragma once
 
+#include <linux/types.h>  // __u32/__u64 for the shared BPF header
+
 #include <array>
 #include <cstdint>
 #include <vector>
-
-#include <linux/types.h>  // __u32/__u64 for the shared BPF header
 
 #include "../../bpf/syscalls.h"
 #include "result.h"
@@ -34,7 +34,7 @@ struct CgroupSyscallCounts {
 };
 
 struct SyscallSnapshot {
-  std::vector<SyscallCounts> syscalls;        // only ids that were called
+  std::vector<SyscallCounts> syscalls;  // only ids that were called
   std::vector<SyscallErrnoCount> errnos;
   std::vector<CgroupSyscallCounts> cgroups;
   std::array<uint64_t, HP_STAT__COUNT> self_stats{};  // indexed by hp_syscall_self_stat

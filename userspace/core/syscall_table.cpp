@@ -33,7 +33,10 @@ SyscallTable::SyscallTable(Arch arch) {
       numbers_.emplace(e.name, e.number);
     }
   };
-  if (arch == Arch::kArm64) fill(kArm64); else fill(kX86_64);
+  if (arch == Arch::kArm64)
+    fill(kArm64);
+  else
+    fill(kX86_64);
 }
 
 std::string SyscallTable::Name(uint32_t number) const {
