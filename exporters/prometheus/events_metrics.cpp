@@ -16,14 +16,6 @@ using prometheus::MetricType;
 
 namespace {
 
-prometheus::MetricFamily ReadErrors(const char* collector, uint64_t count) {
-  auto f =
-      MakeFamily("hostprobe_collector_read_errors_total",
-                 "Failed reads of a collector's kernel maps or files, by collector.", MetricType::Counter);
-  AddCounter(f, {{"collector", collector}}, static_cast<double>(count));
-  return f;
-}
-
 prometheus::MetricFamily MapFailures() {
   return MakeFamily("hostprobe_bpf_map_update_failures_total",
                     "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
@@ -161,14 +153,14 @@ std::vector<prometheus::MetricFamily> ProcessEventsMetrics::Collect() const {
   auto snap = source_.ReadProcessEvents();
   if (!snap) {
     spdlog::error("process_events: {}", snap.error().message);
-    return {ReadErrors("process_events", ++read_errors_)};
+    return {ReadErrorsFamily("process_events", ++read_errors_)};
   }
   auto built = BuildProcessEventFamilies(*snap, [this](uint64_t id) { return labeler_.Name(id); });
   if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) {
     spdlog::debug("process_events: dropping counts of {} removed cgroups", gone.size());
     source_.ForgetCgroups(gone);
   }
-  built.families.push_back(ReadErrors("process_events", read_errors_));
+  built.families.push_back(ReadErrorsFamily("process_events", read_errors_));
   return std::move(built.families);
 }
 
@@ -176,10 +168,10 @@ std::vector<prometheus::MetricFamily> ProbeMetrics::Collect() const {
   auto snap = source_.ReadProbes();
   if (!snap) {
     spdlog::error("uprobes: {}", snap.error().message);
-    return {ReadErrors("uprobes", ++read_errors_)};
+    return {ReadErrorsFamily("uprobes", ++read_errors_)};
   }
   auto families = BuildProbeFamilies(*snap);
-  families.push_back(ReadErrors("uprobes", read_errors_));
+  families.push_back(ReadErrorsFamily("uprobes", read_errors_));
   return families;
 }
 
@@ -190,7 +182,7 @@ std::vector<prometheus::MetricFamily> ClockMetrics::Collect() const {
     ++read_errors_;
   }
   auto families = BuildClockFamilies(snap);
-  families.push_back(ReadErrors("clock", read_errors_));
+  families.push_back(ReadErrorsFamily("clock", read_errors_));
   return families;
 }
 

@@ -3,6 +3,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include <cstdint>
 #include <initializer_list>
 #include <limits>
 #include <string>
@@ -60,6 +61,16 @@ inline void AddHistogram(prometheus::MetricFamily& f, Labels labels, const Cumul
   for (size_t i = 0; i < h.upper_bounds_seconds.size(); ++i)
     m.histogram.bucket.push_back({h.cumulative_counts[i], h.upper_bounds_seconds[i]});
   m.histogram.bucket.push_back({h.count, std::numeric_limits<double>::infinity()});
+}
+
+// hostprobe_collector_read_errors_total for one collector. Every collectable
+// contributes its own series; the server merges them into one family.
+inline prometheus::MetricFamily ReadErrorsFamily(const char* collector, uint64_t count) {
+  auto f = MakeFamily("hostprobe_collector_read_errors_total",
+                      "Failed reads of a collector's kernel maps or files, by collector.",
+                      prometheus::MetricType::Counter);
+  AddCounter(f, {{"collector", collector}}, static_cast<double>(count));
+  return f;
 }
 
 }  // namespace hostprobe

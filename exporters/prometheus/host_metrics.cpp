@@ -140,14 +140,10 @@ std::vector<prometheus::MetricFamily> HostMetrics::Collect() const {
   // concurrent scrapes share the collector's own synchronisation.
   auto snap = source_.Read();
   std::lock_guard lock(mu_);
-  auto read_errors =
-      MakeFamily("hostprobe_collector_read_errors_total",
-                 "Failed reads of a collector's kernel maps or files, by collector.", MetricType::Counter);
   if (!snap.ok()) {
     ++read_errors_;
     spdlog::error("host: {}", snap.error().message);
-    AddCounter(read_errors, {{"collector", "host"}}, static_cast<double>(read_errors_));
-    return {std::move(read_errors)};
+    return {ReadErrorsFamily("host", read_errors_)};
   }
   if (!snap->problems.empty()) ++read_errors_;
   // A file that stays malformed is logged when it first goes wrong, not on every scrape.
@@ -157,8 +153,7 @@ std::vector<prometheus::MetricFamily> HostMetrics::Collect() const {
   logged_problems_ = std::move(now);
 
   auto families = BuildHostFamilies(*snap);
-  AddCounter(read_errors, {{"collector", "host"}}, static_cast<double>(read_errors_));
-  families.push_back(std::move(read_errors));
+  families.push_back(ReadErrorsFamily("host", read_errors_));
   return families;
 }
 

@@ -12,18 +12,6 @@ namespace hostprobe {
 
 using prometheus::MetricType;
 
-namespace {
-
-prometheus::MetricFamily ReadErrors(const char* collector, uint64_t count) {
-  auto f =
-      MakeFamily("hostprobe_collector_read_errors_total",
-                 "Failed reads of a collector's kernel maps or files, by collector.", MetricType::Counter);
-  AddCounter(f, {{"collector", collector}}, static_cast<double>(count));
-  return f;
-}
-
-}  // namespace
-
 BuiltFamilies BuildDiskioFamilies(const DiskioSnapshot& snap, const DeviceNamer& device_name,
                                   const CgroupNameFn& cgroup_name) {
   BuiltFamilies out;
@@ -111,11 +99,11 @@ std::vector<prometheus::MetricFamily> DiskioMetrics::Collect() const {
   auto snap = source_.ReadDiskio();
   if (!snap) {
     spdlog::error("diskio: {}", snap.error().message);
-    return {ReadErrors("diskio", ++read_errors_)};
+    return {ReadErrorsFamily("diskio", ++read_errors_)};
   }
   auto built = BuildDiskioFamilies(*snap, device_name_, [this](uint64_t id) { return labeler_.Name(id); });
   if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) source_.ForgetCgroups(gone);
-  built.families.push_back(ReadErrors("diskio", read_errors_));
+  built.families.push_back(ReadErrorsFamily("diskio", read_errors_));
   return std::move(built.families);
 }
 
@@ -123,11 +111,11 @@ std::vector<prometheus::MetricFamily> CgroupCpuMetrics::Collect() const {
   auto snap = source_.ReadCgroupCpu();
   if (!snap) {
     spdlog::error("cgroup_cpu: {}", snap.error().message);
-    return {ReadErrors("cgroup_cpu", ++read_errors_)};
+    return {ReadErrorsFamily("cgroup_cpu", ++read_errors_)};
   }
   auto built = BuildCgroupCpuFamilies(*snap, [this](uint64_t id) { return labeler_.Name(id); });
   if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) source_.ForgetCgroups(gone);
-  built.families.push_back(ReadErrors("cgroup_cpu", read_errors_));
+  built.families.push_back(ReadErrorsFamily("cgroup_cpu", read_errors_));
   return std::move(built.families);
 }
 

@@ -95,14 +95,10 @@ SyscallMetrics::SyscallMetrics(SyscallSource& source, const SyscallTable& table,
 std::vector<prometheus::MetricFamily> SyscallMetrics::Collect() const {
   auto snap = source_.ReadSyscalls();
   std::lock_guard lock(mu_);
-  auto read_errors =
-      MakeFamily("hostprobe_collector_read_errors_total",
-                 "Failed reads of a collector's kernel maps or files, by collector.", MetricType::Counter);
   if (!snap) {
     ++read_errors_;
     spdlog::error("syscalls: {}", snap.error().message);
-    AddCounter(read_errors, {{"collector", "syscalls"}}, static_cast<double>(read_errors_));
-    return {std::move(read_errors)};
+    return {ReadErrorsFamily("syscalls", read_errors_)};
   }
   auto built = BuildSyscallFamilies(*snap, table_, [this](uint64_t id) { return labeler_.Name(id); });
   if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) {
@@ -110,8 +106,7 @@ std::vector<prometheus::MetricFamily> SyscallMetrics::Collect() const {
     source_.ForgetCgroups(gone);
   }
 
-  AddCounter(read_errors, {{"collector", "syscalls"}}, static_cast<double>(read_errors_));
-  built.families.push_back(std::move(read_errors));
+  built.families.push_back(ReadErrorsFamily("syscalls", read_errors_));
   return std::move(built.families);
 }
 
