@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -124,14 +125,21 @@ int main(int argc, char** argv) {
 
   std::string cgroup_root = opts.cgroup_root;
   if (cgroup_root.empty()) {
-    if (auto mount = FindCgroup2Mount(ReadFile("/proc/self/mountinfo"))) {
-      cgroup_root = *mount;
+    if (auto root = ChooseCgroup2Root(
+            ReadFile((opts.procfs + "/1/mountinfo").c_str()), ReadFile("/proc/self/mountinfo"), opts.rootfs,
+            [](const std::string& p) { return access(p.c_str(), R_OK | X_OK) == 0; })) {
+      cgroup_root = *root;
     } else {
       spdlog::warn(
           "no cgroup2 filesystem mounted: per-cgroup series are not exported; "
           "mount one (mount -t cgroup2 none /sys/fs/cgroup/unified) or pass --cgroup-root");
     }
   }
+  // cgroup2's statfs magic; a hybrid host's /sys/fs/cgroup is a tmpfs.
+  cgroup_root = NormalizeCgroup2Root(cgroup_root, [](const std::string& p) {
+    struct statfs fs {};
+    return statfs(p.c_str(), &fs) == 0 && fs.f_type == 0x63677270;
+  });
   CgroupResolver cgroups(cgroup_root);
   if (!cgroup_root.empty()) {
     if (auto st = cgroups.Rescan(); !st.ok())

@@ -259,3 +259,60 @@ TEST(CgroupResolverErrorTest, EmptyRootKnowsOnlyItself) {
 
 }  // namespace
 }  // namespace hostprobe
+
+namespace hostprobe {
+namespace {
+
+constexpr const char* kHostHybrid =
+    "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "31 30 0:28 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+constexpr const char* kContainerV2 = "500 400 0:99 /kubepods/pod1 /sys/fs/cgroup ro - cgroup2 cgroup2 rw\n";
+
+TEST(ChooseCgroup2RootTest, HostTreeUnderRootfsWins) {
+  std::string seen;
+  auto root = ChooseCgroup2Root(kHostHybrid, kContainerV2, "/host/root/", [&](const std::string& p) {
+    seen = p;
+    return true;
+  });
+  EXPECT_EQ(seen, "/host/root/sys/fs/cgroup/unified");
+  EXPECT_EQ(root.value_or(""), "/host/root/sys/fs/cgroup/unified");
+}
+
+TEST(ChooseCgroup2RootTest, OnTheHostRootfsIsSlash) {
+  auto root = ChooseCgroup2Root(kHostHybrid, kHostHybrid, "/", [](const std::string&) { return true; });
+  EXPECT_EQ(root.value_or(""), "/sys/fs/cgroup/unified");
+}
+
+TEST(ChooseCgroup2RootTest, FallsBackToOwnViewWhenHostTreeUnreachable) {
+  auto root =
+      ChooseCgroup2Root(kHostHybrid, kContainerV2, "/host/root", [](const std::string&) { return false; });
+  EXPECT_EQ(root.value_or(""), "/sys/fs/cgroup");
+  root = ChooseCgroup2Root("", kContainerV2, "/", [](const std::string&) { return true; });
+  EXPECT_EQ(root.value_or(""), "/sys/fs/cgroup");
+}
+
+TEST(ChooseCgroup2RootTest, NoCgroup2AnywhereIsNullopt) {
+  EXPECT_FALSE(ChooseCgroup2Root("", "", "/", [](const std::string&) { return true; }).has_value());
+}
+
+}  // namespace
+}  // namespace hostprobe
+
+namespace hostprobe {
+namespace {
+
+TEST(NormalizeCgroup2RootTest, HybridTopMeansTheUnifiedTree) {
+  auto v2 = [](const std::string& p) { return p == "/host/sys/fs/cgroup/unified"; };
+  EXPECT_EQ(NormalizeCgroup2Root("/host/sys/fs/cgroup", v2), "/host/sys/fs/cgroup/unified");
+  EXPECT_EQ(NormalizeCgroup2Root("/host/sys/fs/cgroup/", v2), "/host/sys/fs/cgroup/unified");
+}
+
+TEST(NormalizeCgroup2RootTest, OtherRootsAreKept) {
+  auto pure = [](const std::string& p) { return p == "/sys/fs/cgroup"; };
+  EXPECT_EQ(NormalizeCgroup2Root("/sys/fs/cgroup", pure), "/sys/fs/cgroup");
+  EXPECT_EQ(NormalizeCgroup2Root("/nowhere", pure), "/nowhere");
+  EXPECT_EQ(NormalizeCgroup2Root("", pure), "");
+}
+
+}  // namespace
+}  // namespace hostprobe

@@ -70,6 +70,25 @@ std::optional<std::string> FindCgroup2Mount(std::string_view mountinfo) {
   return std::nullopt;
 }
 
+std::optional<std::string> ChooseCgroup2Root(std::string_view host_mountinfo, std::string_view self_mountinfo,
+                                             const std::string& rootfs,
+                                             const std::function<bool(const std::string&)>& usable) {
+  if (auto host = FindCgroup2Mount(host_mountinfo)) {
+    std::string prefix = rootfs;
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    std::string candidate = prefix + *host;
+    if (usable(candidate)) return candidate;
+  }
+  return FindCgroup2Mount(self_mountinfo);
+}
+
+std::string NormalizeCgroup2Root(const std::string& root,
+                                 const std::function<bool(const std::string&)>& is_cgroup2) {
+  if (root.empty() || is_cgroup2(root)) return root;
+  std::string unified = root + (root.back() == '/' ? "" : "/") + "unified";
+  return is_cgroup2(unified) ? unified : root;
+}
+
 CgroupResolver::CgroupResolver(std::string root, std::chrono::milliseconds min_rescan)
     : root_(std::move(root)), min_rescan_(min_rescan) {}
 

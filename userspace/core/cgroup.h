@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -18,6 +19,20 @@ namespace hostprobe {
 // Mount point of the first cgroup2 filesystem in /proc/<pid>/mountinfo text
 // ("/sys/fs/cgroup" on pure v2 hosts, "/sys/fs/cgroup/unified" on hybrid ones).
 std::optional<std::string> FindCgroup2Mount(std::string_view mountinfo);
+
+// The cgroup2 tree to name ids from: the host's (pid 1's mountinfo, the
+// mount point reached through `rootfs`) when `usable` says it can be read, so
+// a container with hostPID and the host's / mounted finds the host's tree and
+// not its own namespaced one; else the one in this process's mountinfo.
+std::optional<std::string> ChooseCgroup2Root(std::string_view host_mountinfo, std::string_view self_mountinfo,
+                                             const std::string& rootfs,
+                                             const std::function<bool(const std::string&)>& usable);
+
+// A --cgroup-root given as the top of a hybrid host's layout (a tmpfs of v1
+// controllers with the v2 tree at <root>/unified) is taken to mean the v2
+// tree; any other root is used as given.
+std::string NormalizeCgroup2Root(const std::string& root,
+                                 const std::function<bool(const std::string&)>& is_cgroup2);
 
 // Thread-safe. Walks the tree under `root` to learn id -> path, and walks it
 // again (at most once per `min_rescan`) when asked for an id it does not know.
