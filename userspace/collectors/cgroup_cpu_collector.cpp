@@ -46,9 +46,7 @@ Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool u
 CgroupCpuCollector::~CgroupCpuCollector() = default;
 
 CollectorHealth CgroupCpuCollector::health() {
-  for (const HookStatus& h : hooks_) {
-    if (!h.attached) return {false, "program " + h.name + " not attached to " + h.attach + ": " + h.error};
-  }
+  if (auto detached = DetachedHook(hooks_)) return *detached;
   auto snap = ReadCgroupCpu();
   if (!snap) return {false, "reading maps failed: " + snap.error().message};
   uint64_t total = 0;

@@ -55,9 +55,7 @@ Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_
 DiskioCollector::~DiskioCollector() = default;
 
 CollectorHealth DiskioCollector::health() {
-  for (const HookStatus& h : hooks_) {
-    if (!h.attached) return {false, "program " + h.name + " not attached to " + h.attach + ": " + h.error};
-  }
+  if (auto detached = DetachedHook(hooks_)) return *detached;
   // Disks may be idle for hours, so no event is no evidence of a fault;
   // proving the maps can be read is what is left to check.
   auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.diskio_self_stats), HP_DISK_STAT__COUNT);

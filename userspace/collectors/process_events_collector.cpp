@@ -129,9 +129,7 @@ Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::StartWit
 ProcessEventsCollector::~ProcessEventsCollector() = default;
 
 CollectorHealth ProcessEventsCollector::health() {
-  for (const HookStatus& h : hooks_) {
-    if (!h.attached) return {false, "program " + h.name + " not attached to " + h.attach + ": " + h.error};
-  }
+  if (auto detached = DetachedHook(hooks_)) return *detached;
   auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.process_events_self_stats), HP_PE_STAT__COUNT);
   if (!self) return {false, "reading maps failed: " + self.error().message};
   return {true, ""};

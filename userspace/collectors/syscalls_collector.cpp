@@ -78,9 +78,7 @@ SyscallsCollector::~SyscallsCollector() = default;
 std::vector<HookStatus> SyscallsCollector::hooks() const { return hooks_; }
 
 CollectorHealth SyscallsCollector::health() {
-  for (const HookStatus& h : hooks_) {
-    if (!h.attached) return {false, "program " + h.name + " not attached to " + h.attach + ": " + h.error};
-  }
+  if (auto detached = DetachedHook(hooks_)) return *detached;
   auto snap = ReadSyscalls();
   if (!snap) return {false, "reading maps failed: " + snap.error().message};
   uint64_t total = 0;

@@ -164,9 +164,7 @@ Result<std::unique_ptr<UprobeCollector>> UprobeCollector::Start(const std::vecto
 UprobeCollector::~UprobeCollector() = default;
 
 CollectorHealth UprobeCollector::health() {
-  for (const HookStatus& h : hooks_) {
-    if (!h.attached) return {false, "program " + h.name + " not attached to " + h.attach + ": " + h.error};
-  }
+  if (auto detached = DetachedHook(hooks_)) return *detached;
   // A probed function may not run for hours; readable maps are what can be checked.
   auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.uprobe_self_stats), HP_UP_STAT__COUNT);
   if (!self) return {false, "reading maps failed: " + self.error().message};

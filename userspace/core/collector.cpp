@@ -2,6 +2,14 @@
 
 namespace hostprobe {
 
+std::optional<CollectorHealth> DetachedHook(const std::vector<HookStatus>& hooks) {
+  for (const HookStatus& h : hooks) {
+    if (!h.attached)
+      return CollectorHealth{false, "program " + h.name + " not attached to " + h.attach + ": " + h.error};
+  }
+  return std::nullopt;
+}
+
 HealthReport CheckHealth(const std::vector<CollectorSlot>& slots) {
   HealthReport report{true, ""};
   for (const CollectorSlot& slot : slots) {

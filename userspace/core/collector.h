@@ -3,6 +3,7 @@
 // them from its worker threads.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,9 @@ struct HealthReport {
   bool healthy = false;
   std::string text;  // "ok\n", or one "<collector>: <reason>" line per failing collector
 };
+
+// The first hook that is not attached, as a health reason; nullopt when all are.
+std::optional<CollectorHealth> DetachedHook(const std::vector<HookStatus>& hooks);
 
 // Asks every live collector for its health; failed ones are reported as such.
 HealthReport CheckHealth(const std::vector<CollectorSlot>& slots);
