@@ -26,10 +26,7 @@ Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool u
   bpf_program__set_autoload(s->progs.hp_sched_switch, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_sched_switch_raw, !use_tp_btf);
   if (int err = cgroup_cpu_bpf__load(s); err != 0) {
-    std::string reason = LastLibbpfWarning();
-    return Error{"load cgroup_cpu BPF programs (" + c->family_ + "): " + LibbpfError(err) +
-                     (reason.empty() ? "" : " [" + reason + "]"),
-                 -err};
+    return LibbpfFailure("load cgroup_cpu BPF programs (" + c->family_ + ")", err);
   }
   if (use_tp_btf) {
     c->hooks_ = AttachPrograms(

@@ -33,10 +33,7 @@ Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_
   bpf_program__set_autoload(s->progs.hp_block_done_raw, !use_tp_btf);
 
   if (int err = diskio_bpf__load(s); err != 0) {
-    std::string reason = LastLibbpfWarning();
-    return Error{"load diskio BPF programs (" + c->family_ + "): " + LibbpfError(err) +
-                     (reason.empty() ? "" : " [" + reason + "]"),
-                 -err};
+    return LibbpfFailure("load diskio BPF programs (" + c->family_ + ")", err);
   }
   if (use_tp_btf) {
     c->hooks_ = AttachPrograms(

@@ -55,4 +55,9 @@ std::string LibbpfError(int err) {
   return buf;
 }
 
+Error LibbpfFailure(const std::string& what, int err) {
+  std::string reason = LastLibbpfWarning();
+  return Error{what + ": " + LibbpfError(err) + (reason.empty() ? "" : " [" + reason + "]"), -err};
+}
+
 }  // namespace hostprobe

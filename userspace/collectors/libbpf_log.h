@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "core/result.h"
+
 namespace hostprobe {
 
 // Installs the print callback. Idempotent.
@@ -14,5 +16,10 @@ std::string LastLibbpfWarning();
 
 // Human-readable form of a libbpf error code (negative errno or libbpf's own).
 std::string LibbpfError(int err);
+
+// An Error for a failed libbpf call `what` (e.g. "load diskio BPF programs
+// (tp_btf)") that returned `err` (negative errno), with libbpf's latest
+// warning appended as the reason when there is one.
+Error LibbpfFailure(const std::string& what, int err);
 
 }  // namespace hostprobe

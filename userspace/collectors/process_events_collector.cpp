@@ -100,10 +100,7 @@ Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::StartWit
   bpf_program__set_autoload(s->progs.hp_oom_kill_raw, !use_tp_btf);
 
   if (int err = process_events_bpf__load(s); err != 0) {
-    std::string reason = LastLibbpfWarning();
-    return Error{"load process_events BPF programs (" + c->family_ + "): " + LibbpfError(err) +
-                     (reason.empty() ? "" : " [" + reason + "]"),
-                 -err};
+    return LibbpfFailure("load process_events BPF programs (" + c->family_ + ")", err);
   }
   if (use_tp_btf) {
     std::vector<AttachSpec> specs = {{s->progs.hp_exit, &s->links.hp_exit, "tp_btf/sched_process_exit"},

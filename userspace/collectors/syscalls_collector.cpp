@@ -52,10 +52,7 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
 
   // Phase 3: load (verifier).
   if (int err = syscalls_bpf__load(s); err != 0) {
-    std::string reason = LastLibbpfWarning();
-    return Error{"load syscalls BPF programs (" + c->family_ + "): " + LibbpfError(err) +
-                     (reason.empty() ? "" : " [" + reason + "]"),
-                 -err};
+    return LibbpfFailure("load syscalls BPF programs (" + c->family_ + ")", err);
   }
 
   // Phase 4: attach.

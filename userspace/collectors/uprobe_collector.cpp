@@ -105,9 +105,7 @@ Result<std::unique_ptr<UprobeCollector>> UprobeCollector::Start(const std::vecto
   if (usdt != nullptr) bpf_program__set_autoload(usdt, n_usdt > 0);
 
   if (int err = uprobes_bpf__load(s); err != 0) {
-    std::string reason = LastLibbpfWarning();
-    return Error{
-        "load uprobes BPF programs: " + LibbpfError(err) + (reason.empty() ? "" : " [" + reason + "]"), -err};
+    return LibbpfFailure("load uprobes BPF programs", err);
   }
 
   for (size_t i = 0; i < probes.size(); ++i) {
