@@ -25,10 +25,24 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __s64 exit_syscall_nr = -1;
 const volatile __s64 exit_group_syscall_nr = -1;
 
-/* A syscall in flight on one thread. */
+/* A syscall in flight on one thread (raw_tp variant: the LRU hash). */
 struct hp_inflight {
 	__u64 start_ns;
 	__u32 syscall_id;
+	__u32 pad;
+};
+
+/* Per-thread state of the tp_btf variant, in task storage: the syscall in
+ * flight, and calls of this thread not yet added to its cgroup's counters.
+ * Batching them saves a hash lookup on almost every call, the most expensive
+ * step of the exit path; see flush_cgroup() for when a batch is flushed. */
+struct hp_task_state {
+	__u64 start_ns;
+	__u64 cgroup_id;      /* cgroup of the pending calls */
+	__u64 last_flush_ns;
+	__u32 syscall_id;
+	__u32 pending_calls;
+	__u32 pending_errors;
 	__u32 pad;
 };
 
@@ -57,7 +71,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct hp_inflight);
+	__type(value, struct hp_task_state);
 } inflight_task SEC(".maps");
 
 struct {
@@ -74,13 +88,27 @@ struct {
 	__type(value, __u64);
 } syscall_self_stats SEC(".maps");
 
-static __always_inline void record_call(long id, long ret, __u64 latency_ns, bool timed)
+/* Adds `calls` and `errors` to cgroup `cgroup_id`'s per-CPU counters. */
+static __always_inline void add_cgroup_calls(__u64 cgroup_id, __u32 calls, __u32 errors)
 {
 	static const struct hp_cgroup_stats zero_cgroup = {};
+	struct hp_cgroup_stats *cg;
+
+	cg = hp_lookup_or_init(&cgroup_syscalls, &cgroup_id, &zero_cgroup);
+	if (cg) {
+		cg->calls += calls;
+		cg->errors += errors;
+	} else {
+		hp_percpu_inc(&syscall_self_stats, HP_STAT_CGROUP_MAP_FULL);
+	}
+}
+
+/* Counts one call host-wide: per syscall, per (syscall, errno), latency.
+ * Returns whether it failed. */
+static __always_inline bool record_syscall(long id, long ret, __u64 latency_ns, bool timed)
+{
 	static const __u64 zero = 0;
 	struct hp_syscall_stats *stats;
-	struct hp_cgroup_stats *cg;
-	__u64 cgroup_id;
 	__u32 slot;
 	bool failed = ret < 0 && ret >= -HP_MAX_ERRNO;
 
@@ -111,16 +139,29 @@ static __always_inline void record_call(long id, long ret, __u64 latency_ns, boo
 		else
 			hp_percpu_inc(&syscall_self_stats, HP_STAT_ERRNO_MAP_FULL);
 	}
+	return failed;
+}
 
-	cgroup_id = bpf_get_current_cgroup_id();
-	cg = hp_lookup_or_init(&cgroup_syscalls, &cgroup_id, &zero_cgroup);
-	if (cg) {
-		cg->calls++;
-		if (failed)
-			cg->errors++;
-	} else {
-		hp_percpu_inc(&syscall_self_stats, HP_STAT_CGROUP_MAP_FULL);
-	}
+/* Counts one call host-wide and for the current cgroup, unbatched. */
+static __always_inline void record_call(long id, long ret, __u64 latency_ns, bool timed)
+{
+	bool failed = record_syscall(id, ret, latency_ns, timed);
+
+	add_cgroup_calls(bpf_get_current_cgroup_id(), 1, failed ? 1 : 0);
+}
+
+/* A thread's pending cgroup calls are flushed when it changes cgroup, when
+ * HP_CGROUP_BATCH_CALLS are pending, when HP_CGROUP_BATCH_NS passed since the
+ * last flush (checked at each exit, so a busy thread's counts are never older
+ * than that), and when the thread exits. A thread that stops making syscalls
+ * holds at most HP_CGROUP_BATCH_CALLS - 1 calls until its next exit. */
+static __always_inline void flush_cgroup(struct hp_task_state *st, __u64 now)
+{
+	if (st->pending_calls)
+		add_cgroup_calls(st->cgroup_id, st->pending_calls, st->pending_errors);
+	st->pending_calls = 0;
+	st->pending_errors = 0;
+	st->last_flush_ns = now;
 }
 
 static __always_inline bool never_returns(long id)
@@ -131,37 +172,61 @@ static __always_inline bool never_returns(long id)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(hp_sys_enter, struct pt_regs *regs, long id)
 {
-	struct hp_inflight *inflight;
+	struct hp_task_state *st;
 
 	if (never_returns(id)) {
 		record_call(id, 0, 0, false);
 		return 0;
 	}
-	inflight = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0,
-					BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!inflight) {
+	st = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
 		hp_percpu_inc(&syscall_self_stats, HP_STAT_INFLIGHT_FAILED);
 		return 0;
 	}
-	inflight->syscall_id = (__u32)id;
-	inflight->start_ns = bpf_ktime_get_ns();
+	st->syscall_id = (__u32)id;
+	st->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(hp_sys_exit, struct pt_regs *regs, long ret)
 {
-	struct hp_inflight *inflight;
-	__u64 start;
+	struct hp_task_state *st;
+	__u64 start, now, cgroup_id;
+	bool failed;
 
-	inflight = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0, 0);
+	st = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0, 0);
 	/* No record: a fork child's first return, or a call that began before
 	 * we attached. The parent's call is counted on its own exit. */
-	if (!inflight || !inflight->start_ns)
+	if (!st || !st->start_ns)
 		return 0;
-	start = inflight->start_ns;
-	inflight->start_ns = 0;
-	record_call((long)inflight->syscall_id, ret, bpf_ktime_get_ns() - start, true);
+	now = bpf_ktime_get_ns();
+	start = st->start_ns;
+	st->start_ns = 0;
+	failed = record_syscall((long)st->syscall_id, ret, now - start, true);
+
+	cgroup_id = bpf_get_current_cgroup_id();
+	if (cgroup_id != st->cgroup_id) {
+		flush_cgroup(st, now);
+		st->cgroup_id = cgroup_id;
+	}
+	st->pending_calls++;
+	if (failed)
+		st->pending_errors++;
+	if (st->pending_calls >= HP_CGROUP_BATCH_CALLS || now - st->last_flush_ns >= HP_CGROUP_BATCH_NS)
+		flush_cgroup(st, now);
+	return 0;
+}
+
+/* A thread's last pending cgroup calls, before its task storage is freed. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(hp_task_exit, struct task_struct *task)
+{
+	struct hp_task_state *st = bpf_task_storage_get(&inflight_task, task, 0, 0);
+
+	if (st)
+		flush_cgroup(st, 0);
 	return 0;
 }
 

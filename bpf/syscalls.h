@@ -16,6 +16,9 @@
 /* Threads with a syscall in flight, used only when task storage is missing. */
 #define HP_MAX_INFLIGHT 65536
 #define HP_MAX_ERRNO 4095
+/* Per-cgroup counts are added in per-thread batches (tp_btf variant). */
+#define HP_CGROUP_BATCH_CALLS 64
+#define HP_CGROUP_BATCH_NS 100000000ULL /* 100 ms */
 
 /* Per syscall id, per CPU. */
 struct hp_syscall_stats {
