@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <unistd.h>
 
 #include <climits>
@@ -73,8 +74,14 @@ Status ConfigureTlsContext(void* raw, const TlsServerConfig& tls) {
     return Error{"cannot set the TLS versions: " + OpenSslReason(), EINVAL};
   if (SSL_CTX_use_certificate_chain_file(ctx, tls.cert_file.c_str()) != 1)
     return Error{"cert_file " + tls.cert_file + " is not a usable PEM certificate: " + OpenSslReason(), EINVAL};
-  if (SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
-    return Error{"key_file " + tls.key_file + " is not a usable PEM private key: " + OpenSslReason(), EINVAL};
+  if (SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    // A good key for another certificate fails here already, checked against the certificate.
+    const bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
+    return Error{"key_file " + tls.key_file +
+                     (mismatch ? " does not match cert_file " + tls.cert_file : " is not a usable PEM private key") +
+                     ": " + OpenSslReason(),
+                 EINVAL};
+  }
   if (SSL_CTX_check_private_key(ctx) != 1)
     return Error{"key_file " + tls.key_file + " does not match cert_file " + tls.cert_file + ": " + OpenSslReason(),
                  EINVAL};
