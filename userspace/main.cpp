@@ -277,8 +277,8 @@ int main(int argc, char** argv) {
     const bool from_web_config = !opts.web_config.empty() && server.error().err != EADDRINUSE;
     return Fail((from_web_config ? "web config " + opts.web_config + ": " : "") + server.error().message);
   }
-  spdlog::info("serving /metrics, /healthz and / on {} ({}, {})", opts.ListenAddress(), tls ? "https" : "http",
-               auth ? "basic auth" : "no auth");
+  spdlog::info("serving /metrics, /healthz and / on {} ({}, {})", opts.ListenAddress(),
+               tls ? "https" : "http", auth ? "basic auth" : "no auth");
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

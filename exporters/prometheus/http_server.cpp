@@ -78,7 +78,8 @@ std::vector<prometheus::MetricFamily> MergeFamilies(std::vector<prometheus::Metr
   return out;
 }
 
-HttpServer::HttpServer(Handlers handlers, WebConfig web) : handlers_(std::move(handlers)), web_(std::move(web)) {
+HttpServer::HttpServer(Handlers handlers, WebConfig web)
+    : handlers_(std::move(handlers)), web_(std::move(web)) {
   if (!web_.basic_auth_users.empty()) auth_ = std::make_unique<BasicAuthenticator>(web_.basic_auth_users);
 }
 
@@ -93,10 +94,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
   }
   // A trailing 's' makes civetweb speak TLS on the port.
   const std::string ports = listen + (tls ? "s" : "");
-  std::vector<const char*> options = {"listening_ports",    ports.c_str(),     "num_threads",
-                                      kWorkerThreads,       "request_timeout_ms", kRequestTimeoutMs,
-                                      "max_request_size",   kMaxRequestBytes,  "enable_keep_alive",
-                                      "no"};
+  std::vector<const char*> options = {
+      "listening_ports", ports.c_str(),      "num_threads",    kWorkerThreads,      "request_timeout_ms",
+      kRequestTimeoutMs, "max_request_size", kMaxRequestBytes, "enable_keep_alive", "no"};
   if (tls) {
     // 4: TLS 1.2 and later; InitTls narrows it to the configured versions.
     options.insert(options.end(), {"ssl_protocol_version", "4"});

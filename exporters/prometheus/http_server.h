@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/collector.h"
 #include "core/basic_auth.h"
+#include "core/collector.h"
 #include "core/result.h"
 #include "core/web_config.h"
 

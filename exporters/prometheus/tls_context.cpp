@@ -41,7 +41,7 @@ int AcceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }
 }  // namespace
 
 Status LoadOpenSslForCivetweb() {
-  static Status loaded = [] () -> Status {
+  static Status loaded = []() -> Status {
     const std::string exe_dir = ExecutableDir();
     const std::vector<std::string> dirs = {exe_dir, exe_dir + "/../lib/hostprobe"};
     for (const char* name : {kCryptoCompat, kSslCompat}) {
@@ -54,8 +54,10 @@ Status LoadOpenSslForCivetweb() {
         tried += (tried.empty() ? "" : ", ") + path;
       }
       if (handle == nullptr)
-        return Error{std::string("TLS needs ") + name + " (built and installed with hostprobe) next to the "
-                         "executable or in ../lib/hostprobe; tried " + tried + ": " + dlerror(),
+        return Error{std::string("TLS needs ") + name +
+                         " (built and installed with hostprobe) next to the "
+                         "executable or in ../lib/hostprobe; tried " +
+                         tried + ": " + dlerror(),
                      ENOENT};
     }
     if ((mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS) == 0)
@@ -73,22 +75,26 @@ Status ConfigureTlsContext(void* raw, const TlsServerConfig& tls) {
   if (SSL_CTX_set_min_proto_version(ctx, min) != 1 || SSL_CTX_set_max_proto_version(ctx, max) != 1)
     return Error{"cannot set the TLS versions: " + OpenSslReason(), EINVAL};
   if (SSL_CTX_use_certificate_chain_file(ctx, tls.cert_file.c_str()) != 1)
-    return Error{"cert_file " + tls.cert_file + " is not a usable PEM certificate: " + OpenSslReason(), EINVAL};
+    return Error{"cert_file " + tls.cert_file + " is not a usable PEM certificate: " + OpenSslReason(),
+                 EINVAL};
   if (SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
     // A good key for another certificate fails here already, checked against the certificate.
     const bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
-    return Error{"key_file " + tls.key_file +
-                     (mismatch ? " does not match cert_file " + tls.cert_file : " is not a usable PEM private key") +
-                     ": " + OpenSslReason(),
-                 EINVAL};
+    return Error{
+        "key_file " + tls.key_file +
+            (mismatch ? " does not match cert_file " + tls.cert_file : " is not a usable PEM private key") +
+            ": " + OpenSslReason(),
+        EINVAL};
   }
   if (SSL_CTX_check_private_key(ctx) != 1)
-    return Error{"key_file " + tls.key_file + " does not match cert_file " + tls.cert_file + ": " + OpenSslReason(),
-                 EINVAL};
+    return Error{
+        "key_file " + tls.key_file + " does not match cert_file " + tls.cert_file + ": " + OpenSslReason(),
+        EINVAL};
   if (!tls.client_ca_file.empty()) {
     if (SSL_CTX_load_verify_locations(ctx, tls.client_ca_file.c_str(), nullptr) != 1)
-      return Error{"client_ca_file " + tls.client_ca_file + " holds no usable PEM certificate: " + OpenSslReason(),
-                   EINVAL};
+      return Error{
+          "client_ca_file " + tls.client_ca_file + " holds no usable PEM certificate: " + OpenSslReason(),
+          EINVAL};
     // Tells clients which CAs are accepted, so they pick the right certificate.
     if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.client_ca_file.c_str()))
       SSL_CTX_set_client_CA_list(ctx, names);

@@ -34,9 +34,9 @@ constexpr const char* kCredentials = "prometheus:s3cret pass";
   if (geteuid() != 0) GTEST_SKIP() << "integration tests load eBPF programs: run them as root"
 
 struct CurlResult {
-  int rc = -1;       // curl's exit status: 0 when an HTTP response arrived
-  int status = 0;    // HTTP status, 0 when none
-  std::string out;   // headers (with -D -) and whatever else curl printed
+  int rc = -1;      // curl's exit status: 0 when an HTTP response arrived
+  int status = 0;   // HTTP status, 0 when none
+  std::string out;  // headers (with -D -) and whatever else curl printed
 };
 
 class WebTest : public ::testing::Test {
@@ -49,21 +49,22 @@ class WebTest : public ::testing::Test {
     // A CA, a server certificate for 127.0.0.1 signed by it, a client
     // certificate signed by it, and a self-signed client certificate.
     const std::string ec = "ec_paramgen_curve:P-256";
-    ASSERT_EQ(Openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", ec, "-nodes", "-keyout", P("ca.key"), "-out",
-                       P("ca.crt"), "-days", "2", "-subj", "/CN=hostprobe test CA"}),
+    ASSERT_EQ(Openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", ec, "-nodes", "-keyout", P("ca.key"),
+                       "-out", P("ca.crt"), "-days", "2", "-subj", "/CN=hostprobe test CA"}),
               0);
     for (const char* who : {"server", "client"}) {
       const std::string w = who;
       ASSERT_EQ(Openssl({"req", "-newkey", "ec", "-pkeyopt", ec, "-nodes", "-keyout", P(w + ".key"), "-out",
                          P(w + ".csr"), "-subj", "/CN=" + w}),
                 0);
-      std::ofstream(P(w + ".ext")) << (w == "server" ? "subjectAltName=IP:127.0.0.1\n" : "extendedKeyUsage=clientAuth\n");
+      std::ofstream(P(w + ".ext")) << (w == "server" ? "subjectAltName=IP:127.0.0.1\n"
+                                                     : "extendedKeyUsage=clientAuth\n");
       ASSERT_EQ(Openssl({"x509", "-req", "-in", P(w + ".csr"), "-CA", P("ca.crt"), "-CAkey", P("ca.key"),
                          "-CAcreateserial", "-out", P(w + ".crt"), "-days", "2", "-extfile", P(w + ".ext")}),
                 0);
     }
-    ASSERT_EQ(Openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", ec, "-nodes", "-keyout", P("stranger.key"),
-                       "-out", P("stranger.crt"), "-days", "2", "-subj", "/CN=stranger"}),
+    ASSERT_EQ(Openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", ec, "-nodes", "-keyout",
+                       P("stranger.key"), "-out", P("stranger.crt"), "-days", "2", "-subj", "/CN=stranger"}),
               0);
   }
 
@@ -89,13 +90,15 @@ class WebTest : public ::testing::Test {
   // curl against the sensor; `args` go before the URL.
   CurlResult Curl(uint16_t port, const std::string& path, std::vector<std::string> args,
                   const std::string& scheme = "https") {
-    std::vector<std::string> argv = {"curl", "-s", "-o", "/dev/null", "-D", "-", "-w", "status=%{http_code}\n",
-                                     "-m", "20", "--cacert", P("ca.crt")};
+    std::vector<std::string> argv = {"curl", "-s", "-o",       "/dev/null",
+                                     "-D",   "-",  "-w",       "status=%{http_code}\n",
+                                     "-m",   "20", "--cacert", P("ca.crt")};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.push_back(scheme + "://127.0.0.1:" + std::to_string(port) + path);
     CurlResult r;
     r.rc = RunCommand(argv, &r.out);
-    if (size_t at = r.out.rfind("status="); at != std::string::npos) r.status = std::atoi(r.out.c_str() + at + 7);
+    if (size_t at = r.out.rfind("status="); at != std::string::npos)
+      r.status = std::atoi(r.out.c_str() + at + 7);
     return r;
   }
 
@@ -157,7 +160,8 @@ TEST_F(WebTest, BasicAuthWithoutTls) {
   ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
   EXPECT_EQ(HttpRequest(sensor.port(), "GET", "/metrics")->status, 401);
   // "prometheus:s3cret pass" in base64.
-  auto ok = HttpRequest(sensor.port(), "GET", "/metrics", {"Authorization: Basic cHJvbWV0aGV1czpzM2NyZXQgcGFzcw=="});
+  auto ok = HttpRequest(sensor.port(), "GET", "/metrics",
+                        {"Authorization: Basic cHJvbWV0aGV1czpzM2NyZXQgcGFzcw=="});
   ASSERT_TRUE(ok.has_value());
   EXPECT_EQ(ok->status, 200);
   EXPECT_THAT(ok->body, HasSubstr("hostprobe_build_info"));
@@ -172,8 +176,8 @@ TEST_F(WebTest, OnlyTls12AndLater) {
   // The client is told to allow TLS 1.1 and its weak ciphers; the refusal
   // (alert 70, protocol_version) can only come from the server.
   std::string out;
-  RunCommand({"sh", "-c", "openssl s_client -connect " + target +
-                              " -tls1_1 -cipher DEFAULT@SECLEVEL=0 </dev/null 2>&1"},
+  RunCommand({"sh", "-c",
+              "openssl s_client -connect " + target + " -tls1_1 -cipher DEFAULT@SECLEVEL=0 </dev/null 2>&1"},
              &out);
   EXPECT_THAT(out, HasSubstr("alert protocol version")) << out;
   EXPECT_EQ(Curl(sensor.port(), "/healthz", {"--tlsv1.2", "--tls-max", "1.2"}).status, 200);
@@ -182,7 +186,8 @@ TEST_F(WebTest, OnlyTls12AndLater) {
 }
 
 TEST_F(WebTest, MinVersionTls13RefusesTls12) {
-  SensorProcess sensor(kSensor, {"--web-config", WriteConfig("web.yml", TlsConfig("  min_version: TLS13\n"))});
+  SensorProcess sensor(kSensor,
+                       {"--web-config", WriteConfig("web.yml", TlsConfig("  min_version: TLS13\n"))});
   ASSERT_TRUE(sensor.Start());
   ASSERT_TRUE(WaitHealthyTls(sensor)) << sensor.Log();
   auto r = Curl(sensor.port(), "/healthz", {"--tlsv1.2", "--tls-max", "1.2"});
@@ -192,9 +197,10 @@ TEST_F(WebTest, MinVersionTls13RefusesTls12) {
 }
 
 TEST_F(WebTest, ClientCertificateRequired) {
-  SensorProcess sensor(kSensor, {"--web-config",
-                                 WriteConfig("web.yml", TlsConfig("  client_ca_file: ca.crt\n"
-                                                                  "  client_auth_type: RequireAndVerifyClientCert\n"))});
+  SensorProcess sensor(
+      kSensor, {"--web-config",
+                WriteConfig("web.yml", TlsConfig("  client_ca_file: ca.crt\n"
+                                                 "  client_auth_type: RequireAndVerifyClientCert\n"))});
   ASSERT_TRUE(sensor.Start());
   const std::vector<std::string> cert = {"--cert", P("client.crt"), "--key", P("client.key")};
   ASSERT_TRUE(WaitHealthyTls(sensor, cert)) << sensor.Log();
@@ -209,14 +215,17 @@ TEST_F(WebTest, ClientCertificateRequired) {
 }
 
 TEST_F(WebTest, ClientCertificateVerifiedIfGiven) {
-  SensorProcess sensor(kSensor, {"--web-config",
-                                 WriteConfig("web.yml", TlsConfig("  client_ca_file: ca.crt\n"
-                                                                  "  client_auth_type: VerifyClientCertIfGiven\n"))});
+  SensorProcess sensor(
+      kSensor,
+      {"--web-config", WriteConfig("web.yml", TlsConfig("  client_ca_file: ca.crt\n"
+                                                        "  client_auth_type: VerifyClientCertIfGiven\n"))});
   ASSERT_TRUE(sensor.Start());
   ASSERT_TRUE(WaitHealthyTls(sensor)) << sensor.Log();
   EXPECT_EQ(Curl(sensor.port(), "/metrics", {}).status, 200);
-  EXPECT_EQ(Curl(sensor.port(), "/metrics", {"--cert", P("client.crt"), "--key", P("client.key")}).status, 200);
-  EXPECT_EQ(Curl(sensor.port(), "/metrics", {"--cert", P("stranger.crt"), "--key", P("stranger.key")}).status, 0);
+  EXPECT_EQ(Curl(sensor.port(), "/metrics", {"--cert", P("client.crt"), "--key", P("client.key")}).status,
+            200);
+  EXPECT_EQ(Curl(sensor.port(), "/metrics", {"--cert", P("stranger.crt"), "--key", P("stranger.key")}).status,
+            0);
   EXPECT_EQ(sensor.Stop(SIGTERM, std::chrono::seconds(5)), 0);
 }
 
@@ -238,8 +247,8 @@ TEST_F(WebTest, BadWebConfigExitsOneWithOneLine) {
   };
   for (const auto& [config, reason] : cases) {
     std::string out;
-    int rc = RunCommand({kSensor, "--listen", "127.0.0.1:" + std::to_string(FreePort()), "--web-config", config},
-                        &out);
+    int rc = RunCommand(
+        {kSensor, "--listen", "127.0.0.1:" + std::to_string(FreePort()), "--web-config", config}, &out);
     EXPECT_EQ(rc, 1) << config << ": " << out;
     // The last line is the failure: it names the file and the reason.
     while (!out.empty() && out.back() == '\n') out.pop_back();
@@ -280,7 +289,8 @@ TEST_F(WebTest, OversizedHeaderGetsAnErrorNotAHang) {
   SensorProcess sensor(kSensor, {"--web-config", WriteConfig("web.yml", TlsConfig() + AuthConfig())});
   ASSERT_TRUE(sensor.Start());
   ASSERT_TRUE(WaitHealthyTls(sensor)) << sensor.Log();
-  auto r = Curl(sensor.port(), "/metrics", {"-u", kCredentials, "-H", "X-Padding: " + std::string(20000, 'a')});
+  auto r =
+      Curl(sensor.port(), "/metrics", {"-u", kCredentials, "-H", "X-Padding: " + std::string(20000, 'a')});
   EXPECT_EQ(r.rc, 0) << r.out;  // an answer, within curl's 20 s
   EXPECT_GE(r.status, 400) << r.out;
   EXPECT_LT(r.status, 500) << r.out;

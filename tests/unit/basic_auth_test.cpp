@@ -69,7 +69,7 @@ TEST(Base64, DecodesAndRejects) {
   EXPECT_EQ(Base64Decode("YWI=").value(), "ab");
   EXPECT_EQ(Base64Decode("YWJj").value(), "abc");
   EXPECT_EQ(Base64Decode("cHJvbWV0aGV1czpzM2NyZXQgcGFzcw==").value(), "prometheus:s3cret pass");
-  EXPECT_FALSE(Base64Decode("YWJ"));       // length
+  EXPECT_FALSE(Base64Decode("YWJ"));  // length
   EXPECT_FALSE(Base64Decode("Y===").has_value());
   EXPECT_FALSE(Base64Decode("YQ==YWJj"));  // data after padding
   EXPECT_FALSE(Base64Decode("YW=j"));

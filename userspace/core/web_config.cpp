@@ -17,9 +17,9 @@ namespace {
 struct Node {
   enum class Kind { kScalar, kMapping, kSequence };
   Kind kind = Kind::kScalar;
-  int line = 0;         // 1-based
-  std::string value;    // kScalar
-  bool plain = true;    // kScalar: unquoted (so `~`, `null`, `true` mean what YAML says)
+  int line = 0;                    // 1-based
+  std::string value;               // kScalar
+  bool plain = true;               // kScalar: unquoted (so `~`, `null`, `true` mean what YAML says)
   std::vector<Node> keys, values;  // kMapping, in order
   std::vector<Node> items;         // kSequence
 };
@@ -141,7 +141,8 @@ class TreeBuilder {
           if (next->type == YAML_MAPPING_END_EVENT) return n;
           auto key = BuildFrom(*next, depth + 1);
           if (!key) return key.error();
-          if (key->kind != Node::Kind::kScalar) return LineError(key->line, "mapping keys must be plain words");
+          if (key->kind != Node::Kind::kScalar)
+            return LineError(key->line, "mapping keys must be plain words");
           for (const Node& k : n.keys)
             if (k.value == key->value) return LineError(key->line, "duplicate key \"" + key->value + "\"");
           auto value = Build();
@@ -185,8 +186,9 @@ Result<TlsVersion> Version(const Node& n, const std::string& key) {
   if (*s == "TLS12") return TlsVersion::kTls12;
   if (*s == "TLS13") return TlsVersion::kTls13;
   if (*s == "TLS10" || *s == "TLS11")
-    return LineError(n.line, key + " " + *s +
-                                 " is not supported: TLS 1.0 and 1.1 are deprecated (RFC 8996); use TLS12 or TLS13");
+    return LineError(
+        n.line,
+        key + " " + *s + " is not supported: TLS 1.0 and 1.1 are deprecated (RFC 8996); use TLS12 or TLS13");
   return LineError(n.line, "unknown " + key + " \"" + *s + "\"; expected TLS12 or TLS13");
 }
 
@@ -236,10 +238,11 @@ Status ParseTls(const Node& n, const std::string& base_dir, TlsServerConfig* tls
       for (const auto& name : *list) {
         // IANA names as Go spells them; whether OpenSSL knows one is checked
         // when the TLS context is built.
-        if (name.rfind("TLS_", 0) != 0 || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
-                                              std::string::npos)
-          return LineError(v.line, "cipher suite \"" + name +
-                                       "\" is not an IANA name such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+        if (name.rfind("TLS_", 0) != 0 ||
+            name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos)
+          return LineError(v.line,
+                           "cipher suite \"" + name +
+                               "\" is not an IANA name such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
       }
       tls->cipher_suites = *list;
     } else if (key == "prefer_server_cipher_suites") {
@@ -258,7 +261,8 @@ Status ParseTls(const Node& n, const std::string& base_dir, TlsServerConfig* tls
         for (const auto& [go, ossl] : kCurves)
           if (name == go) group = ossl;
         if (group == nullptr)
-          return LineError(v.line, "unknown curve \"" + name + "\"; expected CurveP256, CurveP384, CurveP521 or X25519");
+          return LineError(
+              v.line, "unknown curve \"" + name + "\"; expected CurveP256, CurveP384, CurveP521 or X25519");
         tls->curves.emplace_back(group);
       }
     } else {
@@ -269,21 +273,24 @@ Status ParseTls(const Node& n, const std::string& base_dir, TlsServerConfig* tls
     return Ok{};  // nothing set: plain HTTP, as exporter-toolkit does
   if (tls->cert_file.empty()) return LineError(n.line, "tls_server_config needs cert_file");
   if (tls->key_file.empty()) return LineError(n.line, "tls_server_config needs key_file");
-  if (tls->min_version > tls->max_version) return LineError(line_of_versions, "min_version is above max_version");
+  if (tls->min_version > tls->max_version)
+    return LineError(line_of_versions, "min_version is above max_version");
   const bool verifies = tls->client_auth == ClientAuth::kVerifyClientCertIfGiven ||
                         tls->client_auth == ClientAuth::kRequireAndVerifyClientCert;
   if (verifies && tls->client_ca_file.empty())
     return LineError(n.line, std::string("client_auth_type ") + ClientAuthName(tls->client_auth) +
                                  " needs client_ca_file to verify client certificates against");
   if (!tls->client_ca_file.empty() && tls->client_auth == ClientAuth::kNoClientCert)
-    return LineError(line_of_ca, "client_ca_file is set but client_auth_type is NoClientCert; set client_auth_type");
+    return LineError(line_of_ca,
+                     "client_ca_file is set but client_auth_type is NoClientCert; set client_auth_type");
   tls->enabled = true;
   return Ok{};
 }
 
 Status ParseUsers(const Node& n, std::map<std::string, std::string>* users) {
   if (IsNull(n)) return Ok{};
-  if (n.kind != Node::Kind::kMapping) return LineError(n.line, "basic_auth_users must be a mapping of user: hash");
+  if (n.kind != Node::Kind::kMapping)
+    return LineError(n.line, "basic_auth_users must be a mapping of user: hash");
   for (size_t i = 0; i < n.keys.size(); ++i) {
     const std::string& user = n.keys[i].value;
     const Node& v = n.values[i];
@@ -292,7 +299,8 @@ Status ParseUsers(const Node& n, std::map<std::string, std::string>* users) {
     if (v.kind != Node::Kind::kScalar || !IsBcryptHash(v.value))
       return LineError(v.line, "the password of \"" + user +
                                    "\" is not a bcrypt hash ($2y$10$ and 53 more characters); make one with "
-                                   "htpasswd -nBC 10 " + user);
+                                   "htpasswd -nBC 10 " +
+                                   user);
     (*users)[user] = v.value;
   }
   return Ok{};

@@ -39,7 +39,7 @@ enum class ClientAuth {
 enum class TlsVersion { kTls12, kTls13 };
 
 struct TlsServerConfig {
-  bool enabled = false;  // false: plain HTTP
+  bool enabled = false;   // false: plain HTTP
   std::string cert_file;  // absolute (resolved against the config file's directory)
   std::string key_file;
   std::string client_ca_file;  // empty: none
