@@ -54,8 +54,14 @@ constexpr const char* kMaxRequestBytes = "8192";
 // thread that called mg_start2; keep the first message for the error.
 thread_local std::string t_start_error;
 
-int LogMessage(const mg_connection*, const char* message) {
+int LogMessage(const mg_connection* conn, const char* message) {
   spdlog::debug("http: {}", message);
+  // civetweb reports a failed TLS handshake (no or a rejected client
+  // certificate, plain HTTP on the TLS port, an old protocol) only here.
+  if (conn != nullptr && std::strncmp(message, "sslize error", 12) == 0) {
+    if (mg_context* ctx = mg_get_context(conn); ctx != nullptr && mg_get_user_data(ctx) != nullptr)
+      static_cast<HttpServer*>(mg_get_user_data(ctx))->CountTlsHandshakeFailure();
+  }
   if (t_start_error.empty()) t_start_error = message;
   return 1;
 }
@@ -194,6 +200,12 @@ std::string HttpServer::RenderMetrics() const {
                         prometheus::MetricType::Counter);
     AddCounter(f, {}, static_cast<double>(unauthorized_.load(std::memory_order_relaxed)));
     all.push_back(std::move(f));
+    auto t = MakeFamily("hostprobe_http_tls_handshake_failures_total",
+                        "TLS handshakes that failed: no or a rejected client certificate, plain HTTP on the "
+                        "TLS port, a protocol version or cipher not allowed.",
+                        prometheus::MetricType::Counter);
+    AddCounter(t, {}, static_cast<double>(tls_failures_.load(std::memory_order_relaxed)));
+    all.push_back(std::move(t));
   }
   std::ostringstream out;
   auto merged = MergeFamilies(std::move(all));

@@ -58,6 +58,9 @@ class HttpServer {
   // The exposition served on /metrics (uncompressed).
   std::string RenderMetrics() const;
 
+  // Called from civetweb's log callback on its worker threads.
+  void CountTlsHandshakeFailure() { tls_failures_.fetch_add(1, std::memory_order_relaxed); }
+
  private:
   HttpServer(Handlers handlers, WebConfig web);
   static int HandleRequest(mg_connection* conn, void* self);
@@ -72,6 +75,7 @@ class HttpServer {
   std::unique_ptr<BasicAuthenticator> auth_;  // null without basic_auth_users
   std::string tls_error_;                     // set by InitTls when the TLS setup fails
   std::atomic<uint64_t> unauthorized_{0};
+  std::atomic<uint64_t> tls_failures_{0};
   mg_context* ctx_ = nullptr;
   mutable std::mutex scrape_mu_;
   mutable std::vector<double> last_durations_;  // seconds per collectable, previous scrape

@@ -211,6 +211,16 @@ TEST_F(WebTest, ClientCertificateRequired) {
   auto stranger = Curl(sensor.port(), "/metrics", {"--cert", P("stranger.crt"), "--key", P("stranger.key")});
   EXPECT_NE(stranger.rc, 0);
   EXPECT_EQ(stranger.status, 0) << stranger.out;
+  // Both refusals are counted.
+  const std::string body = P("metrics.txt");
+  std::string out;
+  ASSERT_EQ(
+      RunCommand({"curl", "-sf", "--cacert", P("ca.crt"), "--cert", P("client.crt"), "--key", P("client.key"),
+                  "-o", body, "https://127.0.0.1:" + std::to_string(sensor.port()) + "/metrics"},
+                 &out),
+      0)
+      << out;
+  EXPECT_EQ(Value(ParseExposition(ReadFile(body)), "hostprobe_http_tls_handshake_failures_total"), 2);
   EXPECT_EQ(sensor.Stop(SIGTERM, std::chrono::seconds(5)), 0);
 }
 
