@@ -20,8 +20,11 @@ FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libbpf1 libelf1 zlib1g libspdlog1.10 libfmt9 libprometheus-cpp-core1.0 libcivetweb1 libcurl4 \
-      ca-certificates \
+      libssl3 libyaml-0-2 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=builder /src/build/hostprobe /usr/bin/hostprobe
+# Lets civetweb load OpenSSL 3 for --web-config TLS (exporters/prometheus/openssl3_compat.c).
+COPY --from=builder /src/build/libhostprobe-openssl3-crypto.so /src/build/libhostprobe-openssl3-ssl.so \
+     /usr/lib/hostprobe/
 EXPOSE 9640
 ENTRYPOINT ["/usr/bin/hostprobe"]

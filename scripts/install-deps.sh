@@ -18,10 +18,12 @@ packages=(
   libcivetweb-dev    # HTTP server (the same one prometheus-cpp-pull uses)
   libcurl4-openssl-dev nlohmann-json3-dev   # --kubernetes: API server client
   prometheus-cpp-dev
+  libssl-dev libyaml-dev libcrypt-dev   # --web-config: TLS, its YAML, bcrypt
   # tests
   libgtest-dev libgmock-dev
   prometheus      # promtool, used by the integration tests
   curl
+  openssl         # certificates for the --web-config tests
   python3 python3-yaml   # tests/deploy/check_manifests.py
 )
 

@@ -30,6 +30,7 @@
 #include "core/options.h"
 #include "core/probe_spec.h"
 #include "core/syscall_table.h"
+#include "core/web_config.h"
 #include "exporters/prometheus/events_metrics.h"
 #include "exporters/prometheus/host_metrics.h"
 #include "exporters/prometheus/http_server.h"
@@ -98,6 +99,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "hostprobe: %s\nTry 'hostprobe --help' for usage.\n",
                  probe_specs.error().message.c_str());
     return kExitUsage;
+  }
+
+  // Read before anything is loaded: a bad one stops the sensor at once.
+  WebConfig web_config;
+  if (!opts.web_config.empty()) {
+    auto loaded = LoadWebConfig(opts.web_config);
+    if (!loaded) return Fail(loaded.error().message);
+    web_config = std::move(*loaded);
   }
 
   auto logger = spdlog::stderr_color_mt("hostprobe");
@@ -261,9 +270,15 @@ int main(int argc, char** argv) {
   handlers.collectables.emplace_back("clock", std::make_shared<ClockMetrics>(clock));
   if (uprobes) handlers.collectables.emplace_back("uprobes", std::make_shared<ProbeMetrics>(*uprobes));
   handlers.health = [&slots] { return CheckHealth(slots); };
-  auto server = HttpServer::Start(opts.ListenAddress(), std::move(handlers));
-  if (!server) return Fail(server.error().message);
-  spdlog::info("serving /metrics, /healthz and / on {}", opts.ListenAddress());
+  const bool tls = web_config.tls.enabled, auth = !web_config.basic_auth_users.empty();
+  auto server = HttpServer::Start(opts.ListenAddress(), std::move(handlers), std::move(web_config));
+  if (!server) {
+    // Only bind errors carry EADDRINUSE; the others come from the web config's TLS setup.
+    const bool from_web_config = !opts.web_config.empty() && server.error().err != EADDRINUSE;
+    return Fail((from_web_config ? "web config " + opts.web_config + ": " : "") + server.error().message);
+  }
+  spdlog::info("serving /metrics, /healthz and / on {} ({}, {})", opts.ListenAddress(),
+               tls ? "https" : "http", auth ? "basic auth" : "no auth");
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

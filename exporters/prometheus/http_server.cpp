@@ -11,6 +11,7 @@
 
 #include "exporters/prometheus/family_builder.h"
 #include "exporters/prometheus/gzip.h"
+#include "exporters/prometheus/tls_context.h"
 
 namespace hostprobe {
 namespace {
@@ -37,12 +38,30 @@ void Send(mg_connection* conn, int status, const char* reason, const char* conte
   }
 }
 
+// Workers serve one connection each, from accept until the response is sent
+// or request_timeout_ms passes, so a client that connects and sends nothing
+// holds a worker for that long. 64 idle connections still leave workers for
+// scrapes (tests/integration/web_integration_test.cpp opens them).
+constexpr const char* kWorkerThreads = "80";
+// Longest a client may take to send its request (and to read the response):
+// Prometheus sends a scrape request at once; slow or stalled clients are cut off.
+constexpr const char* kRequestTimeoutMs = "5000";
+// Request line plus headers; more gets an error status, not a bigger buffer.
+// A scrape with basic auth needs well under 1 KiB.
+constexpr const char* kMaxRequestBytes = "8192";
+
 // civetweb reports why a bind failed only through its log callback, on the
 // thread that called mg_start2; keep the first message for the error.
 thread_local std::string t_start_error;
 
-int LogMessage(const mg_connection*, const char* message) {
+int LogMessage(const mg_connection* conn, const char* message) {
   spdlog::debug("http: {}", message);
+  // civetweb reports a failed TLS handshake (no or a rejected client
+  // certificate, plain HTTP on the TLS port, an old protocol) only here.
+  if (conn != nullptr && std::strncmp(message, "sslize error", 12) == 0) {
+    if (mg_context* ctx = mg_get_context(conn); ctx != nullptr && mg_get_user_data(ctx) != nullptr)
+      static_cast<HttpServer*>(mg_get_user_data(ctx))->CountTlsHandshakeFailure();
+  }
   if (t_start_error.empty()) t_start_error = message;
   return 1;
 }
@@ -65,25 +84,45 @@ std::vector<prometheus::MetricFamily> MergeFamilies(std::vector<prometheus::Metr
   return out;
 }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen, Handlers handlers) {
-  std::unique_ptr<HttpServer> server(new HttpServer(std::move(handlers)));
-  const char* options[] = {
-      "listening_ports", listen.c_str(),      "num_threads", "4",    "request_timeout_ms",
-      "10000",           "enable_keep_alive", "no",          nullptr};
+HttpServer::HttpServer(Handlers handlers, WebConfig web)
+    : handlers_(std::move(handlers)), web_(std::move(web)) {
+  if (!web_.basic_auth_users.empty()) auth_ = std::make_unique<BasicAuthenticator>(web_.basic_auth_users);
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen, Handlers handlers,
+                                                      WebConfig web) {
+  const bool tls = web.tls.enabled;
+  std::unique_ptr<HttpServer> server(new HttpServer(std::move(handlers), std::move(web)));
+  if (tls) {
+    if (auto st = LoadOpenSslForCivetweb(); !st) return st.error();
+  } else {
+    mg_init_library(0);
+  }
+  // A trailing 's' makes civetweb speak TLS on the port.
+  const std::string ports = listen + (tls ? "s" : "");
+  std::vector<const char*> options = {
+      "listening_ports", ports.c_str(),      "num_threads",    kWorkerThreads,      "request_timeout_ms",
+      kRequestTimeoutMs, "max_request_size", kMaxRequestBytes, "enable_keep_alive", "no"};
+  if (tls) {
+    // 4: TLS 1.2 and later; InitTls narrows it to the configured versions.
+    options.insert(options.end(), {"ssl_protocol_version", "4"});
+  }
+  options.push_back(nullptr);
   mg_callbacks callbacks{};
   callbacks.log_message = LogMessage;
+  if (tls) callbacks.init_ssl = &HttpServer::InitTls;
   mg_init_data init{};
   init.callbacks = &callbacks;
   init.user_data = server.get();
-  init.configuration_options = options;
+  init.configuration_options = options.data();
   char errbuf[256] = {};
   mg_error_data error{};
   error.text = errbuf;
   error.text_buffer_size = sizeof(errbuf);
-  mg_init_library(0);
   t_start_error.clear();
   server->ctx_ = mg_start2(&init, &error);
   if (server->ctx_ == nullptr) {
+    if (!server->tls_error_.empty()) return Error{"TLS setup failed: " + server->tls_error_, EINVAL};
     std::string why = !t_start_error.empty() ? t_start_error : errbuf[0] ? errbuf : "unknown error";
     return Error{"cannot listen on " + listen + " (" + why +
                      "): the port is taken, the address is not local, or binding is not permitted; "
@@ -93,6 +132,31 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
   }
   mg_set_request_handler(server->ctx_, "/", &HttpServer::HandleRequest, server.get());
   return server;
+}
+
+int HttpServer::InitTls(void* ssl_ctx, void* self) {
+  auto* server = static_cast<HttpServer*>(self);
+  if (auto st = ConfigureTlsContext(ssl_ctx, server->web_.tls); !st) {
+    server->tls_error_ = st.error().message;
+    return -1;
+  }
+  return 1;  // the context is complete: civetweb must not load certificates itself
+}
+
+bool HttpServer::Authorized(mg_connection* conn, const std::string& path, bool head) {
+  // /healthz answers without credentials so kubelet probes keep working; it
+  // tells only whether collectors run (docs/security.md).
+  if (!auth_ || path == "/healthz") return true;
+  const char* header = mg_get_header(conn, "Authorization");
+  if (header != nullptr) {
+    if (auto creds = ParseBasicAuthorization(header); creds && auth_->Verify(creds->user, creds->password))
+      return true;
+  }
+  unauthorized_.fetch_add(1, std::memory_order_relaxed);
+  spdlog::debug("http: 401 for {} ({})", path, header == nullptr ? "no credentials" : "wrong credentials");
+  Send(conn, 401, "Unauthorized", "text/plain; charset=utf-8", "unauthorized\n", head,
+       "WWW-Authenticate: Basic realm=\"hostprobe\"\r\n");
+  return false;
 }
 
 HttpServer::~HttpServer() {
@@ -130,6 +194,19 @@ std::string HttpServer::RenderMetrics() const {
     all.push_back(std::move(f));
     last_durations_ = durations;
   }
+  {
+    auto f = MakeFamily("hostprobe_http_unauthorized_requests_total",
+                        "Requests refused with 401: missing or wrong basic auth credentials.",
+                        prometheus::MetricType::Counter);
+    AddCounter(f, {}, static_cast<double>(unauthorized_.load(std::memory_order_relaxed)));
+    all.push_back(std::move(f));
+    auto t = MakeFamily("hostprobe_http_tls_handshake_failures_total",
+                        "TLS handshakes that failed: no or a rejected client certificate, plain HTTP on the "
+                        "TLS port, a protocol version or cipher not allowed.",
+                        prometheus::MetricType::Counter);
+    AddCounter(t, {}, static_cast<double>(tls_failures_.load(std::memory_order_relaxed)));
+    all.push_back(std::move(t));
+  }
   std::ostringstream out;
   auto merged = MergeFamilies(std::move(all));
   if (handlers_.enrich) handlers_.enrich(merged);
@@ -152,6 +229,7 @@ int HttpServer::Handle(mg_connection* conn) {
     Send(conn, 503, "Service Unavailable", "text/plain; charset=utf-8", "shutting down\n", head);
     return 503;
   }
+  if (!Authorized(conn, path, head)) return 401;
   if (method != "GET" && !head) {
     Send(conn, 405, "Method Not Allowed", "text/plain; charset=utf-8", "method not allowed\n", false,
          "Allow: GET, HEAD\r\n");

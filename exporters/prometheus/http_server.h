@@ -4,6 +4,7 @@
 
 #include <prometheus/collectable.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -12,8 +13,10 @@
 #include <utility>
 #include <vector>
 
+#include "core/basic_auth.h"
 #include "core/collector.h"
 #include "core/result.h"
+#include "core/web_config.h"
 
 struct mg_context;
 struct mg_connection;
@@ -36,8 +39,11 @@ class HttpServer {
   };
 
   // Binds `listen` ("HOST:PORT", "[::1]:PORT"). Fails with a message saying
-  // what to do when the port is taken or not permitted.
-  static Result<std::unique_ptr<HttpServer>> Start(const std::string& listen, Handlers handlers);
+  // what to do when the port is taken or not permitted, or the TLS setup of
+  // `web` (from --web-config) cannot be used. With basic_auth_users, every
+  // path but /healthz needs credentials (see docs/security.md).
+  static Result<std::unique_ptr<HttpServer>> Start(const std::string& listen, Handlers handlers,
+                                                   WebConfig web = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -52,12 +58,24 @@ class HttpServer {
   // The exposition served on /metrics (uncompressed).
   std::string RenderMetrics() const;
 
+  // Called from civetweb's log callback on its worker threads.
+  void CountTlsHandshakeFailure() { tls_failures_.fetch_add(1, std::memory_order_relaxed); }
+
  private:
-  explicit HttpServer(Handlers handlers) : handlers_(std::move(handlers)) {}
+  HttpServer(Handlers handlers, WebConfig web);
   static int HandleRequest(mg_connection* conn, void* self);
+  static int InitTls(void* ssl_ctx, void* self);
   int Handle(mg_connection* conn);
+  // False (after answering 401) when basic auth is on and the request's
+  // credentials are missing or wrong.
+  bool Authorized(mg_connection* conn, const std::string& path, bool head);
 
   Handlers handlers_;
+  const WebConfig web_;
+  std::unique_ptr<BasicAuthenticator> auth_;  // null without basic_auth_users
+  std::string tls_error_;                     // set by InitTls when the TLS setup fails
+  std::atomic<uint64_t> unauthorized_{0};
+  std::atomic<uint64_t> tls_failures_{0};
   mg_context* ctx_ = nullptr;
   mutable std::mutex scrape_mu_;
   mutable std::vector<double> last_durations_;  // seconds per collectable, previous scrape

@@ -219,6 +219,13 @@ TEST(OptionsTest, CgroupRoot) {
   ExpectBothFormsFail("--cgroup-root", "");
 }
 
+TEST(OptionsTest, WebConfig) {
+  EXPECT_EQ(Parse({}).value().web_config, "");
+  EXPECT_EQ(ParseBothForms("--web-config", "/etc/hostprobe/web.yml").web_config, "/etc/hostprobe/web.yml");
+  EXPECT_EQ(ParseBothForms("--web-config", "web.yml").web_config, "web.yml");
+  ExpectBothFormsFail("--web-config", "");
+}
+
 TEST(OptionsTest, ValueMayContainEquals) {
   // Only the first '=' separates the flag from its value.
   ExpectBothFormsFail("--cgroup-root", "a=b");
@@ -312,7 +319,7 @@ TEST(OptionsTest, UsageMentionsEveryFlag) {
   std::string usage = Usage("hostprobe");
   EXPECT_THAT(usage, HasSubstr("Usage: hostprobe"));
   for (const char* flag : {"--listen", "--log-level", "--sample-interval", "--leak-window", "--top-processes",
-                           "--bpf-hook", "--cgroup-root", "--version", "--help"}) {
+                           "--bpf-hook", "--cgroup-root", "--web-config", "--version", "--help"}) {
     EXPECT_THAT(usage, HasSubstr(flag));
   }
 }

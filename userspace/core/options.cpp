@@ -98,7 +98,8 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
                                                    "--kubernetes-api",
                                                    "--node-name",
                                                    "--kubernetes-token-file",
-                                                   "--kubernetes-ca-file"};
+                                                   "--kubernetes-ca-file",
+                                                   "--web-config"};
     bool known = false;
     for (auto k : kValued) known = known || k == flag;
     if (!known) return Error{"unknown flag " + std::string(flag), EINVAL};
@@ -160,6 +161,9 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
     } else if (flag == "--kubernetes-token-file" || flag == "--kubernetes-ca-file") {
       (flag == "--kubernetes-token-file" ? o.kubernetes_token_file : o.kubernetes_ca_file) =
           std::string(value);
+    } else if (flag == "--web-config") {
+      if (value.empty()) return BadValue(flag, value, "expected a file name");
+      o.web_config = std::string(value);
     } else if (flag == "--procfs" || flag == "--rootfs") {
       if (value.empty() || value.front() != '/') return BadValue(flag, value, "expected an absolute path");
       (flag == "--procfs" ? o.procfs : o.rootfs) = std::string(value);
@@ -200,6 +204,8 @@ Flags:
   --node-name NAME            this node's name (default $NODE_NAME, from the downward API)
   --kubernetes-token-file F   bearer token (default: the pod's service account token)
   --kubernetes-ca-file F      CA bundle for the API server (default: the service account's ca.crt)
+  --web-config FILE           TLS and basic auth for the endpoint, in the Prometheus
+                              exporter-toolkit web config format (docs/security.md)
   --version                   print the version and exit
   --help                      print this help and exit
 

@@ -39,6 +39,7 @@ struct Options {
   std::string node_name;       // empty: $NODE_NAME
   std::string kubernetes_token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token";
   std::string kubernetes_ca_file = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+  std::string web_config;  // --web-config FILE (see core/web_config.h), empty: plain HTTP, no auth
   bool show_help = false;
   bool show_version = false;
 
