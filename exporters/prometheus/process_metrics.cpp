@@ -1,0 +1,1 @@
+#include "exporters/prometheus/process_metrics.h"

@@ -1,0 +1,1 @@
+#include "collectors/process_memory_collector.h"

@@ -1,0 +1,1 @@
+#include "core/leak_detector.h"

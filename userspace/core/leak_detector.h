@@ -1,0 +1,2 @@
+// Placeholder: the leak detector's interface is written here first.
+#pragma once
