@@ -33,7 +33,7 @@ struct LeakParams {
   // more sampling intervals than that, samples are merged into slots of
   // resolution_ms (keeping the slot's minimum RSS). Default 256 samples.
   size_t max_samples = 256;
-  int64_t resolution_ms = 10'000;  // max(sample interval, window / (max_samples - 1))
+  int64_t resolution_ms = 10'000;  // max(sample interval, window / (max_samples - 2))
 
   // Samples taken less than warmup_ms after the process started or exec'd are
   // ignored: start-up growth (heaps, caches, JIT) is not a leak.
@@ -53,8 +53,8 @@ struct LeakParams {
   size_t min_samples = 68;
 
   // Mann-Kendall z over the bucket minima must reach this (one-sided):
-  // 2.326 = alpha 0.01.
-  double min_mk_z = 2.326;
+  // 3.09 = alpha 0.001.
+  double min_mk_z = 3.09;
 
   // Theil-Sen growth of the floor must reach min_growth_bytes_per_second
   // (default 1 KiB/s) and, projected over the window, min_relative_growth of
@@ -62,9 +62,10 @@ struct LeakParams {
   double min_growth_bytes_per_second = 1024;
   double min_relative_growth = 0.02;
 
-  // At least this fraction of consecutive bucket minima must rise (default
-  // 0.6): one step up followed by a flat line is not a leak.
-  double min_rising_fraction = 0.6;
+  // At least this fraction of consecutive bucket minima must not fall
+  // (default 0.7): the floor of memory that only ever grows never drops from
+  // one bucket to the next; a random walk's drops about half the time.
+  double min_rising_fraction = 0.7;
 
   // Plateau test: the growth of the floor within the newest tail_fraction of
   // the window (default 1/3) must be at least tail_min_ratio (default 0.25)
@@ -147,7 +148,7 @@ struct LeakVerdict {
   double growth_bytes_per_second = 0;
   double mk_z = 0;             // Mann-Kendall z of the bucket minima
   double relative_growth = 0;  // growth projected over the window / earliest floor
-  double rising_fraction = 0;  // of consecutive bucket minima that rise
+  double rising_fraction = 0;  // of consecutive bucket minima that do not fall
   double tail_growth_bytes_per_second = 0;  // floor slope in the newest part
   int buckets_used = 0;
   size_t samples_used = 0;
