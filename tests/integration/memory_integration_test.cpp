@@ -59,14 +59,19 @@ class Child {
   pid_t pid_ = -1;
 };
 
-// memory_workload with `args`; ready once it printed "ready pid=<pid>".
+// memory_workload with `args`, started at once; ready() waits for its
+// "ready pid=<pid>" line. With `exec_after`, the child first runs as a fork of
+// this test (comm "integration_tes") and execs memory_workload after that delay.
 class Workload : public Child {
  public:
-  explicit Workload(const std::vector<std::string>& args) {
+  explicit Workload(const std::vector<std::string>& args,
+                    std::chrono::milliseconds exec_after = std::chrono::milliseconds(0)) {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) return;
     pid_t pid = fork();
     if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (exec_after.count() > 0) usleep(static_cast<useconds_t>(exec_after.count() * 1000));
       dup2(out[1], STDOUT_FILENO);
       std::vector<char*> argv = {const_cast<char*>(kWorkload)};
       for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -76,15 +81,25 @@ class Workload : public Child {
     }
     close(out[1]);
     pid_ = pid;
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    close(out[0]);
-    ready_ = line.rfind("ready pid=", 0) == 0 && std::atoi(line.c_str() + 10) == pid;
+    out_ = out[0];
   }
-  bool ready() const { return ready_; }
+  ~Workload() {
+    if (out_ >= 0) close(out_);
+  }
+  bool ready() {
+    if (out_ >= 0) {
+      std::string line;
+      char c;
+      while (read(out_, &c, 1) == 1 && c != '\n') line += c;
+      close(out_);
+      out_ = -1;
+      ready_ = line.rfind("ready pid=", 0) == 0 && std::atoi(line.c_str() + 10) == pid_;
+    }
+    return ready_;
+  }
 
  private:
+  int out_ = -1;
   bool ready_ = false;
 };
 
@@ -114,6 +129,15 @@ std::optional<double> ByPid(const Exposition& e, const std::string& name, pid_t 
   auto it = e.lower_bound(prefix);
   if (it != e.end() && it->first.rfind(prefix, 0) == 0) return it->second;
   return std::nullopt;
+}
+
+// The comm label of the series `name` of `pid`, nullopt without one.
+std::optional<std::string> CommOf(const Exposition& e, const std::string& name, pid_t pid) {
+  const std::string prefix = name + "{pid=\"" + std::to_string(pid) + "\",comm=\"";
+  auto it = e.lower_bound(prefix);
+  if (it == e.end() || it->first.rfind(prefix, 0) != 0) return std::nullopt;
+  size_t end = it->first.find('"', prefix.size());
+  return it->first.substr(prefix.size(), end - prefix.size());
 }
 
 std::optional<double> ByPidAndType(const Exposition& e, pid_t pid, const std::string& type) {
@@ -162,7 +186,7 @@ TEST(MemoryIntegrationTest, LeaksAreFlaggedAndOtherShapesAreNot) {
   Workload sawtooth({"--shape", "sawtooth", "--rate", "4MiB/s", "--period", "5", "--base", "8MiB"});
   Workload plateau({"--shape", "plateau", "--rate", "2MiB/s", "--period", "10", "--base", "8MiB"});
   Workload steady({"--shape", "steady", "--base", "16MiB", "--jitter", "2MiB"});
-  for (const Workload* w : {&fast, &slow, &sawtooth, &plateau, &steady}) ASSERT_TRUE(w->ready());
+  for (Workload* w : {&fast, &slow, &sawtooth, &plateau, &steady}) ASSERT_TRUE(w->ready());
   const std::vector<std::pair<const char*, pid_t>> innocent = {
       {"sawtooth", sawtooth.pid()}, {"plateau", plateau.pid()}, {"steady", steady.pid()}};
 
@@ -224,6 +248,8 @@ TEST(MemoryIntegrationTest, BothSourcesMatchVmRssAndFollowTheHeap) {
   ASSERT_TRUE(ebpf.WaitHealthy()) << ebpf.Log();
   ASSERT_TRUE(procfs.WaitHealthy()) << procfs.Log();
 
+  // Execs 6 s from now: the sensors see it first under the test's own comm.
+  Workload late({"--shape", "steady", "--base", "4MiB"}, 6s);
   Workload steady({"--shape", "steady", "--base", "48MiB"});
   ASSERT_TRUE(steady.ready());
   HeapGrower heap(32 * 1024);  // 3.2 MB/s from the brk heap
@@ -272,6 +298,28 @@ TEST(MemoryIntegrationTest, BothSourcesMatchVmRssAndFollowTheHeap) {
   EXPECT_FALSE(ByPid(p2, "hostprobe_process_brk_heap_bytes", heap.pid())) << "statm has no brk";
   // A process the sensor saw first in /proc (started before it) is read too.
   EXPECT_TRUE(ByPid(e2, "hostprobe_process_rss_bytes", 1));
+
+  // exec: same pid, new program, new comm: the eBPF sensor learns it from
+  // sched_process_exec, the statm one from the comm in stat.
+  EXPECT_EQ(CommOf(e1, "hostprobe_process_rss_bytes", late.pid()), "integration_tes");
+  EXPECT_EQ(CommOf(p1, "hostprobe_process_rss_bytes", late.pid()), "integration_tes");
+  ASSERT_TRUE(late.ready());
+  std::this_thread::sleep_for(2s);
+  Exposition e3 = ParseExposition(ebpf.Scrape());
+  Exposition p3 = ParseExposition(procfs.Scrape());
+  EXPECT_EQ(CommOf(e3, "hostprobe_process_rss_bytes", late.pid()), "memory_workload");
+  EXPECT_EQ(CommOf(p3, "hostprobe_process_rss_bytes", late.pid()), "memory_workload");
+}
+
+// Flags the leak detector cannot work with are usage errors, found before
+// anything is loaded; so is an unknown memory source.
+TEST(MemoryIntegrationTest, BadMemoryFlagsExitWithUsage) {
+  std::string out;
+  EXPECT_EQ(RunCommand({kSensor, "--sample-interval", "10s", "--leak-window", "1m"}, &out), 2);
+  EXPECT_NE(out.find("--leak-window"), std::string::npos) << out;
+  EXPECT_NE(out.find("--help"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand({kSensor, "--process-memory-source", "kernel"}, &out), 2);
+  EXPECT_NE(out.find("--process-memory-source"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -328,6 +328,16 @@ CollectorHealth ProcessMemoryCollector::health() {
   return {true, ""};
 }
 
+// comm and cgroup path, read when a process is first seen and after an exec.
+// A failure keeps what was known (comm from stat at least): the figures
+// matter more than the labels.
+void ProcessMemoryCollector::ReadNames(const std::string& dir, ProcInfo& info) {
+  if (auto comm = ReadSmallFile(dir + "/comm"); comm && !comm->empty())
+    info.comm = comm->substr(0, comm->size() - (comm->back() == '\n' ? 1 : 0));
+  if (auto cg = ReadSmallFile(dir + "/cgroup"))
+    if (auto path = ParsePidCgroupV2(*cg); path && path->has_value()) info.cgroup = **path;
+}
+
 void ProcessMemoryCollector::SampleOnce() {
   const auto started = std::chrono::steady_clock::now();
   const int64_t now_ms = BootMs();
@@ -362,7 +372,7 @@ void ProcessMemoryCollector::SampleOnce() {
   }
   std::sort(pids.begin(), pids.end());
 
-  const uint64_t ns_per_tick = 1'000'000'000ull / static_cast<uint64_t>(ticks_per_second_);
+  const uint64_t ns_per_tick = 1'000'000'000ull / ticks_per_second_;
   for (int32_t pid : pids) {
     const std::string dir = config_.procfs + "/" + std::to_string(pid);
     auto failed = [&](const Error& e) {
@@ -381,6 +391,7 @@ void ProcessMemoryCollector::SampleOnce() {
     // A pid can be reused between samples. A kernel entry carries the
     // process's start time; without one (statm only) stat is read again.
     bool fresh = pit == procs_.end();
+    bool exec_without_kernel = false;
     if (!fresh && !pit->second.kernel_thread) {
       if (k != nullptr) {
         fresh = k->start_boottime / ns_per_tick != pit->second.start_ticks;
@@ -392,6 +403,9 @@ void ProcessMemoryCollector::SampleOnce() {
         }
         auto parsed = ParsePidStat(*stat);
         fresh = !parsed || parsed->start_ticks != pit->second.start_ticks;
+        // Without the exec tracepoint a new comm is the sign of an exec (or
+        // of a process renaming itself, which restarts its history too).
+        exec_without_kernel = !fresh && parsed->comm != pit->second.comm;
       }
     }
     if (fresh) {
@@ -408,25 +422,27 @@ void ProcessMemoryCollector::SampleOnce() {
       }
       info.start_ticks = parsed->start_ticks;
       info.comm = parsed->comm;
-      if (auto comm = ReadSmallFile(dir + "/comm"); comm && !comm->empty())
-        info.comm = comm->substr(0, comm->size() - (comm->back() == '\n' ? 1 : 0));
-      if (auto cg = ReadSmallFile(dir + "/cgroup"))
-        if (auto path = ParsePidCgroupV2(*cg); path && path->has_value()) info.cgroup = **path;
-      if (k != nullptr && k->start_boottime / ns_per_tick == info.start_ticks) info.exec_ns = k->exec_ns;
+      ReadNames(dir, info);
+      if (k != nullptr && k->start_boottime / ns_per_tick == info.start_ticks && k->exec_ns != 0) {
+        info.exec_ns = k->exec_ns;
+        info.exec_ms = static_cast<int64_t>(k->exec_ns / 1'000'000);
+      }
       pit = procs_.insert_or_assign(pid, std::move(info)).first;
     }
     ProcInfo& info = pit->second;
     info.seen_generation = generation;
     if (info.kernel_thread) continue;
 
-    const bool have_kernel = rss_from_ebpf_ && k != nullptr && k->start_boottime / ns_per_tick == info.start_ticks;
+    const bool have_kernel =
+        rss_from_ebpf_ && k != nullptr && k->start_boottime / ns_per_tick == info.start_ticks;
     // exec: a new program under the same pid, possibly in another cgroup.
     if (have_kernel && k->exec_ns != info.exec_ns) {
       info.exec_ns = k->exec_ns;
-      if (auto comm = ReadSmallFile(dir + "/comm"); comm && !comm->empty())
-        info.comm = comm->substr(0, comm->size() - (comm->back() == '\n' ? 1 : 0));
-      if (auto cg = ReadSmallFile(dir + "/cgroup"))
-        if (auto path = ParsePidCgroupV2(*cg); path && path->has_value()) info.cgroup = **path;
+      info.exec_ms = static_cast<int64_t>(k->exec_ns / 1'000'000);
+      ReadNames(dir, info);
+    } else if (exec_without_kernel) {
+      info.exec_ms = now_ms;
+      ReadNames(dir, info);
     }
 
     std::optional<Statm> statm;
@@ -484,9 +500,8 @@ void ProcessMemoryCollector::SampleOnce() {
     if (statm && !(have_kernel && data_from_ebpf_)) m.data_bytes = statm->data * page_size_;
     m.rss_bytes = m.anon_bytes + m.file_bytes + m.shmem_bytes;
 
-    const int64_t exec_ms = info.exec_ns != 0 ? static_cast<int64_t>(info.exec_ns / 1'000'000)
-                                              : static_cast<int64_t>(info.start_ticks * 1000 /
-                                                                     static_cast<uint64_t>(ticks_per_second_));
+    const int64_t exec_ms =
+        info.exec_ms != 0 ? info.exec_ms : static_cast<int64_t>(info.start_ticks * 1000 / ticks_per_second_);
     tracker_.Observe({pid, info.start_ticks}, exec_ms, now_ms, m.rss_bytes);
     snap->processes.push_back(std::move(m));
   }

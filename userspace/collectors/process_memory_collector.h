@@ -109,7 +109,8 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
     uint64_t start_ticks = 0;  // /proc/<pid>/stat field 22: with the pid, the process's identity
     std::string comm;
     std::string cgroup;
-    uint64_t exec_ns = 0;     // the kernel's stamp of the latest exec seen (boot clock), 0 if none
+    uint64_t exec_ns = 0;        // the kernel's stamp of the latest exec seen (boot clock), 0 if none
+    int64_t exec_ms = 0;         // latest exec on the boot clock, 0: none seen (the start time counts)
     bool kernel_thread = false;  // no mm: never sampled
     bool suspected = false;      // the detector's verdict at the previous sample
     uint64_t seen_generation = 0;  // generation_ of the latest sample that listed it
@@ -120,6 +121,7 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   Status LoadBpf(bool use_tp_btf, bool with_fexit);
   void Run();
   void SampleOnce();
+  static void ReadNames(const std::string& dir, ProcInfo& info);
 
   struct SkelDeleter {
     void operator()(process_memory_bpf* s) const;
