@@ -101,7 +101,8 @@ int main(int argc, char** argv) {
   const auto sample_interval = duration_cast<milliseconds>(opts.sample_interval);
   const auto leak_window = duration_cast<milliseconds>(opts.leak_window);
   if (auto st = LeakParams::For(sample_interval, leak_window).Validate(); !st.ok()) {
-    std::fprintf(stderr, "hostprobe: --sample-interval/--leak-window: %s\nTry 'hostprobe --help' for usage.\n",
+    std::fprintf(stderr,
+                 "hostprobe: --sample-interval/--leak-window: %s\nTry 'hostprobe --help' for usage.\n",
                  st.error().message.c_str());
     return kExitUsage;
   }
@@ -282,8 +283,8 @@ int main(int argc, char** argv) {
     handlers.collectables.emplace_back("process_events",
                                        std::make_shared<ProcessEventsMetrics>(**process_events, cgroups));
   if (process_memory.ok())
-    handlers.collectables.emplace_back("process_memory",
-                                       std::make_shared<ProcessMemoryMetrics>(**process_memory, opts.top_processes));
+    handlers.collectables.emplace_back(
+        "process_memory", std::make_shared<ProcessMemoryMetrics>(**process_memory, opts.top_processes));
   handlers.collectables.emplace_back("clock", std::make_shared<ClockMetrics>(clock));
   if (uprobes) handlers.collectables.emplace_back("uprobes", std::make_shared<ProbeMetrics>(*uprobes));
   handlers.health = [&slots] { return CheckHealth(slots); };

@@ -39,10 +39,11 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
       "Resident memory of a process by type: anon, file, shmem (eBPF, rss_stat); file_shmem where only "
       "/proc/<pid>/statm was read, which does not tell file and shared memory apart.",
       MetricType::Gauge);
-  auto data = MakeFamily("hostprobe_process_data_bytes",
-                         "Private writable and stack virtual memory of a process (statm data, VmData + VmStk): "
-                         "brk heap, anonymous mappings, writable private file mappings, stacks.",
-                         MetricType::Gauge);
+  auto data =
+      MakeFamily("hostprobe_process_data_bytes",
+                 "Private writable and stack virtual memory of a process (statm data, VmData + VmStk): "
+                 "brk heap, anonymous mappings, writable private file mappings, stacks.",
+                 MetricType::Gauge);
   auto heap = MakeFamily("hostprobe_process_brk_heap_bytes",
                          "Size of a process's brk heap (brk - start_brk), read from its mm by eBPF when it "
                          "maps or unmaps memory; absent where only /proc/<pid>/statm is read.",
@@ -108,13 +109,13 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
     AddGauge(source, {{"figure", figure}, {"source", "ebpf"}}, ebpf ? 1 : 0);
     AddGauge(source, {{"figure", figure}, {"source", "procfs"}}, ebpf ? 0 : 1);
   }
-  auto tracked = MakeFamily("hostprobe_process_memory_tracked_processes",
-                            "Processes whose resident memory history the leak detector keeps.",
-                            MetricType::Gauge);
+  auto tracked =
+      MakeFamily("hostprobe_process_memory_tracked_processes",
+                 "Processes whose resident memory history the leak detector keeps.", MetricType::Gauge);
   AddGauge(tracked, {}, static_cast<double>(snap.tracked));
-  auto tracker_bytes = MakeFamily("hostprobe_process_memory_tracker_bytes",
-                                  "Memory the sensor holds for tracked processes (histories and bookkeeping).",
-                                  MetricType::Gauge);
+  auto tracker_bytes = MakeFamily(
+      "hostprobe_process_memory_tracker_bytes",
+      "Memory the sensor holds for tracked processes (histories and bookkeeping).", MetricType::Gauge);
   AddGauge(tracker_bytes, {}, static_cast<double>(snap.tracker_bytes));
   auto samples = MakeFamily("hostprobe_process_memory_samples_total",
                             "Completed samples of every process's memory (one per --sample-interval).",
@@ -124,12 +125,13 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
                              "Processes that exited between being listed and being read during a sample.",
                              MetricType::Counter);
   AddCounter(vanished, {}, static_cast<double>(snap.vanished));
-  auto duration = MakeFamily("hostprobe_process_memory_sample_duration_seconds",
-                             "Wall time the latest sample of every process's memory took.", MetricType::Gauge);
+  auto duration =
+      MakeFamily("hostprobe_process_memory_sample_duration_seconds",
+                 "Wall time the latest sample of every process's memory took.", MetricType::Gauge);
   AddGauge(duration, {}, snap.last_sample_seconds);
-  auto failures = MakeFamily("hostprobe_bpf_map_update_failures_total",
-                             "Kernel-side updates that failed because a map was full, by map.",
-                             MetricType::Counter);
+  auto failures =
+      MakeFamily("hostprobe_bpf_map_update_failures_total",
+                 "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
   AddCounter(failures, {{"map", "process_memory"}},
              static_cast<double>(snap.self_stats[HP_PM_STAT_UPDATE_FAILED]));
 

@@ -2,12 +2,11 @@
 // samples every second over a 40 s window while memory_workload processes
 // give their resident memory known shapes.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cmath>
@@ -202,9 +201,9 @@ TEST(MemoryIntegrationTest, LeaksAreFlaggedAndOtherShapesAreNot) {
     e = ParseExposition(body);
     for (const auto& [shape, pid] : innocent)
       if (ByPid(e, "hostprobe_process_memory_leak_suspected", pid))
-        false_positives.push_back(std::string(shape) + " flagged, growth " +
-                                  std::to_string(ByPid(e, "hostprobe_process_memory_growth_bytes_per_second", pid)
-                                                     .value_or(-1)));
+        false_positives.push_back(
+            std::string(shape) + " flagged, growth " +
+            std::to_string(ByPid(e, "hostprobe_process_memory_growth_bytes_per_second", pid).value_or(-1)));
     if (ByPid(e, "hostprobe_process_memory_leak_suspected", fast.pid()) &&
         ByPid(e, "hostprobe_process_memory_leak_suspected", slow.pid()))
       break;
@@ -242,7 +241,8 @@ TEST(MemoryIntegrationTest, LeaksAreFlaggedAndOtherShapesAreNot) {
 // the heap figures follow a process whose brk heap grows.
 TEST(MemoryIntegrationTest, BothSourcesMatchVmRssAndFollowTheHeap) {
   SensorProcess ebpf(kSensor, SensorArgs({"--top-processes", "100000"}));
-  SensorProcess procfs(kSensor, SensorArgs({"--top-processes", "100000", "--process-memory-source", "procfs"}));
+  SensorProcess procfs(kSensor,
+                       SensorArgs({"--top-processes", "100000", "--process-memory-source", "procfs"}));
   ASSERT_TRUE(ebpf.Start());
   ASSERT_TRUE(procfs.Start());
   ASSERT_TRUE(ebpf.WaitHealthy()) << ebpf.Log();

@@ -323,8 +323,7 @@ TEST(OptionsTest, UsageMentionsEveryFlag) {
   std::string usage = Usage("hostprobe");
   EXPECT_THAT(usage, HasSubstr("Usage: hostprobe"));
   for (const char* flag : {"--listen", "--log-level", "--sample-interval", "--leak-window", "--top-processes",
-                           "--bpf-hook", "--process-memory-source", "--cgroup-root", "--version",
-                           "--help"}) {
+                           "--bpf-hook", "--process-memory-source", "--cgroup-root", "--version", "--help"}) {
     EXPECT_THAT(usage, HasSubstr(flag));
   }
 }

@@ -73,14 +73,20 @@ TEST(ProcessMetricsTest, TopProcessesByResidentMemoryPlusEverySuspect) {
   auto families = BuildProcessMemoryFamilies(Snapshot(), 2);
   // postgres (184 MiB) and worker (50 MiB) are the top two; leaky is small
   // but suspected; init is neither.
-  EXPECT_THAT(Samples(families, "hostprobe_process_rss_bytes"),
-              ElementsAre(R"(hostprobe_process_rss_bytes{pid="200",comm="postgres",cgroup="/system.slice/postgresql.service"} 192937984)",
-                          R"(hostprobe_process_rss_bytes{pid="301",comm="worker",cgroup="/system.slice/postgresql.service"} 52428800)",
-                          R"(hostprobe_process_rss_bytes{pid="300",comm="leaky",cgroup="/system.slice/leaky.service"} 2097152)"));
-  EXPECT_THAT(Samples(families, "hostprobe_process_memory_leak_suspected"),
-              ElementsAre(R"(hostprobe_process_memory_leak_suspected{pid="300",comm="leaky",cgroup="/system.slice/leaky.service"} 1)"));
-  EXPECT_THAT(Samples(families, "hostprobe_process_memory_growth_bytes_per_second"),
-              ElementsAre(R"(hostprobe_process_memory_growth_bytes_per_second{pid="300",comm="leaky",cgroup="/system.slice/leaky.service"} 2097152)"));
+  EXPECT_THAT(
+      Samples(families, "hostprobe_process_rss_bytes"),
+      ElementsAre(
+          R"(hostprobe_process_rss_bytes{pid="200",comm="postgres",cgroup="/system.slice/postgresql.service"} 192937984)",
+          R"(hostprobe_process_rss_bytes{pid="301",comm="worker",cgroup="/system.slice/postgresql.service"} 52428800)",
+          R"(hostprobe_process_rss_bytes{pid="300",comm="leaky",cgroup="/system.slice/leaky.service"} 2097152)"));
+  EXPECT_THAT(
+      Samples(families, "hostprobe_process_memory_leak_suspected"),
+      ElementsAre(
+          R"(hostprobe_process_memory_leak_suspected{pid="300",comm="leaky",cgroup="/system.slice/leaky.service"} 1)"));
+  EXPECT_THAT(
+      Samples(families, "hostprobe_process_memory_growth_bytes_per_second"),
+      ElementsAre(
+          R"(hostprobe_process_memory_growth_bytes_per_second{pid="300",comm="leaky",cgroup="/system.slice/leaky.service"} 2097152)"));
 }
 
 TEST(ProcessMetricsTest, TopZeroKeepsOnlySuspects) {
@@ -92,11 +98,14 @@ TEST(ProcessMetricsTest, TopZeroKeepsOnlySuspects) {
 
 TEST(ProcessMetricsTest, ResidentByTypeAndDataAndHeap) {
   auto families = BuildProcessMemoryFamilies(Snapshot(), 1);
-  EXPECT_THAT(Samples(families, "hostprobe_process_resident_bytes"),
-              ElementsAre(HasSubstr(R"(pid="200",comm="postgres",cgroup="/system.slice/postgresql.service",type="anon"} 104857600)"),
-                          HasSubstr(R"(type="file"} 20971520)"), HasSubstr(R"(type="shmem"} 67108864)"),
-                          HasSubstr(R"(pid="300",comm="leaky",cgroup="/system.slice/leaky.service",type="anon"} 1048576)"),
-                          HasSubstr(R"(type="file"} 1048576)"), HasSubstr(R"(type="shmem"} 0)")));
+  EXPECT_THAT(
+      Samples(families, "hostprobe_process_resident_bytes"),
+      ElementsAre(
+          HasSubstr(
+              R"(pid="200",comm="postgres",cgroup="/system.slice/postgresql.service",type="anon"} 104857600)"),
+          HasSubstr(R"(type="file"} 20971520)"), HasSubstr(R"(type="shmem"} 67108864)"),
+          HasSubstr(R"(pid="300",comm="leaky",cgroup="/system.slice/leaky.service",type="anon"} 1048576)"),
+          HasSubstr(R"(type="file"} 1048576)"), HasSubstr(R"(type="shmem"} 0)")));
   EXPECT_THAT(Samples(families, "hostprobe_process_data_bytes"),
               ElementsAre(HasSubstr(R"(pid="200")"), HasSubstr(R"(pid="300")")));
   EXPECT_THAT(Samples(families, "hostprobe_process_data_bytes")[0], HasSubstr("} 105906176"));
@@ -120,23 +129,26 @@ TEST(ProcessMetricsTest, CgroupSumsCoverEveryProcessNotOnlyTheTop) {
   auto families = BuildProcessMemoryFamilies(Snapshot(), 1);
   EXPECT_THAT(
       Samples(families, "hostprobe_cgroup_rss_bytes"),
-      ElementsAre(R"(hostprobe_cgroup_rss_bytes{cgroup="/init.scope",pod_uid="",container_id=""} 12582912)",
-                  R"(hostprobe_cgroup_rss_bytes{cgroup="/system.slice/leaky.service",pod_uid="",container_id=""} 2097152)",
-                  R"(hostprobe_cgroup_rss_bytes{cgroup="/system.slice/postgresql.service",pod_uid="",container_id=""} 245366784)"));
+      ElementsAre(
+          R"(hostprobe_cgroup_rss_bytes{cgroup="/init.scope",pod_uid="",container_id=""} 12582912)",
+          R"(hostprobe_cgroup_rss_bytes{cgroup="/system.slice/leaky.service",pod_uid="",container_id=""} 2097152)",
+          R"(hostprobe_cgroup_rss_bytes{cgroup="/system.slice/postgresql.service",pod_uid="",container_id=""} 245366784)"));
 }
 
 TEST(ProcessMetricsTest, PodCgroupsCarryPodAndContainer) {
   ProcessMemorySnapshot s;
   s.sampled = true;
-  s.processes = {Proc(5, "java", "/kubepods.slice/kubepods-burstable.slice/"
-                                 "kubepods-burstable-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f901.slice/"
-                                 "cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+  s.processes = {Proc(5, "java",
+                      "/kubepods.slice/kubepods-burstable.slice/"
+                      "kubepods-burstable-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f901.slice/"
+                      "cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",
                       MiB, 0, 0)};
   auto sums = Samples(BuildProcessMemoryFamilies(s, 5), "hostprobe_cgroup_rss_bytes");
   ASSERT_EQ(sums.size(), 1u);
   EXPECT_THAT(sums[0], HasSubstr(R"(pod_uid="1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901")"));
-  EXPECT_THAT(sums[0],
-              HasSubstr(R"(container_id="0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")"));
+  EXPECT_THAT(
+      sums[0],
+      HasSubstr(R"(container_id="0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")"));
 }
 
 TEST(ProcessMetricsTest, SelfMetrics) {
@@ -175,7 +187,8 @@ TEST(ProcessMetricsTest, BeforeTheFirstSampleOnlySelfMetrics) {
 TEST(ProcessMetricsTest, HostileNamesStayValidExposition) {
   ProcessMemorySnapshot s;
   s.sampled = true;
-  ProcessMemory p = Proc(66, std::string("a\"b\\c\nd\xff\xfe", 10), std::string("/we\"ird\n\xc3(", 10), MiB, 0, 0);
+  ProcessMemory p =
+      Proc(66, std::string("a\"b\\c\nd\xff\xfe", 10), std::string("/we\"ird\n\xc3(", 10), MiB, 0, 0);
   p.leak_suspected = true;
   p.growth_bytes_per_second = 1000;
   s.processes = {p};

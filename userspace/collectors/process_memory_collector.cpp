@@ -28,8 +28,8 @@ constexpr const char* kName = "process_memory";
 
 // The kernel functions behind the mapping syscalls, each with its fexit
 // program (see process_memory.bpf.c). Indexes match FexitPrograms().
-constexpr const char* kFexitFunctions[] = {"__do_sys_brk", "ksys_mmap_pgoff", "__vm_munmap", "__do_sys_mremap",
-                                           "do_mprotect_pkey"};
+constexpr const char* kFexitFunctions[] = {"__do_sys_brk", "ksys_mmap_pgoff", "__vm_munmap",
+                                           "__do_sys_mremap", "do_mprotect_pkey"};
 constexpr size_t kFexitCount = std::size(kFexitFunctions);
 
 // What the kernel's BTF offers this collector.
@@ -43,7 +43,8 @@ MemoryKernel ProbeMemoryKernel() {
   btf* vmlinux = btf__load_vmlinux_btf();
   if (vmlinux == nullptr) return k;
   k.tp_btf = true;
-  for (const char* tp : {"btf_trace_rss_stat", "btf_trace_sched_process_exec", "btf_trace_sched_process_exit"})
+  for (const char* tp :
+       {"btf_trace_rss_stat", "btf_trace_sched_process_exec", "btf_trace_sched_process_exit"})
     k.tp_btf = k.tp_btf && btf__find_by_name_kind(vmlinux, tp, BTF_KIND_TYPEDEF) >= 0;
   for (size_t i = 0; i < kFexitCount; ++i)
     k.functions[i] = btf__find_by_name_kind(vmlinux, kFexitFunctions[i], BTF_KIND_FUNC) >= 0;
@@ -174,7 +175,8 @@ Result<std::unique_ptr<ProcessMemoryCollector>> ProcessMemoryCollector::Start(co
                                                                               const BpfFeatures& features) {
   LeakParams params = LeakParams::For(config.sample_interval, config.leak_window);
   if (auto st = params.Validate(); !st.ok())
-    return Error{"leak detector: " + st.error().message + " (see --sample-interval and --leak-window)", EINVAL};
+    return Error{"leak detector: " + st.error().message + " (see --sample-interval and --leak-window)",
+                 EINVAL};
   std::unique_ptr<ProcessMemoryCollector> c(new ProcessMemoryCollector(config));
 
   if (config.source == MemorySource::kProcfs) {
@@ -189,9 +191,10 @@ Result<std::unique_ptr<ProcessMemoryCollector>> ProcessMemoryCollector::Start(co
                                             // architectures lack: without them the rest still works.
                                             auto st = raw->LoadBpf(use_tp_btf, true);
                                             if (!st.ok()) {
-                                              spdlog::warn("{}: load with fexit programs failed ({}); "
-                                                           "retrying without them",
-                                                           kName, st.error().message);
+                                              spdlog::warn(
+                                                  "{}: load with fexit programs failed ({}); "
+                                                  "retrying without them",
+                                                  kName, st.error().message);
                                               st = raw->LoadBpf(use_tp_btf, false);
                                             }
                                             if (!st.ok()) return st.error();
@@ -213,10 +216,12 @@ Result<std::unique_ptr<ProcessMemoryCollector>> ProcessMemoryCollector::Start(co
   };
   c->rss_from_ebpf_ = c->skel_ && (attached("hp_rss_stat") || attached("hp_rss_stat_raw"));
   c->data_from_ebpf_ = c->rss_from_ebpf_;
-  for (const char* p : {"hp_brk_exit", "hp_mmap_exit", "hp_munmap_exit", "hp_mremap_exit", "hp_mprotect_exit"})
+  for (const char* p :
+       {"hp_brk_exit", "hp_mmap_exit", "hp_munmap_exit", "hp_mremap_exit", "hp_mprotect_exit"})
     c->data_from_ebpf_ = c->data_from_ebpf_ && attached(p);
   if (config.source == MemorySource::kEbpf && !c->rss_from_ebpf_)
-    return Error{"--process-memory-source ebpf: the rss_stat program did not attach (see the log above)", ENOTSUP};
+    return Error{"--process-memory-source ebpf: the rss_stat program did not attach (see the log above)",
+                 ENOTSUP};
   if (!c->rss_from_ebpf_)
     spdlog::warn("{}: resident memory from /proc/<pid>/statm, read for every process every {} ms", kName,
                  config.sample_interval.count());
@@ -363,7 +368,8 @@ void ProcessMemoryCollector::SampleOnce() {
     while (dirent* e = readdir(dir)) {
       char* end = nullptr;
       long pid = std::strtol(e->d_name, &end, 10);
-      if (end != e->d_name && *end == '\0' && pid > 0 && pid <= INT32_MAX) pids.push_back(static_cast<int32_t>(pid));
+      if (end != e->d_name && *end == '\0' && pid > 0 && pid <= INT32_MAX)
+        pids.push_back(static_cast<int32_t>(pid));
     }
     closedir(dir);
   } else {
@@ -493,7 +499,8 @@ void ProcessMemoryCollector::SampleOnce() {
         seed.flags = HP_PM_FROM_STATM;
         // BPF_NOEXIST: a reading the kernel made meanwhile is newer than ours.
         // A stale entry of a reused pid is replaced.
-        if (bpf_map_update_elem(map_fd, &pid, &seed, k == nullptr ? BPF_NOEXIST : BPF_ANY) != 0 && errno != EEXIST)
+        if (bpf_map_update_elem(map_fd, &pid, &seed, k == nullptr ? BPF_NOEXIST : BPF_ANY) != 0 &&
+            errno != EEXIST)
           ++read_errors_;
       }
     }
@@ -535,11 +542,12 @@ void ProcessMemoryCollector::SampleOnce() {
     mit->leak_suspected = verdict.suspected;
     if (verdict.suspected) mit->growth_bytes_per_second = verdict.growth_bytes_per_second;
     if (verdict.suspected && !pit->second.suspected) {
-      spdlog::warn("{}: pid {} ({}) in cgroup {} suspected of leaking memory: resident floor growing {}/s "
-                   "(resident {}, Mann-Kendall z {:.1f})",
-                   kName, key.pid, Printable(mit->comm), mit->cgroup.empty() ? "?" : Printable(mit->cgroup),
-                   HumanBytes(verdict.growth_bytes_per_second), HumanBytes(static_cast<double>(mit->rss_bytes)),
-                   verdict.mk_z);
+      spdlog::warn(
+          "{}: pid {} ({}) in cgroup {} suspected of leaking memory: resident floor growing {}/s "
+          "(resident {}, Mann-Kendall z {:.1f})",
+          kName, key.pid, Printable(mit->comm), mit->cgroup.empty() ? "?" : Printable(mit->cgroup),
+          HumanBytes(verdict.growth_bytes_per_second), HumanBytes(static_cast<double>(mit->rss_bytes)),
+          verdict.mk_z);
     } else if (!verdict.suspected && pit->second.suspected) {
       spdlog::info("{}: pid {} ({}) no longer suspected of leaking memory ({})", kName, key.pid,
                    Printable(mit->comm), verdict.reason);

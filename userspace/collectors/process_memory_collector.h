@@ -44,14 +44,14 @@ struct ProcessMemory {
   uint64_t file_bytes = 0;
   uint64_t shmem_bytes = 0;
   bool types_known = false;
-  uint64_t data_bytes = 0;                // statm "data": data_vm + stack_vm
+  uint64_t data_bytes = 0;                 // statm "data": data_vm + stack_vm
   std::optional<uint64_t> brk_heap_bytes;  // brk - start_brk; eBPF only
   bool leak_suspected = false;
   double growth_bytes_per_second = 0;  // the detector's floor slope, when suspected
 };
 
 struct ProcessMemorySnapshot {
-  bool sampled = false;  // false until the first sample completes
+  bool sampled = false;                  // false until the first sample completes
   std::vector<ProcessMemory> processes;  // every process with memory (no kernel threads), by pid
   bool rss_from_ebpf = false;            // resident figures from the kernel map, else statm
   bool data_from_ebpf = false;           // data and brk figures from the kernel map, else statm
@@ -109,10 +109,10 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
     uint64_t start_ticks = 0;  // /proc/<pid>/stat field 22: with the pid, the process's identity
     std::string comm;
     std::string cgroup;
-    uint64_t exec_ns = 0;        // the kernel's stamp of the latest exec seen (boot clock), 0 if none
-    int64_t exec_ms = 0;         // latest exec on the boot clock, 0: none seen (the start time counts)
-    bool kernel_thread = false;  // no mm: never sampled
-    bool suspected = false;      // the detector's verdict at the previous sample
+    uint64_t exec_ns = 0;          // the kernel's stamp of the latest exec seen (boot clock), 0 if none
+    int64_t exec_ms = 0;           // latest exec on the boot clock, 0: none seen (the start time counts)
+    bool kernel_thread = false;    // no mm: never sampled
+    bool suspected = false;        // the detector's verdict at the previous sample
     uint64_t seen_generation = 0;  // generation_ of the latest sample that listed it
   };
   explicit ProcessMemoryCollector(const Config& config);
