@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <ostream>
 #include <random>
 #include <string>
 
@@ -71,6 +72,9 @@ struct Setup {
   double base;   // bytes
   double noise;  // sd of per-sample noise, bytes
 };
+
+// gtest prints parameters in test listings; a name beats a byte dump.
+void PrintTo(const Setup& s, std::ostream* os) { *os << s.name; }
 
 // The contract's defaults and the integration tests' short setting.
 const Setup kDefault{"default_10s_30m", seconds(10), minutes(30), 200 * kMiB, 64 * kKiB};
