@@ -99,14 +99,15 @@ TEST_P(LeakDetectorTest, LinearLeaksAreSuspectedWithTheirRate) {
   const LeakParams p = params();
   // The slowest rate still flagged is bounded by the absolute minimum (1 KiB/s)
   // and, for small processes, by the relative minimum (2 % of the floor).
-  const double near_min = std::max(p.min_growth_bytes_per_second, p.min_relative_growth * base() / window_s()) * 1.3;
+  const double near_min =
+      std::max(p.min_growth_bytes_per_second, p.min_relative_growth * base() / window_s()) * 1.3;
   for (double rate : {near_min, 8 * near_min, 1000 * near_min}) {
     for (uint64_t seed = 1; seed <= 5; ++seed) {
       Shape leak = [&](double t) { return base() + rate * t; };
       SimRun r = Simulate(p, leak, noise(), FullWindow(p), seed);
-      EXPECT_TRUE(r.verdict.suspected) << "rate " << rate << " seed " << seed << ": " << r.verdict.reason
-                                       << " z=" << r.verdict.mk_z << " g=" << r.verdict.growth_bytes_per_second
-                                       << " rel=" << r.verdict.relative_growth;
+      EXPECT_TRUE(r.verdict.suspected)
+          << "rate " << rate << " seed " << seed << ": " << r.verdict.reason << " z=" << r.verdict.mk_z
+          << " g=" << r.verdict.growth_bytes_per_second << " rel=" << r.verdict.relative_growth;
       EXPECT_NEAR(r.verdict.growth_bytes_per_second, rate, 0.2 * rate) << "rate " << rate << " seed " << seed;
       EXPECT_STREQ(r.verdict.reason, r.verdict.suspected ? "leak" : r.verdict.reason);
     }
@@ -115,7 +116,8 @@ TEST_P(LeakDetectorTest, LinearLeaksAreSuspectedWithTheirRate) {
 
 TEST_P(LeakDetectorTest, SlowerThanTheMinimumIsNotALeak) {
   const LeakParams p = params();
-  const double below = std::max(p.min_growth_bytes_per_second, p.min_relative_growth * base() / window_s()) * 0.6;
+  const double below =
+      std::max(p.min_growth_bytes_per_second, p.min_relative_growth * base() / window_s()) * 0.6;
   Shape leak = [&](double t) { return base() + below * t; };
   SimRun r = Simulate(p, leak, 0, FullWindow(p), 7);
   EXPECT_FALSE(r.verdict.suspected);
@@ -140,8 +142,8 @@ TEST_P(LeakDetectorTest, GcSawtoothWithAFlatFloorIsNot) {
     for (uint64_t seed = 1; seed <= 5; ++seed) {
       Shape gc = Sawtooth(base(), 0, 0.5 * base() / period, period);
       SimRun r = Simulate(p, gc, noise(), FullWindow(p), seed);
-      EXPECT_FALSE(r.verdict.suspected) << "period " << period << " seed " << seed
-                                        << " z=" << r.verdict.mk_z << " g=" << r.verdict.growth_bytes_per_second;
+      EXPECT_FALSE(r.verdict.suspected) << "period " << period << " seed " << seed << " z=" << r.verdict.mk_z
+                                        << " g=" << r.verdict.growth_bytes_per_second;
     }
   }
 }
@@ -316,7 +318,8 @@ TEST_P(LeakDetectorTest, TooFewSamplesIsNot) {
 TEST_P(LeakDetectorTest, HysteresisKeepsASuspectUntilTheEvidenceIsGone) {
   const LeakParams p = params();
   // A leak at 70 % of the minimum rate: not enough to raise the flag, enough to keep it.
-  const double min_rate = std::max(p.min_growth_bytes_per_second, p.min_relative_growth * base() / window_s());
+  const double min_rate =
+      std::max(p.min_growth_bytes_per_second, p.min_relative_growth * base() / window_s());
   Shape slowing = [&](double t) { return base() + 0.7 * min_rate * t; };
   Rng rng(3);
   RssHistory h(p);
@@ -334,7 +337,9 @@ TEST_P(LeakDetectorTest, HysteresisKeepsASuspectUntilTheEvidenceIsGone) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Setups, LeakDetectorTest, ::testing::Values(kDefault, kShort),
-                         [](const ::testing::TestParamInfo<Setup>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<Setup>& info) {
+                           return std::string(info.param.name);
+                         });
 
 // ---- RssHistory ----
 
@@ -418,7 +423,8 @@ class LeakTrackerTest : public ::testing::Test {
   // Feeds pid 42 a fast leak from exec_ms on, every second from `from` to `to`.
   void FeedLeak(LeakTracker& tr, ProcessKey key, int64_t exec_ms, int64_t from, int64_t to) {
     for (int64_t t = from; t <= to; t += 1000)
-      tr.Observe(key, exec_ms, t, static_cast<uint64_t>(8 * kMiB + 64 * kKiB * static_cast<double>(t - exec_ms) / 1000));
+      tr.Observe(key, exec_ms, t,
+                 static_cast<uint64_t>(8 * kMiB + 64 * kKiB * static_cast<double>(t - exec_ms) / 1000));
   }
 };
 
@@ -488,7 +494,8 @@ TEST_F(LeakTrackerTest, KeepsTheFlagWhileTheLeakSlowsThenDropsItOnAPlateau) {
   // The same slow phase judged fresh, without the history of a suspect, is not flagged.
   LeakTracker fresh(p_);
   double r2 = 8 * kMiB;
-  for (int64_t u = 0; u <= 100'000; u += 1000) fresh.Observe(key, 0, u, static_cast<uint64_t>(r2 += 0.7 * min_rate));
+  for (int64_t u = 0; u <= 100'000; u += 1000)
+    fresh.Observe(key, 0, u, static_cast<uint64_t>(r2 += 0.7 * min_rate));
   EXPECT_FALSE(fresh.Judge(key, 100'000)->suspected);
 }
 

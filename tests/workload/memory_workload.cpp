@@ -99,11 +99,16 @@ bool ParseBytes(std::string_view text, bool allow_per_s, double* out) {
   if (end == s.c_str() || errno != 0 || !std::isfinite(v) || v < 0) return false;
   std::string unit(end);
   double mult = 0;
-  if (unit.empty() || unit == "B") mult = 1;
-  else if (unit == "K" || unit == "k" || unit == "KiB") mult = 1024.0;
-  else if (unit == "M" || unit == "MiB") mult = 1024.0 * 1024;
-  else if (unit == "G" || unit == "GiB") mult = 1024.0 * 1024 * 1024;
-  else return false;
+  if (unit.empty() || unit == "B")
+    mult = 1;
+  else if (unit == "K" || unit == "k" || unit == "KiB")
+    mult = 1024.0;
+  else if (unit == "M" || unit == "MiB")
+    mult = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GiB")
+    mult = 1024.0 * 1024 * 1024;
+  else
+    return false;
   *out = v * mult;
   return true;
 }
@@ -142,10 +147,14 @@ Options ParseArgs(int argc, char** argv) {
     long n = 0;
     if (a == "--shape") {
       static const std::pair<const char*, ShapeKind> kShapes[] = {
-          {"leak", ShapeKind::kLeak},       {"sawtooth", ShapeKind::kSawtooth},
-          {"sawtooth-rising", ShapeKind::kSawtoothRising}, {"plateau", ShapeKind::kPlateau},
-          {"steady", ShapeKind::kSteady},   {"random-walk", ShapeKind::kRandomWalk}};
-      auto it = std::find_if(std::begin(kShapes), std::end(kShapes), [&](const auto& s) { return v == s.first; });
+          {"leak", ShapeKind::kLeak},
+          {"sawtooth", ShapeKind::kSawtooth},
+          {"sawtooth-rising", ShapeKind::kSawtoothRising},
+          {"plateau", ShapeKind::kPlateau},
+          {"steady", ShapeKind::kSteady},
+          {"random-walk", ShapeKind::kRandomWalk}};
+      auto it =
+          std::find_if(std::begin(kShapes), std::end(kShapes), [&](const auto& s) { return v == s.first; });
       if (it == std::end(kShapes)) BadUsage("unknown --shape " + v);
       o.shape = it->second;
       o.shape_set = true;
@@ -156,7 +165,8 @@ Options ParseArgs(int argc, char** argv) {
     } else if (a == "--base") {
       if (!ParseBytes(v, false, &o.base)) BadUsage("bad --base " + v + " (e.g. 64MiB)");
     } else if (a == "--period") {
-      if (!ParseSeconds(v, &o.period_s) || o.period_s < kTickS) BadUsage("bad --period " + v + " (seconds, >= 0.1)");
+      if (!ParseSeconds(v, &o.period_s) || o.period_s < kTickS)
+        BadUsage("bad --period " + v + " (seconds, >= 0.1)");
     } else if (a == "--jitter") {
       if (!ParseBytes(v, false, &o.jitter)) BadUsage("bad --jitter " + v + " (e.g. 1MiB)");
     } else if (a == "--processes") {
@@ -207,7 +217,8 @@ class Region {
  public:
   bool Reserve(double bytes) {
     size_ = (static_cast<size_t>(std::min(bytes, kUnboundedReserve)) / kPage + 1) * kPage;
-    void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void* p =
+        mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return false;
     mem_ = static_cast<char*>(p);
     // Huge pages would move RSS in 2 MiB jumps and keep freed tails resident.
@@ -263,15 +274,23 @@ int RunShape(const Options& o, uint64_t seed, void (*ready)(const Options&, int)
     if (o.duration_s > 0 && t >= o.duration_s) break;
     double g = 0;
     switch (o.shape) {
-      case ShapeKind::kLeak: g = o.rate * t; break;
-      case ShapeKind::kSawtooth: g = o.rate * std::fmod(t, o.period_s); break;
+      case ShapeKind::kLeak:
+        g = o.rate * t;
+        break;
+      case ShapeKind::kSawtooth:
+        g = o.rate * std::fmod(t, o.period_s);
+        break;
       case ShapeKind::kSawtoothRising: {
         double cycles = std::floor(t / o.period_s);
         g = cycles * o.rate * o.period_s / 4 + o.rate * (t - cycles * o.period_s);
         break;
       }
-      case ShapeKind::kPlateau: g = o.rate * std::min(t, o.period_s); break;
-      case ShapeKind::kSteady: g = 0; break;
+      case ShapeKind::kPlateau:
+        g = o.rate * std::min(t, o.period_s);
+        break;
+      case ShapeKind::kSteady:
+        g = 0;
+        break;
       case ShapeKind::kRandomWalk:
         walk = std::max(0.0, walk + (unit(rng) < 0.5 ? -1 : 1) * o.rate * kTickS);
         g = walk;
@@ -332,8 +351,10 @@ int RunChildren(const Options& o, uint64_t seed) {
   char buf[256];
   while (ready < o.processes) {
     ssize_t n = read(pipe_fds[0], buf, sizeof(buf));
-    if (n > 0) ready += n;
-    else if (n == 0 || (errno != EINTR) || g_stop) break;
+    if (n > 0)
+      ready += n;
+    else if (n == 0 || (errno != EINTR) || g_stop)
+      break;
   }
   close(pipe_fds[0]);
   if (ready == o.processes) {

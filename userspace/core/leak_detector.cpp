@@ -20,8 +20,8 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 struct Point {
-  double t_s;     // time of the bucket's minimum
-  double rss;     // the bucket's minimum, bytes
+  double t_s;  // time of the bucket's minimum
+  double rss;  // the bucket's minimum, bytes
 };
 
 // Mann-Kendall z with the tie correction of the variance; continuity
@@ -80,8 +80,8 @@ LeakParams LeakParams::For(std::chrono::milliseconds sample_interval, std::chron
   p.window_ms = std::max<int64_t>(1, window.count());
   p.max_samples = 256;
   // Two slots of slack: a window's samples can touch window/resolution + 2 slots.
-  p.resolution_ms = std::max<int64_t>(p.sample_interval_ms,
-                                      CeilDiv(p.window_ms, static_cast<int64_t>(p.max_samples) - 2));
+  p.resolution_ms =
+      std::max<int64_t>(p.sample_interval_ms, CeilDiv(p.window_ms, static_cast<int64_t>(p.max_samples) - 2));
   p.warmup_ms = std::max<int64_t>(p.window_ms / 6, 3 * p.sample_interval_ms);
   int64_t slots = p.window_ms / p.resolution_ms;
   p.buckets = static_cast<int>(std::clamp<int64_t>(slots / 3, kMinBuckets, kMaxBuckets));
@@ -94,11 +94,13 @@ Status LeakParams::Validate() const {
   auto fail = [](std::string what) { return Status(Error{std::move(what), 0}); };
   if (sample_interval_ms <= 0) return fail("the sample interval must be positive");
   if (window_ms < 12 * sample_interval_ms)
-    return fail("the leak window must be at least 12 sample intervals (e.g. --leak-window 2m with "
-                "--sample-interval 10s)");
+    return fail(
+        "the leak window must be at least 12 sample intervals (e.g. --leak-window 2m with "
+        "--sample-interval 10s)");
   if (window_ms > kMaxWindowMs) return fail("the leak window must be at most 24d");
   if (max_samples < 16) return fail("the leak history needs at least 16 samples");
-  if (resolution_ms < sample_interval_ms) return fail("the history resolution is finer than the sample interval");
+  if (resolution_ms < sample_interval_ms)
+    return fail("the history resolution is finer than the sample interval");
   if (buckets < 3 || buckets > 64) return fail("the leak detector needs 3 to 64 buckets");
   if (!(min_coverage > 0 && min_coverage <= 1)) return fail("min_coverage must be in (0, 1]");
   if (!(tail_fraction > 0 && tail_fraction <= 0.5)) return fail("tail_fraction must be in (0, 0.5]");
@@ -132,7 +134,8 @@ void RssHistory::DropOlderThan(int64_t t_ms) {
 }
 
 void RssHistory::Rebase(int64_t new_base_ms) {
-  for (size_t i = 0; i < size_; ++i) Slot(i).dt_ms = static_cast<uint32_t>(base_ms_ + Slot(i).dt_ms - new_base_ms);
+  for (size_t i = 0; i < size_; ++i)
+    Slot(i).dt_ms = static_cast<uint32_t>(base_ms_ + Slot(i).dt_ms - new_base_ms);
   base_ms_ = new_base_ms;
 }
 
@@ -213,7 +216,8 @@ LeakVerdict JudgeLeak(const RssHistory& history, int64_t now_ms, int64_t exec_ms
   }
   std::vector<Point> pts;
   for (const Bucket& b : buckets)
-    if (b.min != UINT64_MAX) pts.push_back(Point{static_cast<double>(b.t_min) / 1000.0, static_cast<double>(b.min)});
+    if (b.min != UINT64_MAX)
+      pts.push_back(Point{static_cast<double>(b.t_min) / 1000.0, static_cast<double>(b.min)});
   v.buckets_used = static_cast<int>(pts.size());
   const double needed_span = params.min_coverage * static_cast<double>(params.window_ms);
   const int needed_buckets = static_cast<int>(std::ceil(params.min_coverage * nb));
@@ -225,8 +229,8 @@ LeakVerdict JudgeLeak(const RssHistory& history, int64_t now_ms, int64_t exec_ms
 
   v.mk_z = MannKendallZ(pts);
   v.growth_bytes_per_second = Median(PairSlopes(pts, 0));
-  v.relative_growth =
-      v.growth_bytes_per_second * (static_cast<double>(params.window_ms) / 1000.0) / std::max(pts[0].rss, 1.0);
+  v.relative_growth = v.growth_bytes_per_second * (static_cast<double>(params.window_ms) / 1000.0) /
+                      std::max(pts[0].rss, 1.0);
   // "Does not fall" rather than "rises": a leak that grows in steps has
   // exactly flat stretches between them.
   int rising = 0;
@@ -321,7 +325,8 @@ size_t LeakTracker::MemoryBytes() const {
   constexpr size_t kNodeOverhead = 4 * sizeof(void*);
   size_t bytes = sizeof(*this);
   for (const auto& [pid, e] : entries_)
-    bytes += sizeof(std::pair<const int32_t, Entry>) + kNodeOverhead + e.history.MemoryBytes() - sizeof(RssHistory);
+    bytes += sizeof(std::pair<const int32_t, Entry>) + kNodeOverhead + e.history.MemoryBytes() -
+             sizeof(RssHistory);
   return bytes;
 }
 

@@ -121,7 +121,7 @@ class RssHistory {
 
  private:
   struct Packed {
-    uint32_t dt_ms;    // offset from base_ms_
+    uint32_t dt_ms;  // offset from base_ms_
     uint32_t rss_kib;
   };
   static_assert(sizeof(Packed) == 8);
@@ -146,9 +146,9 @@ struct LeakVerdict {
   // Theil-Sen slope of the bucket minima (the floor), bytes per second;
   // 0 when not computed.
   double growth_bytes_per_second = 0;
-  double mk_z = 0;             // Mann-Kendall z of the bucket minima
-  double relative_growth = 0;  // growth projected over the window / earliest floor
-  double rising_fraction = 0;  // of consecutive bucket minima that do not fall
+  double mk_z = 0;                          // Mann-Kendall z of the bucket minima
+  double relative_growth = 0;               // growth projected over the window / earliest floor
+  double rising_fraction = 0;               // of consecutive bucket minima that do not fall
   double tail_growth_bytes_per_second = 0;  // floor slope in the newest part
   int buckets_used = 0;
   size_t samples_used = 0;
