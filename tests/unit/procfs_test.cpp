@@ -725,6 +725,14 @@ TEST(PidStatTest, StartTimeAndComm) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->comm, "cat");
   EXPECT_EQ(r->start_ticks, 920068u);
+  EXPECT_EQ(r->flags, 4194304u);
+  EXPECT_EQ(r->flags & kPfKthread, 0u);
+}
+
+TEST(PidStatTest, KernelThreadFlag) {
+  auto r = ParsePidStat("2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_NE(r->flags & kPfKthread, 0u);
 }
 
 TEST(PidStatTest, HostileCommWithSpacesAndParentheses) {

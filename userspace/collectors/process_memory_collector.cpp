@@ -179,9 +179,8 @@ Result<std::unique_ptr<ProcessMemoryCollector>> ProcessMemoryCollector::Start(co
                  EINVAL};
   std::unique_ptr<ProcessMemoryCollector> c(new ProcessMemoryCollector(config));
 
-  if (config.source == MemorySource::kProcfs) {
-    c->hooks_ = NotLoaded("not loaded: --process-memory-source procfs");
-  } else {
+  // With procfs nothing is loaded, by choice: no program to report.
+  if (config.source != MemorySource::kProcfs) {
     const MemoryKernel kernel = ProbeMemoryKernel();
     c->fexit_in_btf_.assign(kernel.functions.begin(), kernel.functions.end());
     auto* raw = c.get();
@@ -398,7 +397,7 @@ void ProcessMemoryCollector::SampleOnce() {
     // process's start time; without one (statm only) stat is read again.
     bool fresh = pit == procs_.end();
     bool exec_without_kernel = false;
-    if (!fresh && !pit->second.kernel_thread) {
+    if (!fresh) {
       if (k != nullptr) {
         fresh = k->start_boottime / ns_per_tick != pit->second.start_ticks;
       } else if (!rss_from_ebpf_) {
@@ -411,7 +410,7 @@ void ProcessMemoryCollector::SampleOnce() {
         fresh = !parsed || parsed->start_ticks != pit->second.start_ticks;
         // Without the exec tracepoint a new comm is the sign of an exec (or
         // of a process renaming itself, which restarts its history too).
-        exec_without_kernel = !fresh && parsed->comm != pit->second.comm;
+        exec_without_kernel = !fresh && !pit->second.kernel_thread && parsed->comm != pit->second.comm;
       }
     }
     if (fresh) {
@@ -428,7 +427,8 @@ void ProcessMemoryCollector::SampleOnce() {
       }
       info.start_ticks = parsed->start_ticks;
       info.comm = parsed->comm;
-      ReadNames(dir, info);
+      info.kernel_thread = (parsed->flags & kPfKthread) != 0;
+      if (!info.kernel_thread) ReadNames(dir, info);
       if (k != nullptr && k->start_boottime / ns_per_tick == info.start_ticks && k->exec_ns != 0) {
         info.exec_ns = k->exec_ns;
         info.exec_ms = static_cast<int64_t>(k->exec_ns / 1'000'000);
@@ -463,10 +463,7 @@ void ProcessMemoryCollector::SampleOnce() {
         failed(parsed.error());
         continue;
       }
-      if (parsed->size == 0) {  // a kernel thread: no mm, nothing to sample, ever
-        info.kernel_thread = true;
-        continue;
-      }
+      if (parsed->size == 0) continue;  // a zombie, or exiting: its mm is gone
       statm = *parsed;
     }
 

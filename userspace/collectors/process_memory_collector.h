@@ -111,7 +111,7 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
     std::string cgroup;
     uint64_t exec_ns = 0;          // the kernel's stamp of the latest exec seen (boot clock), 0 if none
     int64_t exec_ms = 0;           // latest exec on the boot clock, 0: none seen (the start time counts)
-    bool kernel_thread = false;    // no mm: never sampled
+    bool kernel_thread = false;    // PF_KTHREAD: no memory of its own, never sampled
     bool suspected = false;        // the detector's verdict at the previous sample
     uint64_t seen_generation = 0;  // generation_ of the latest sample that listed it
   };

@@ -433,7 +433,9 @@ Result<PidStat> ParsePidStat(std::string_view text) {
   if (rest.size() <= kStartTime) return Malformed("stat", "too few fields");
   auto start = ParseU64(rest[kStartTime]);
   if (!start) return Malformed("stat", "start time is not a number");
-  return PidStat{std::string(line.substr(open + 2, close - open - 2)), *start};
+  auto flags = ParseU64(rest[9 - 3]);
+  if (!flags) return Malformed("stat", "flags are not a number");
+  return PidStat{std::string(line.substr(open + 2, close - open - 2)), *flags, *start};
 }
 
 Result<std::optional<std::string>> ParsePidCgroupV2(std::string_view text) {

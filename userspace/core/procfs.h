@@ -170,8 +170,12 @@ Result<Statm> ParseStatm(std::string_view text);
 
 struct PidStat {
   std::string comm;          // field 2 without its parentheses
+  uint64_t flags = 0;        // field 9: the task's PF_* flags
   uint64_t start_ticks = 0;  // field 22: start time after boot, in USER_HZ ticks
 };
+
+// PF_KTHREAD (include/linux/sched.h): a kernel thread, which has no memory of its own.
+inline constexpr uint64_t kPfKthread = 0x00200000;
 
 // comm may hold spaces and parentheses: fields are counted after the last ')'.
 Result<PidStat> ParsePidStat(std::string_view text);
