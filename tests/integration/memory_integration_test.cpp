@@ -330,7 +330,8 @@ TEST(MemoryIntegrationTest, RawTpHooksFollowResidentMemory) {
   auto rss = ByPid(e, "hostprobe_process_rss_bytes", steady.pid());
   ASSERT_TRUE(rss);
   EXPECT_NEAR(*rss, truth, 0.1 * truth);
-  EXPECT_TRUE(ByPidAndType(e, steady.pid(), "shmem")) << "figures written by the kernel, not seeded from statm";
+  EXPECT_TRUE(ByPidAndType(e, steady.pid(), "shmem"))
+      << "figures written by the kernel, not seeded from statm";
 }
 
 // Flags the leak detector cannot work with are usage errors, found before
