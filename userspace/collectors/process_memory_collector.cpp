@@ -180,6 +180,7 @@ Result<std::unique_ptr<ProcessMemoryCollector>> ProcessMemoryCollector::Start(co
   std::unique_ptr<ProcessMemoryCollector> c(new ProcessMemoryCollector(config));
 
   // With procfs nothing is loaded, by choice: no program to report.
+  if (config.source == MemorySource::kProcfs) c->family_ = "no eBPF";
   if (config.source != MemorySource::kProcfs) {
     const MemoryKernel kernel = ProbeMemoryKernel();
     c->fexit_in_btf_.assign(kernel.functions.begin(), kernel.functions.end());
@@ -225,8 +226,10 @@ Result<std::unique_ptr<ProcessMemoryCollector>> ProcessMemoryCollector::Start(co
     spdlog::warn("{}: resident memory from /proc/<pid>/statm, read for every process every {} ms", kName,
                  config.sample_interval.count());
   else if (!c->data_from_ebpf_)
-    spdlog::warn("{}: a mapping hook is missing (see above): data and heap figures from /proc/<pid>/statm",
-                 kName);
+    spdlog::warn(
+        "{}: a mapping hook is missing (see above): data figure from /proc/<pid>/statm, brk heap read "
+        "only when resident memory changes",
+        kName);
   else
     spdlog::info("{}: resident, data and heap figures from eBPF ({} hooks)", kName, c->family_);
 
@@ -378,6 +381,15 @@ void ProcessMemoryCollector::SampleOnce() {
   std::sort(pids.begin(), pids.end());
 
   const uint64_t ns_per_tick = 1'000'000'000ull / ticks_per_second_;
+  // A process gone (or going) for good: its bookkeeping goes, and a suspect says so.
+  auto forget = [this](int32_t pid) {
+    auto it = procs_.find(pid);
+    if (it == procs_.end()) return;
+    if (it->second.suspected)
+      spdlog::info("{}: pid {} ({}) exited while suspected of leaking memory", kName, pid,
+                   Printable(it->second.comm));
+    procs_.erase(it);
+  };
   for (int32_t pid : pids) {
     const std::string dir = config_.procfs + "/" + std::to_string(pid);
     auto failed = [&](const Error& e) {
@@ -387,7 +399,7 @@ void ProcessMemoryCollector::SampleOnce() {
         ++read_errors_;
         spdlog::debug("{}: {}", kName, e.message);
       }
-      procs_.erase(pid);
+      forget(pid);
     };
     auto kit = kernel.find(static_cast<uint32_t>(pid));
     const hp_proc_mem* k = kit != kernel.end() ? &kit->second : nullptr;
@@ -463,7 +475,10 @@ void ProcessMemoryCollector::SampleOnce() {
         failed(parsed.error());
         continue;
       }
-      if (parsed->size == 0) continue;  // a zombie, or exiting: its mm is gone
+      if (parsed->size == 0) {  // a zombie, or exiting: its mm is gone, and so is the process for us
+        forget(pid);
+        continue;
+      }
       statm = *parsed;
     }
 
