@@ -23,10 +23,12 @@
 #include "collectors/kube_pod_watcher.h"
 #include "collectors/libbpf_log.h"
 #include "collectors/process_events_collector.h"
+#include "collectors/process_memory_collector.h"
 #include "collectors/syscalls_collector.h"
 #include "collectors/uprobe_collector.h"
 #include "core/cgroup.h"
 #include "core/collector.h"
+#include "core/leak_detector.h"
 #include "core/options.h"
 #include "core/probe_spec.h"
 #include "core/syscall_table.h"
@@ -35,6 +37,7 @@
 #include "exporters/prometheus/host_metrics.h"
 #include "exporters/prometheus/http_server.h"
 #include "exporters/prometheus/pod_names.h"
+#include "exporters/prometheus/process_metrics.h"
 #include "exporters/prometheus/resource_metrics.h"
 #include "exporters/prometheus/self_metrics.h"
 #include "exporters/prometheus/syscall_metrics.h"
@@ -90,6 +93,19 @@ int main(int argc, char** argv) {
   if (opts.show_version) {
     std::printf("hostprobe %s\n", HOSTPROBE_VERSION);
     return 0;
+  }
+
+  // The leak detector needs more samples per window than the flag parser
+  // checks for: a window it cannot work with is a usage error too.
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  const auto sample_interval = duration_cast<milliseconds>(opts.sample_interval);
+  const auto leak_window = duration_cast<milliseconds>(opts.leak_window);
+  if (auto st = LeakParams::For(sample_interval, leak_window).Validate(); !st.ok()) {
+    std::fprintf(stderr,
+                 "hostprobe: --sample-interval/--leak-window: %s\nTry 'hostprobe --help' for usage.\n",
+                 st.error().message.c_str());
+    return kExitUsage;
   }
 
   // Probe specs are flags: a malformed one is a usage error, found before
@@ -187,6 +203,14 @@ int main(int argc, char** argv) {
 
   auto process_events = ProcessEventsCollector::Start(opts.hook_mode, features);
   track("process_events", process_events);
+  ProcessMemoryCollector::Config mem_config;
+  mem_config.procfs = opts.procfs;
+  mem_config.sample_interval = sample_interval;
+  mem_config.leak_window = leak_window;
+  mem_config.source = opts.memory_source;
+  mem_config.hook_mode = opts.hook_mode;
+  auto process_memory = ProcessMemoryCollector::Start(mem_config, features);
+  track("process_memory", process_memory);
   ClockCollector clock(ClockCollector::Config{opts.rootfs, nullptr, {}});
   slots.push_back({"clock", &clock, ""});
   // Probes the user asked for are all attached before serving, or the
@@ -267,6 +291,9 @@ int main(int argc, char** argv) {
   if (process_events.ok())
     handlers.collectables.emplace_back("process_events",
                                        std::make_shared<ProcessEventsMetrics>(**process_events, cgroups));
+  if (process_memory.ok())
+    handlers.collectables.emplace_back(
+        "process_memory", std::make_shared<ProcessMemoryMetrics>(**process_memory, opts.top_processes));
   handlers.collectables.emplace_back("clock", std::make_shared<ClockMetrics>(clock));
   if (uprobes) handlers.collectables.emplace_back("uprobes", std::make_shared<ProbeMetrics>(*uprobes));
   handlers.health = [&slots] { return CheckHealth(slots); };
@@ -290,6 +317,7 @@ int main(int argc, char** argv) {
   if (diskio.ok()) diskio->reset();
   if (cgroup_cpu.ok()) cgroup_cpu->reset();
   if (process_events.ok()) process_events->reset();
+  if (process_memory.ok()) process_memory->reset();
   uprobes.reset();
   spdlog::info("stopped");
   // The listening socket closes with the process; skipping civetweb's mg_stop

@@ -205,6 +205,17 @@ TEST(OptionsTest, BpfHook) {
   ExpectBothFormsFail("--bpf-hook", "");
 }
 
+TEST(OptionsTest, ProcessMemorySource) {
+  EXPECT_EQ(Parse({})->memory_source, MemorySource::kAuto);
+  EXPECT_EQ(ParseBothForms("--process-memory-source", "auto").memory_source, MemorySource::kAuto);
+  EXPECT_EQ(ParseBothForms("--process-memory-source", "ebpf").memory_source, MemorySource::kEbpf);
+  EXPECT_EQ(ParseBothForms("--process-memory-source", "procfs").memory_source, MemorySource::kProcfs);
+  ExpectBothFormsFail("--process-memory-source", "statm");
+  ExpectBothFormsFail("--process-memory-source", "");
+  EXPECT_STREQ(MemorySourceName(MemorySource::kProcfs), "procfs");
+  EXPECT_STREQ(MemorySourceName(MemorySource::kEbpf), "ebpf");
+}
+
 TEST(OptionsTest, HookModeNames) {
   EXPECT_STREQ(HookModeName(HookMode::kAuto), "auto");
   EXPECT_STREQ(HookModeName(HookMode::kTpBtf), "tp_btf");
@@ -272,7 +283,7 @@ TEST(OptionsTest, UnknownFlag) {
 
 TEST(OptionsTest, MissingValue) {
   for (const char* flag : {"--listen", "--log-level", "--sample-interval", "--leak-window", "--top-processes",
-                           "--bpf-hook", "--cgroup-root"}) {
+                           "--bpf-hook", "--process-memory-source", "--cgroup-root"}) {
     Result<Options> r = Parse({flag});
     ASSERT_FALSE(r.ok()) << flag;
     EXPECT_THAT(r.error().message, HasSubstr(flag));
@@ -319,7 +330,8 @@ TEST(OptionsTest, UsageMentionsEveryFlag) {
   std::string usage = Usage("hostprobe");
   EXPECT_THAT(usage, HasSubstr("Usage: hostprobe"));
   for (const char* flag : {"--listen", "--log-level", "--sample-interval", "--leak-window", "--top-processes",
-                           "--bpf-hook", "--cgroup-root", "--web-config", "--version", "--help"}) {
+                           "--bpf-hook", "--process-memory-source", "--cgroup-root", "--web-config", "--version",
+                           "--help"}) {
     EXPECT_THAT(usage, HasSubstr(flag));
   }
 }

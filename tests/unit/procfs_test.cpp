@@ -692,5 +692,76 @@ TEST(ParseDiskstatsTest, NeverCrashes) {
   for (const std::string& s : Mutations(ReadFixture("host/diskstats"))) (void)ParseDiskstats(s);
 }
 
+// ---- /proc/<pid>/statm, stat, cgroup ----------------------------------------------
+
+TEST(StatmTest, ParsesPages) {
+  auto r = ParseStatm("3133440 360 298 5 0 1091 0\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->size, 3133440u);
+  EXPECT_EQ(r->resident, 360u);
+  EXPECT_EQ(r->shared, 298u);
+  EXPECT_EQ(r->text, 5u);
+  EXPECT_EQ(r->data, 1091u);
+}
+
+TEST(StatmTest, KernelThreadIsAllZero) {
+  auto r = ParseStatm("0 0 0 0 0 0 0\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->size, 0u);
+}
+
+TEST(StatmTest, RejectsMalformed) {
+  EXPECT_FALSE(ParseStatm("").ok());
+  EXPECT_FALSE(ParseStatm("1 2 3 4 5 6 7").ok());  // cut short
+  EXPECT_FALSE(ParseStatm("1 2 3 4 5 6\n").ok());
+  EXPECT_FALSE(ParseStatm("1 2 3 4 5 6 x\n").ok());
+  EXPECT_FALSE(ParseStatm("1 2 3 4 5 6 -7\n").ok());
+}
+
+TEST(PidStatTest, StartTimeAndComm) {
+  auto r = ParsePidStat(
+      "23615 (cat) R 23611 23611 14985 0 -1 4194304 96 0 0 0 0 0 0 0 20 0 1 0 920068 3133440 360 "
+      "18446744073709551615 94428153458688 0 0\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->comm, "cat");
+  EXPECT_EQ(r->start_ticks, 920068u);
+  EXPECT_EQ(r->flags, 4194304u);
+  EXPECT_EQ(r->flags & kPfKthread, 0u);
+}
+
+TEST(PidStatTest, KernelThreadFlag) {
+  auto r = ParsePidStat("2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_NE(r->flags & kPfKthread, 0u);
+}
+
+TEST(PidStatTest, HostileCommWithSpacesAndParentheses) {
+  auto r = ParsePidStat("7 (a) b (c) S 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 42 0 0\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->comm, "a) b (c");
+  EXPECT_EQ(r->start_ticks, 42u);
+}
+
+TEST(PidStatTest, RejectsMalformed) {
+  EXPECT_FALSE(ParsePidStat("7 cat S 1\n").ok());
+  EXPECT_FALSE(ParsePidStat("7 (cat) S 1 7 7 0\n").ok());
+  EXPECT_FALSE(ParsePidStat("7 (cat) S 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 x 0\n").ok());
+  EXPECT_FALSE(ParsePidStat("7 (cat) S 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 42 0").ok());
+}
+
+TEST(PidCgroupTest, FindsTheUnifiedLineOnAHybridHost) {
+  auto r = ParsePidCgroupV2("4:memory:/x\n1:cpu:/\n0::/system.slice/ssh.service\n");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ(**r, "/system.slice/ssh.service");
+}
+
+TEST(PidCgroupTest, NoUnifiedHierarchy) {
+  auto r = ParsePidCgroupV2("4:memory:/x\n1:cpu:/\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+  EXPECT_FALSE(ParsePidCgroupV2("0::relative\n").ok());
+}
+
 }  // namespace
 }  // namespace hostprobe

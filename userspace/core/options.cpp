@@ -54,6 +54,18 @@ const char* HookModeName(HookMode mode) {
   return "?";
 }
 
+const char* MemorySourceName(MemorySource source) {
+  switch (source) {
+    case MemorySource::kAuto:
+      return "auto";
+    case MemorySource::kEbpf:
+      return "ebpf";
+    case MemorySource::kProcfs:
+      return "procfs";
+  }
+  return "?";
+}
+
 Result<Options> ParseOptions(const std::vector<std::string>& args) {
   Options o;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -90,6 +102,7 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
                                                    "--leak-window",
                                                    "--top-processes",
                                                    "--bpf-hook",
+                                                   "--process-memory-source",
                                                    "--cgroup-root",
                                                    "--procfs",
                                                    "--rootfs",
@@ -143,6 +156,15 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
         o.hook_mode = HookMode::kRawTp;
       else
         return BadValue(flag, value, "expected auto, tp_btf or raw_tp");
+    } else if (flag == "--process-memory-source") {
+      if (value == "auto")
+        o.memory_source = MemorySource::kAuto;
+      else if (value == "ebpf")
+        o.memory_source = MemorySource::kEbpf;
+      else if (value == "procfs")
+        o.memory_source = MemorySource::kProcfs;
+      else
+        return BadValue(flag, value, "expected auto, ebpf or procfs");
     } else if (flag == "--cgroup-root") {
       if (value.empty() || value.front() != '/') return BadValue(flag, value, "expected an absolute path");
       o.cgroup_root = std::string(value);
@@ -188,6 +210,9 @@ Flags:
   --leak-window DURATION      history the leak heuristic judges (default 30m)
   --top-processes N           per-process series kept, largest RSS first (default 20)
   --bpf-hook MODE             auto, tp_btf or raw_tp: kernel hook family (default auto)
+  --process-memory-source SRC auto, ebpf or procfs: where per-process memory comes from;
+                              auto uses eBPF and /proc/<pid>/statm where a hook is
+                              missing (default auto)
   --cgroup-root PATH          cgroup v2 mount used to name cgroups
                               (default: found in /proc/self/mountinfo)
   --procfs PATH               the host's /proc, e.g. /host/proc in a container (default /proc)

@@ -17,6 +17,13 @@ enum class HookMode {
   kRawTp,  // force the raw_tp fallbacks (for testing them, or for odd kernels)
 };
 
+// Where per-process memory figures come from.
+enum class MemorySource {
+  kAuto,    // eBPF where the kernel has the hooks, /proc/<pid>/statm for the rest
+  kEbpf,    // require the eBPF programs; fail to start the collector otherwise
+  kProcfs,  // read /proc/<pid>/statm every sample, load no program (for testing it, or odd kernels)
+};
+
 struct Options {
   std::string listen_host = "0.0.0.0";
   uint16_t listen_port = 9640;
@@ -25,6 +32,7 @@ struct Options {
   std::chrono::nanoseconds leak_window = std::chrono::minutes(30);
   uint32_t top_processes = 20;
   HookMode hook_mode = HookMode::kAuto;
+  MemorySource memory_source = MemorySource::kAuto;
   std::string cgroup_root;  // empty: find the cgroup2 mount in /proc/self/mountinfo
   // Where the host's /proc and / are: "/host/proc" and "/host" when the
   // sensor runs in a container with the host's root mounted at /host.
@@ -54,5 +62,6 @@ Result<Options> ParseOptions(const std::vector<std::string>& args);
 std::string Usage(const std::string& program);
 
 const char* HookModeName(HookMode mode);
+const char* MemorySourceName(MemorySource source);
 
 }  // namespace hostprobe

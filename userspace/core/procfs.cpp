@@ -399,3 +399,55 @@ Result<std::vector<DiskStat>> ParseDiskstats(std::string_view text) {
 }
 
 }  // namespace hostprobe
+
+namespace hostprobe {
+
+Result<Statm> ParseStatm(std::string_view text) {
+  auto lines = SplitLines(text, "statm");
+  if (!lines) return lines.error();
+  if (lines->size() != 1) return Malformed("statm", "expected one line");
+  auto f = Fields(lines->front());
+  if (f.size() != 7) return Malformed("statm", "expected 7 fields, got " + std::to_string(f.size()));
+  uint64_t v[7];
+  for (size_t i = 0; i < 7; ++i) {
+    auto n = ParseU64(f[i]);
+    if (!n) return Malformed("statm", "field " + std::to_string(i + 1) + " is not a number");
+    v[i] = *n;
+  }
+  // Field 5 (lib) is always 0 since 2.6; field 7 (dt) too.
+  return Statm{v[0], v[1], v[2], v[3], v[5]};
+}
+
+Result<PidStat> ParsePidStat(std::string_view text) {
+  auto lines = SplitLines(text, "stat");
+  if (!lines) return lines.error();
+  if (lines->size() != 1) return Malformed("stat", "expected one line");
+  std::string_view line = lines->front();
+  size_t open = line.find(" (");
+  size_t close = line.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open + 2)
+    return Malformed("stat", "no (comm)");
+  // Fields after comm start at 3 (state); start time is field 22.
+  auto rest = Fields(line.substr(close + 1));
+  constexpr size_t kStartTime = 22 - 3;
+  if (rest.size() <= kStartTime) return Malformed("stat", "too few fields");
+  auto start = ParseU64(rest[kStartTime]);
+  if (!start) return Malformed("stat", "start time is not a number");
+  auto flags = ParseU64(rest[9 - 3]);
+  if (!flags) return Malformed("stat", "flags are not a number");
+  return PidStat{std::string(line.substr(open + 2, close - open - 2)), *flags, *start};
+}
+
+Result<std::optional<std::string>> ParsePidCgroupV2(std::string_view text) {
+  auto lines = SplitLines(text, "cgroup");
+  if (!lines) return lines.error();
+  for (std::string_view line : *lines) {
+    if (line.substr(0, 3) != "0::") continue;
+    std::string_view path = line.substr(3);
+    if (path.empty() || path.front() != '/') return Malformed("cgroup", "v2 path is not absolute");
+    return std::optional<std::string>(std::string(path));
+  }
+  return std::optional<std::string>();
+}
+
+}  // namespace hostprobe

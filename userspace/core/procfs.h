@@ -151,3 +151,37 @@ inline constexpr uint64_t kDiskSectorBytes = 512;
 Result<std::vector<DiskStat>> ParseDiskstats(std::string_view text);
 
 }  // namespace hostprobe
+
+namespace hostprobe {
+
+// ---- /proc/<pid>/statm, stat, cgroup ------------------------------------------------
+
+// Sizes in pages, as statm prints them.
+struct Statm {
+  uint64_t size = 0;      // total virtual memory; 0 for kernel threads (no mm)
+  uint64_t resident = 0;  // resident anon + file + shmem (VmRSS)
+  uint64_t shared = 0;    // resident file + shmem
+  uint64_t text = 0;
+  uint64_t data = 0;  // data_vm + stack_vm (VmData + VmStk)
+};
+
+// One line of seven numbers.
+Result<Statm> ParseStatm(std::string_view text);
+
+struct PidStat {
+  std::string comm;          // field 2 without its parentheses
+  uint64_t flags = 0;        // field 9: the task's PF_* flags
+  uint64_t start_ticks = 0;  // field 22: start time after boot, in USER_HZ ticks
+};
+
+// PF_KTHREAD (include/linux/sched.h): a kernel thread, which has no memory of its own.
+inline constexpr uint64_t kPfKthread = 0x00200000;
+
+// comm may hold spaces and parentheses: fields are counted after the last ')'.
+Result<PidStat> ParsePidStat(std::string_view text);
+
+// The cgroup v2 path from /proc/<pid>/cgroup (the "0::" line), nullopt when
+// the process has none (no unified hierarchy mounted).
+Result<std::optional<std::string>> ParsePidCgroupV2(std::string_view text);
+
+}  // namespace hostprobe

@@ -1,0 +1,151 @@
+#include "exporters/prometheus/process_metrics.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <string>
+
+#include "core/labels.h"
+#include "core/pod_attribution.h"
+#include "exporters/prometheus/family_builder.h"
+
+namespace hostprobe {
+
+using prometheus::MetricType;
+
+namespace {
+
+// A gauge of one cgroup, labelled like AddCgroupCounter's counters.
+void AddCgroupGauge(prometheus::MetricFamily& f, const std::string& path, double value) {
+  PodAttribution a = ParsePodAttribution(path);
+  prometheus::ClientMetric m;
+  m.label.push_back({"cgroup", SanitizeLabelValue(path)});
+  m.label.push_back({"pod_uid", std::move(a.pod_uid)});
+  m.label.push_back({"container_id", std::move(a.container_id)});
+  m.gauge.value = value;
+  f.metric.push_back(std::move(m));
+}
+
+}  // namespace
+
+std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMemorySnapshot& snap,
+                                                                 uint32_t top_n) {
+  auto rss = MakeFamily("hostprobe_process_rss_bytes",
+                        "Resident memory of a process (anon + file + shmem, as VmRSS), for the processes "
+                        "with the most (--top-processes) and every leak suspect.",
+                        MetricType::Gauge);
+  auto resident = MakeFamily(
+      "hostprobe_process_resident_bytes",
+      "Resident memory of a process by type: anon, file, shmem (eBPF, rss_stat); file_shmem where only "
+      "/proc/<pid>/statm was read, which does not tell file and shared memory apart.",
+      MetricType::Gauge);
+  auto data =
+      MakeFamily("hostprobe_process_data_bytes",
+                 "Private writable and stack virtual memory of a process (statm data, VmData + VmStk): "
+                 "brk heap, anonymous mappings, writable private file mappings, stacks.",
+                 MetricType::Gauge);
+  auto heap = MakeFamily("hostprobe_process_brk_heap_bytes",
+                         "Size of a process's brk heap (brk - start_brk), read from its mm by eBPF when it "
+                         "maps or unmaps memory; absent where only /proc/<pid>/statm is read.",
+                         MetricType::Gauge);
+  auto suspected = MakeFamily("hostprobe_process_memory_leak_suspected",
+                              "1 while the leak detector judges that a process's resident memory floor keeps "
+                              "growing over --leak-window; absent otherwise.",
+                              MetricType::Gauge);
+  auto growth = MakeFamily("hostprobe_process_memory_growth_bytes_per_second",
+                           "Growth rate of a leak suspect's resident memory floor (Theil-Sen slope of the "
+                           "window's bucket minima).",
+                           MetricType::Gauge);
+
+  std::vector<size_t> order(snap.processes.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const auto& pa = snap.processes[a];
+    const auto& pb = snap.processes[b];
+    return pa.rss_bytes != pb.rss_bytes ? pa.rss_bytes > pb.rss_bytes : pa.pid < pb.pid;
+  });
+  for (size_t rank = 0; rank < order.size(); ++rank) {
+    const ProcessMemory& p = snap.processes[order[rank]];
+    if (rank >= top_n && !p.leak_suspected) continue;
+    const std::string pid = std::to_string(p.pid);
+    const Labels labels = {{"pid", pid}, {"comm", p.comm}, {"cgroup", p.cgroup}};
+    AddGauge(rss, labels, static_cast<double>(p.rss_bytes));
+    AddGauge(resident, {{"pid", pid}, {"comm", p.comm}, {"cgroup", p.cgroup}, {"type", "anon"}},
+             static_cast<double>(p.anon_bytes));
+    if (p.types_known) {
+      AddGauge(resident, {{"pid", pid}, {"comm", p.comm}, {"cgroup", p.cgroup}, {"type", "file"}},
+               static_cast<double>(p.file_bytes));
+      AddGauge(resident, {{"pid", pid}, {"comm", p.comm}, {"cgroup", p.cgroup}, {"type", "shmem"}},
+               static_cast<double>(p.shmem_bytes));
+    } else {
+      AddGauge(resident, {{"pid", pid}, {"comm", p.comm}, {"cgroup", p.cgroup}, {"type", "file_shmem"}},
+               static_cast<double>(p.file_bytes + p.shmem_bytes));
+    }
+    AddGauge(data, labels, static_cast<double>(p.data_bytes));
+    if (p.brk_heap_bytes) AddGauge(heap, labels, static_cast<double>(*p.brk_heap_bytes));
+    if (p.leak_suspected) {
+      AddGauge(suspected, labels, 1);
+      AddGauge(growth, labels, p.growth_bytes_per_second);
+    }
+  }
+
+  // Sanitized paths as keys: two raw paths that sanitize alike are one series.
+  std::map<std::string, uint64_t> per_cgroup;
+  for (const ProcessMemory& p : snap.processes)
+    if (!p.cgroup.empty()) per_cgroup[SanitizeLabelValue(p.cgroup)] += p.rss_bytes;
+  auto cgroup_rss = MakeFamily("hostprobe_cgroup_rss_bytes",
+                               "Sum of the resident memory of a cgroup's processes (a page shared by two "
+                               "processes counts twice; the cgroup's own memory.current also counts page "
+                               "cache and kernel memory).",
+                               MetricType::Gauge);
+  for (const auto& [path, bytes] : per_cgroup) AddCgroupGauge(cgroup_rss, path, static_cast<double>(bytes));
+
+  auto source = MakeFamily("hostprobe_process_memory_source",
+                           "1 for the source each per-process figure comes from: ebpf (kept current in the "
+                           "kernel) or procfs (/proc/<pid>/statm read every sample).",
+                           MetricType::Gauge);
+  for (const auto& [figure, ebpf] : {std::pair<const char*, bool>{"resident", snap.rss_from_ebpf},
+                                     std::pair<const char*, bool>{"data", snap.data_from_ebpf}}) {
+    AddGauge(source, {{"figure", figure}, {"source", "ebpf"}}, ebpf ? 1 : 0);
+    AddGauge(source, {{"figure", figure}, {"source", "procfs"}}, ebpf ? 0 : 1);
+  }
+  auto tracked =
+      MakeFamily("hostprobe_process_memory_tracked_processes",
+                 "Processes whose resident memory history the leak detector keeps.", MetricType::Gauge);
+  AddGauge(tracked, {}, static_cast<double>(snap.tracked));
+  auto tracker_bytes = MakeFamily(
+      "hostprobe_process_memory_tracker_bytes",
+      "Memory the sensor holds for tracked processes (histories and bookkeeping).", MetricType::Gauge);
+  AddGauge(tracker_bytes, {}, static_cast<double>(snap.tracker_bytes));
+  auto samples = MakeFamily("hostprobe_process_memory_samples_total",
+                            "Completed samples of every process's memory (one per --sample-interval).",
+                            MetricType::Counter);
+  AddCounter(samples, {}, static_cast<double>(snap.samples));
+  auto vanished = MakeFamily("hostprobe_process_sample_vanished_total",
+                             "Processes that exited between being listed and being read during a sample.",
+                             MetricType::Counter);
+  AddCounter(vanished, {}, static_cast<double>(snap.vanished));
+  auto duration =
+      MakeFamily("hostprobe_process_memory_sample_duration_seconds",
+                 "Wall time the latest sample of every process's memory took.", MetricType::Gauge);
+  AddGauge(duration, {}, snap.last_sample_seconds);
+  auto failures =
+      MakeFamily("hostprobe_bpf_map_update_failures_total",
+                 "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
+  AddCounter(failures, {{"map", "process_memory"}},
+             static_cast<double>(snap.self_stats[HP_PM_STAT_UPDATE_FAILED]));
+
+  std::vector<prometheus::MetricFamily> out;
+  for (auto* f : {&rss, &resident, &data, &heap, &suspected, &growth, &cgroup_rss})
+    if (!f->metric.empty()) out.push_back(std::move(*f));
+  for (auto* f : {&source, &tracked, &tracker_bytes, &samples, &vanished, &duration, &failures})
+    out.push_back(std::move(*f));
+  out.push_back(ReadErrorsFamily("process_memory", snap.read_errors));
+  return out;
+}
+
+std::vector<prometheus::MetricFamily> ProcessMemoryMetrics::Collect() const {
+  return BuildProcessMemoryFamilies(*source_.ProcessMemorySample(), top_n_);
+}
+
+}  // namespace hostprobe

@@ -1,0 +1,349 @@
+// Per-process memory and leak detection against real processes: the sensor
+// samples every second over a 40 s window while memory_workload processes
+// give their resident memory known shapes.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_support.h"
+
+namespace hostprobe::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kSensor = HOSTPROBE_BIN;
+constexpr const char* kWorkload = MEMORY_WORKLOAD_BIN;
+constexpr double MiB = 1024.0 * 1024.0;
+constexpr double KiB = 1024.0;
+
+// A child process stopped (SIGTERM, then SIGKILL) and reaped when it goes out of scope.
+class Child {
+ public:
+  Child() = default;
+  ~Child() { Stop(); }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void Stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 50; ++i) {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ protected:
+  pid_t pid_ = -1;
+};
+
+// memory_workload with `args`, started at once; ready() waits for its
+// "ready pid=<pid>" line. With `exec_after`, the child first runs as a fork of
+// this test (comm "integration_tes") and execs memory_workload after that delay.
+class Workload : public Child {
+ public:
+  explicit Workload(const std::vector<std::string>& args,
+                    std::chrono::milliseconds exec_after = std::chrono::milliseconds(0)) {
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) return;
+    pid_t pid = fork();
+    if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (exec_after.count() > 0) usleep(static_cast<useconds_t>(exec_after.count() * 1000));
+      dup2(out[1], STDOUT_FILENO);
+      std::vector<char*> argv = {const_cast<char*>(kWorkload)};
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(kWorkload, argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    pid_ = pid;
+    out_ = out[0];
+  }
+  ~Workload() {
+    if (out_ >= 0) close(out_);
+  }
+  bool ready() {
+    if (out_ >= 0) {
+      std::string line;
+      char c;
+      while (read(out_, &c, 1) == 1 && c != '\n') line += c;
+      close(out_);
+      out_ = -1;
+      ready_ = line.rfind("ready pid=", 0) == 0 && std::atoi(line.c_str() + 10) == pid_;
+    }
+    return ready_;
+  }
+
+ private:
+  int out_ = -1;
+  bool ready_ = false;
+};
+
+// A process whose brk heap grows: malloc of small blocks (below glibc's mmap
+// threshold, so they come from the brk heap), each written so it is resident.
+// It stops growing at 128 MiB and dies with the test.
+class HeapGrower : public Child {
+ public:
+  explicit HeapGrower(size_t bytes_per_10ms) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      for (size_t total = 0;; total += bytes_per_10ms) {
+        if (total < (128u << 20)) {
+          void* p = malloc(bytes_per_10ms);
+          if (p != nullptr) memset(p, 0x5a, bytes_per_10ms);
+        }
+        usleep(10'000);
+      }
+    }
+  }
+};
+
+// Value of the series `name` whose first label is pid="<pid>".
+std::optional<double> ByPid(const Exposition& e, const std::string& name, pid_t pid) {
+  const std::string prefix = name + "{pid=\"" + std::to_string(pid) + "\",";
+  auto it = e.lower_bound(prefix);
+  if (it != e.end() && it->first.rfind(prefix, 0) == 0) return it->second;
+  return std::nullopt;
+}
+
+// The comm label of the series `name` of `pid`, nullopt without one.
+std::optional<std::string> CommOf(const Exposition& e, const std::string& name, pid_t pid) {
+  const std::string prefix = name + "{pid=\"" + std::to_string(pid) + "\",comm=\"";
+  auto it = e.lower_bound(prefix);
+  if (it == e.end() || it->first.rfind(prefix, 0) != 0) return std::nullopt;
+  size_t end = it->first.find('"', prefix.size());
+  return it->first.substr(prefix.size(), end - prefix.size());
+}
+
+std::optional<double> ByPidAndType(const Exposition& e, pid_t pid, const std::string& type) {
+  const std::string prefix = "hostprobe_process_resident_bytes{pid=\"" + std::to_string(pid) + "\",";
+  for (auto it = e.lower_bound(prefix); it != e.end() && it->first.rfind(prefix, 0) == 0; ++it)
+    if (it->first.find("type=\"" + type + "\"") != std::string::npos) return it->second;
+  return std::nullopt;
+}
+
+double VmRssBytes(pid_t pid) {
+  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  size_t at = status.find("VmRSS:");
+  if (at == std::string::npos) return -1;
+  return std::strtod(status.c_str() + at + 6, nullptr) * KiB;
+}
+
+void ExpectPromtoolAccepts(const std::string& body) {
+  char path[] = "/tmp/hostprobe-scrape-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, body.data(), body.size()), static_cast<ssize_t>(body.size()));
+  close(fd);
+  std::string out;
+  int rc = RunCommand({"sh", "-c", std::string("promtool check metrics < ") + path}, &out);
+  unlink(path);
+  EXPECT_EQ(rc, 0) << "promtool check metrics:\n" << out;
+}
+
+std::vector<std::string> SensorArgs(std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"--sample-interval", "1s", "--leak-window", "40s"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+// Every shape at once in one sensor run (about a minute): the two leaks are
+// flagged with a growth estimate within 50 % of the truth, nothing else is
+// ever flagged, and a process's series go when it exits.
+TEST(MemoryIntegrationTest, LeaksAreFlaggedAndOtherShapesAreNot) {
+  SensorProcess sensor(kSensor, SensorArgs({"--top-processes", "3"}));
+  ASSERT_TRUE(sensor.Start());
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+
+  const double fast_rate = 2 * MiB, slow_rate = 256 * KiB;
+  Workload fast({"--shape", "leak", "--rate", "2MiB/s", "--base", "8MiB"});
+  Workload slow({"--shape", "leak", "--rate", "256KiB/s", "--base", "8MiB"});
+  Workload sawtooth({"--shape", "sawtooth", "--rate", "4MiB/s", "--period", "5", "--base", "8MiB"});
+  Workload plateau({"--shape", "plateau", "--rate", "2MiB/s", "--period", "10", "--base", "8MiB"});
+  Workload steady({"--shape", "steady", "--base", "16MiB", "--jitter", "2MiB"});
+  for (Workload* w : {&fast, &slow, &sawtooth, &plateau, &steady}) ASSERT_TRUE(w->ready());
+  const std::vector<std::pair<const char*, pid_t>> innocent = {
+      {"sawtooth", sawtooth.pid()}, {"plateau", plateau.pid()}, {"steady", steady.pid()}};
+
+  // Warm-up (window / 6) plus 75 % coverage of the window: about 37 s before
+  // a verdict is possible. Poll until both leaks are flagged.
+  Exposition e;
+  std::string body;
+  std::vector<std::string> false_positives;
+  const auto deadline = std::chrono::steady_clock::now() + 80s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(2s);
+    body = sensor.Scrape();
+    e = ParseExposition(body);
+    for (const auto& [shape, pid] : innocent)
+      if (ByPid(e, "hostprobe_process_memory_leak_suspected", pid))
+        false_positives.push_back(
+            std::string(shape) + " flagged, growth " +
+            std::to_string(ByPid(e, "hostprobe_process_memory_growth_bytes_per_second", pid).value_or(-1)));
+    if (ByPid(e, "hostprobe_process_memory_leak_suspected", fast.pid()) &&
+        ByPid(e, "hostprobe_process_memory_leak_suspected", slow.pid()))
+      break;
+  }
+  EXPECT_EQ(ByPid(e, "hostprobe_process_memory_leak_suspected", fast.pid()), 1.0) << sensor.Log();
+  EXPECT_EQ(ByPid(e, "hostprobe_process_memory_leak_suspected", slow.pid()), 1.0) << sensor.Log();
+  auto fast_growth = ByPid(e, "hostprobe_process_memory_growth_bytes_per_second", fast.pid());
+  auto slow_growth = ByPid(e, "hostprobe_process_memory_growth_bytes_per_second", slow.pid());
+  ASSERT_TRUE(fast_growth && slow_growth);
+  std::printf("growth estimates: fast %.0f B/s (truth %.0f), slow %.0f B/s (truth %.0f)\n", *fast_growth,
+              fast_rate, *slow_growth, slow_rate);
+  EXPECT_NEAR(*fast_growth, fast_rate, 0.5 * fast_rate);
+  EXPECT_NEAR(*slow_growth, slow_rate, 0.5 * slow_rate);
+  EXPECT_TRUE(false_positives.empty()) << false_positives.front();
+  // A suspect's RSS is exported whatever its rank (only 3 are kept by size).
+  EXPECT_TRUE(ByPid(e, "hostprobe_process_rss_bytes", slow.pid()));
+  EXPECT_NE(sensor.Log().find("suspected of leaking memory"), std::string::npos);
+  ExpectPromtoolAccepts(body);
+
+  // Exit: the series go at the next sample.
+  const pid_t gone = fast.pid();
+  fast.Stop();
+  bool vanished = false;
+  for (int i = 0; i < 10 && !vanished; ++i) {
+    std::this_thread::sleep_for(500ms);
+    e = ParseExposition(sensor.Scrape());
+    vanished = !ByPid(e, "hostprobe_process_rss_bytes", gone) &&
+               !ByPid(e, "hostprobe_process_memory_leak_suspected", gone) &&
+               sensor.Log().find("exited while suspected") != std::string::npos;
+  }
+  EXPECT_TRUE(vanished) << "series still there, or no log line saying the suspect exited";
+}
+
+// eBPF and the forced /proc fallback agree with the kernel's own VmRSS, and
+// the heap figures follow a process whose brk heap grows.
+TEST(MemoryIntegrationTest, BothSourcesMatchVmRssAndFollowTheHeap) {
+  SensorProcess ebpf(kSensor, SensorArgs({"--top-processes", "100000"}));
+  SensorProcess procfs(kSensor,
+                       SensorArgs({"--top-processes", "100000", "--process-memory-source", "procfs"}));
+  ASSERT_TRUE(ebpf.Start());
+  ASSERT_TRUE(procfs.Start());
+  ASSERT_TRUE(ebpf.WaitHealthy()) << ebpf.Log();
+  ASSERT_TRUE(procfs.WaitHealthy()) << procfs.Log();
+
+  // Execs 6 s from now: the sensors see it first under the test's own comm.
+  Workload late({"--shape", "steady", "--base", "4MiB"}, 6s);
+  Workload steady({"--shape", "steady", "--base", "48MiB"});
+  ASSERT_TRUE(steady.ready());
+  HeapGrower heap(32 * 1024);  // 3.2 MB/s from the brk heap
+  ASSERT_GT(heap.pid(), 0);
+  std::this_thread::sleep_for(3s);
+
+  Exposition e1 = ParseExposition(ebpf.Scrape());
+  Exposition p1 = ParseExposition(procfs.Scrape());
+  EXPECT_EQ(Value(e1, R"(hostprobe_process_memory_source{figure="resident",source="ebpf"})"), 1);
+  EXPECT_EQ(Value(p1, R"(hostprobe_process_memory_source{figure="resident",source="procfs"})"), 1);
+  EXPECT_EQ(Value(p1, R"(hostprobe_process_memory_source{figure="data",source="procfs"})"), 1);
+  // The forced fallback loads nothing; eBPF attaches its resident memory hooks.
+  EXPECT_EQ(p1.find(R"(hostprobe_bpf_program_attached{program="hp_rss_stat"})"), p1.end());
+  EXPECT_EQ(Value(e1, R"(hostprobe_bpf_program_attached{program="hp_rss_stat"})"), 1);
+  EXPECT_EQ(Value(e1, R"(hostprobe_bpf_program_attached{program="hp_mem_exec"})"), 1);
+  EXPECT_EQ(Value(e1, R"(hostprobe_bpf_program_attached{program="hp_mem_exit"})"), 1);
+
+  const double truth = VmRssBytes(steady.pid());
+  ASSERT_GT(truth, 48 * MiB);
+  auto from_ebpf = ByPid(e1, "hostprobe_process_rss_bytes", steady.pid());
+  auto from_procfs = ByPid(p1, "hostprobe_process_rss_bytes", steady.pid());
+  ASSERT_TRUE(from_ebpf && from_procfs);
+  EXPECT_NEAR(*from_ebpf, truth, 0.1 * truth);
+  EXPECT_NEAR(*from_procfs, truth, 0.1 * truth);
+  // eBPF tells file from shared memory; statm cannot.
+  EXPECT_TRUE(ByPidAndType(e1, steady.pid(), "shmem"));
+  EXPECT_TRUE(ByPidAndType(p1, steady.pid(), "file_shmem"));
+  auto anon = ByPidAndType(e1, steady.pid(), "anon");
+  ASSERT_TRUE(anon);
+  EXPECT_GE(*anon, 48 * MiB);
+
+  auto heap1 = ByPid(e1, "hostprobe_process_brk_heap_bytes", heap.pid());
+  auto data_e1 = ByPid(e1, "hostprobe_process_data_bytes", heap.pid());
+  auto data_p1 = ByPid(p1, "hostprobe_process_data_bytes", heap.pid());
+  ASSERT_TRUE(heap1 && data_e1 && data_p1);
+  std::this_thread::sleep_for(4s);
+  Exposition e2 = ParseExposition(ebpf.Scrape());
+  Exposition p2 = ParseExposition(procfs.Scrape());
+  // About 13 MB more in 4 s; at least 6 MiB more whatever the scheduling.
+  auto heap2 = ByPid(e2, "hostprobe_process_brk_heap_bytes", heap.pid());
+  auto data_e2 = ByPid(e2, "hostprobe_process_data_bytes", heap.pid());
+  auto data_p2 = ByPid(p2, "hostprobe_process_data_bytes", heap.pid());
+  ASSERT_TRUE(heap2 && data_e2 && data_p2);
+  EXPECT_GT(*heap2 - *heap1, 6 * MiB);
+  EXPECT_GT(*data_e2 - *data_e1, 6 * MiB);
+  EXPECT_GT(*data_p2 - *data_p1, 6 * MiB);
+  EXPECT_FALSE(ByPid(p2, "hostprobe_process_brk_heap_bytes", heap.pid())) << "statm has no brk";
+  // A process the sensor saw first in /proc (started before it) is read too.
+  EXPECT_TRUE(ByPid(e2, "hostprobe_process_rss_bytes", 1));
+
+  // exec: same pid, new program, new comm: the eBPF sensor learns it from
+  // sched_process_exec, the statm one from the comm in stat.
+  EXPECT_EQ(CommOf(e1, "hostprobe_process_rss_bytes", late.pid()), "integration_tes");
+  EXPECT_EQ(CommOf(p1, "hostprobe_process_rss_bytes", late.pid()), "integration_tes");
+  ASSERT_TRUE(late.ready());
+  std::this_thread::sleep_for(2s);
+  Exposition e3 = ParseExposition(ebpf.Scrape());
+  Exposition p3 = ParseExposition(procfs.Scrape());
+  EXPECT_EQ(CommOf(e3, "hostprobe_process_rss_bytes", late.pid()), "memory_workload");
+  EXPECT_EQ(CommOf(p3, "hostprobe_process_rss_bytes", late.pid()), "memory_workload");
+}
+
+// The raw_tp variants (kernels without BTF for the tracepoints) keep the
+// same figures.
+TEST(MemoryIntegrationTest, RawTpHooksFollowResidentMemory) {
+  SensorProcess sensor(kSensor, SensorArgs({"--top-processes", "100000", "--bpf-hook", "raw_tp"}));
+  ASSERT_TRUE(sensor.Start());
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+  Workload steady({"--shape", "steady", "--base", "32MiB"});
+  ASSERT_TRUE(steady.ready());
+  std::this_thread::sleep_for(2500ms);
+  Exposition e = ParseExposition(sensor.Scrape());
+  for (const char* program : {"hp_rss_stat_raw", "hp_mem_exec_raw", "hp_mem_exit_raw"})
+    EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"" + std::string(program) + "\"}"), 1)
+        << program;
+  EXPECT_EQ(Value(e, R"(hostprobe_process_memory_source{figure="resident",source="ebpf"})"), 1);
+  const double truth = VmRssBytes(steady.pid());
+  auto rss = ByPid(e, "hostprobe_process_rss_bytes", steady.pid());
+  ASSERT_TRUE(rss);
+  EXPECT_NEAR(*rss, truth, 0.1 * truth);
+  EXPECT_TRUE(ByPidAndType(e, steady.pid(), "shmem"))
+      << "figures written by the kernel, not seeded from statm";
+}
+
+// Flags the leak detector cannot work with are usage errors, found before
+// anything is loaded; so is an unknown memory source.
+TEST(MemoryIntegrationTest, BadMemoryFlagsExitWithUsage) {
+  std::string out;
+  EXPECT_EQ(RunCommand({kSensor, "--sample-interval", "10s", "--leak-window", "1m"}, &out), 2);
+  EXPECT_NE(out.find("--leak-window"), std::string::npos) << out;
+  EXPECT_NE(out.find("--help"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand({kSensor, "--process-memory-source", "kernel"}, &out), 2);
+  EXPECT_NE(out.find("--process-memory-source"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace hostprobe::testing

@@ -1,0 +1,155 @@
+// Per-process memory for every process on the host, sampled in the
+// background, and the leak detector's verdict on each. Loads
+// bpf/process_memory.bpf.c (resident memory by type and mapped data kept
+// current in the kernel) and falls back to /proc/<pid>/statm for the figures
+// whose hooks the kernel lacks, or for everything with --process-memory-source
+// procfs.
+#pragma once
+
+#include <linux/types.h>  // __u32/__u64 for the shared BPF header
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "../../bpf/process_memory.h"
+#include "collectors/bpf_features.h"
+#include "core/collector.h"
+#include "core/leak_detector.h"
+#include "core/options.h"
+#include "core/result.h"
+
+struct process_memory_bpf;  // generated skeleton
+
+namespace hostprobe {
+
+// One live process at the latest sample.
+struct ProcessMemory {
+  int32_t pid = 0;
+  std::string comm;    // raw, as the kernel has it: may hold any byte
+  std::string cgroup;  // cgroup v2 path from /proc/<pid>/cgroup; empty without one
+  uint64_t rss_bytes = 0;
+  uint64_t anon_bytes = 0;
+  // With types_known, file and shmem apart; without (statm), file_bytes is
+  // file + shmem and shmem_bytes is 0.
+  uint64_t file_bytes = 0;
+  uint64_t shmem_bytes = 0;
+  bool types_known = false;
+  uint64_t data_bytes = 0;                 // statm "data": data_vm + stack_vm
+  std::optional<uint64_t> brk_heap_bytes;  // brk - start_brk; eBPF only
+  bool leak_suspected = false;
+  double growth_bytes_per_second = 0;  // the detector's floor slope, when suspected
+};
+
+struct ProcessMemorySnapshot {
+  bool sampled = false;                  // false until the first sample completes
+  std::vector<ProcessMemory> processes;  // every process with memory (no kernel threads), by pid
+  bool rss_from_ebpf = false;            // resident figures from the kernel map, else statm
+  bool data_from_ebpf = false;           // data and brk figures from the kernel map, else statm
+  uint64_t samples = 0;                  // completed samples
+  uint64_t vanished = 0;                 // processes gone between listing and reading (ENOENT/ESRCH)
+  uint64_t read_errors = 0;              // other failed reads of a process's files, or of the map
+  double last_sample_seconds = 0;        // wall time of the latest sample
+  size_t tracked = 0;                    // processes with a leak history
+  size_t tracker_bytes = 0;              // memory held for them (histories and bookkeeping)
+  std::array<uint64_t, HP_PM_STAT__COUNT> self_stats{};  // indexed by hp_process_memory_self_stat
+};
+
+// Implemented by ProcessMemoryCollector, faked in tests of the exporter.
+class ProcessMemorySource {
+ public:
+  virtual ~ProcessMemorySource() = default;
+  // The latest sample; never walks /proc. Cheap: a shared pointer copy.
+  virtual std::shared_ptr<const ProcessMemorySnapshot> ProcessMemorySample() = 0;
+};
+
+// Thread-safe. Owns one background thread that samples every interval.
+class ProcessMemoryCollector final : public Collector, public ProcessMemorySource {
+ public:
+  struct Config {
+    std::string procfs = "/proc";
+    std::chrono::milliseconds sample_interval{10'000};
+    std::chrono::milliseconds leak_window{1'800'000};
+    MemorySource source = MemorySource::kAuto;
+    HookMode hook_mode = HookMode::kAuto;
+  };
+
+  // Loads the eBPF programs unless the source is procfs. Fails when the
+  // source is ebpf and they cannot be loaded, or when the leak detector
+  // rejects the interval and window; with auto a failed load falls back to
+  // statm and says so in the log.
+  static Result<std::unique_ptr<ProcessMemoryCollector>> Start(const Config& config,
+                                                               const BpfFeatures& features);
+  ~ProcessMemoryCollector() override;
+  ProcessMemoryCollector(const ProcessMemoryCollector&) = delete;
+  ProcessMemoryCollector& operator=(const ProcessMemoryCollector&) = delete;
+
+  std::string name() const override { return "process_memory"; }
+  std::vector<HookStatus> hooks() const override { return hooks_; }
+  // Samples are fresh (the latest within three intervals) and, with eBPF,
+  // the map can be read. A hook covered by the statm fallback does not make
+  // it unhealthy: the figure is still right, only dearer.
+  CollectorHealth health() override;
+
+  std::shared_ptr<const ProcessMemorySnapshot> ProcessMemorySample() override;
+  const std::string& hook_family() const { return family_; }
+
+ private:
+  // What the sampler remembers of a process between samples.
+  struct ProcInfo {
+    uint64_t start_ticks = 0;  // /proc/<pid>/stat field 22: with the pid, the process's identity
+    std::string comm;
+    std::string cgroup;
+    uint64_t exec_ns = 0;          // the kernel's stamp of the latest exec seen (boot clock), 0 if none
+    int64_t exec_ms = 0;           // latest exec on the boot clock, 0: none seen (the start time counts)
+    bool kernel_thread = false;    // PF_KTHREAD: no memory of its own, never sampled
+    bool suspected = false;        // the detector's verdict at the previous sample
+    uint64_t seen_generation = 0;  // generation_ of the latest sample that listed it
+  };
+  explicit ProcessMemoryCollector(const Config& config);
+  // Opens, configures, loads and attaches; with_fexit false leaves the
+  // mapping hooks out.
+  Status LoadBpf(bool use_tp_btf, bool with_fexit);
+  void Run();
+  void SampleOnce();
+  static void ReadNames(const std::string& dir, ProcInfo& info);
+
+  struct SkelDeleter {
+    void operator()(process_memory_bpf* s) const;
+  };
+  const Config config_;
+  const LeakParams params_;
+  std::unique_ptr<process_memory_bpf, SkelDeleter> skel_;
+  std::string family_ = "none";
+  std::vector<HookStatus> hooks_;
+  bool rss_from_ebpf_ = false;
+  bool data_from_ebpf_ = false;
+  uint64_t page_size_ = 4096;
+  uint64_t ticks_per_second_ = 100;
+  std::vector<bool> fexit_in_btf_;  // per mapping hook: the kernel's BTF has its function
+  int64_t started_ms_ = 0;          // CLOCK_BOOTTIME at start
+
+  // Sampler state: touched only by the sampler thread.
+  LeakTracker tracker_;
+  std::unordered_map<int32_t, ProcInfo> procs_;
+  uint64_t samples_ = 0, vanished_ = 0, read_errors_ = 0;
+  uint64_t generation_ = 0;
+
+  std::mutex mu_;  // guards latest_, stop_
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::shared_ptr<const ProcessMemorySnapshot> latest_;
+  std::atomic<int64_t> last_sample_ms_{0};  // CLOCK_BOOTTIME of the latest sample, 0 before the first
+  std::thread thread_;
+};
+
+}  // namespace hostprobe
