@@ -22,6 +22,7 @@
 #include "collectors/host_collector.h"
 #include "collectors/kube_pod_watcher.h"
 #include "collectors/libbpf_log.h"
+#include "collectors/privileges.h"
 #include "collectors/process_events_collector.h"
 #include "collectors/syscalls_collector.h"
 #include "collectors/uprobe_collector.h"
@@ -199,6 +200,15 @@ int main(int argc, char** argv) {
                 "CAP_BPF/CAP_PERFMON refuse it) and see the log above for libbpf's reasons");
   }
 
+  // Everything is loaded and attached and no other thread runs yet (threads
+  // inherit the sets of the thread that starts them): drop what the steady
+  // state does not need. See docs/security.md.
+  if (opts.keep_capabilities) {
+    spdlog::info("keeping every capability (--keep-capabilities)");
+  } else if (auto st = DropUnneededCapabilities({opts.listen_port, 0}); !st.ok()) {
+    return Fail(st.error().message);
+  }
+
   // /proc and statvfs figures need no eBPF; declared before the server so it
   // outlives Close().
   HostCollector::Config host_config;
@@ -261,6 +271,8 @@ int main(int argc, char** argv) {
   handlers.collectables.emplace_back("clock", std::make_shared<ClockMetrics>(clock));
   if (uprobes) handlers.collectables.emplace_back("uprobes", std::make_shared<ProbeMetrics>(*uprobes));
   handlers.health = [&slots] { return CheckHealth(slots); };
+  if (opts.max_series_per_family != 0)
+    handlers.limiter = std::make_shared<SeriesLimiter>(opts.max_series_per_family);
   auto server = HttpServer::Start(opts.ListenAddress(), std::move(handlers));
   if (!server) return Fail(server.error().message);
   spdlog::info("serving /metrics, /healthz and / on {}", opts.ListenAddress());

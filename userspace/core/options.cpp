@@ -74,6 +74,10 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
       o.kubernetes = true;
       continue;
     }
+    if (arg == "--keep-capabilities") {
+      o.keep_capabilities = true;
+      continue;
+    }
     if (arg.substr(0, 2) != "--") return Error{"unexpected argument \"" + std::string(arg) + "\"", EINVAL};
 
     std::string_view flag = arg;
@@ -84,6 +88,7 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
     }
     if (flag == "--cpu-per-core") return Error{"flag --cpu-per-core takes no value", EINVAL};
     if (flag == "--kubernetes") return Error{"flag --kubernetes takes no value", EINVAL};
+    if (flag == "--keep-capabilities") return Error{"flag --keep-capabilities takes no value", EINVAL};
     static constexpr std::string_view kValued[] = {"--listen",
                                                    "--log-level",
                                                    "--sample-interval",
@@ -98,7 +103,8 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
                                                    "--kubernetes-api",
                                                    "--node-name",
                                                    "--kubernetes-token-file",
-                                                   "--kubernetes-ca-file"};
+                                                   "--kubernetes-ca-file",
+                                                   "--max-series-per-family"};
     bool known = false;
     for (auto k : kValued) known = known || k == flag;
     if (!known) return Error{"unknown flag " + std::string(flag), EINVAL};
@@ -133,6 +139,12 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
       if (ec != std::errc() || end != value.data() + value.size() || n > 100000)
         return BadValue(flag, value, "expected a whole number from 0 to 100000");
       o.top_processes = n;
+    } else if (flag == "--max-series-per-family") {
+      uint32_t n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc() || end != value.data() + value.size() || n == 1 || n > 10000000)
+        return BadValue(flag, value, "expected 0 (no cap) or a whole number from 2 to 10000000");
+      o.max_series_per_family = n;
     } else if (flag == "--bpf-hook") {
       if (value == "auto")
         o.hook_mode = HookMode::kAuto;
@@ -200,6 +212,11 @@ Flags:
   --node-name NAME            this node's name (default $NODE_NAME, from the downward API)
   --kubernetes-token-file F   bearer token (default: the pod's service account token)
   --kubernetes-ca-file F      CA bundle for the API server (default: the service account's ca.crt)
+  --max-series-per-family N   series kept per metric family; the rest are summed into one
+                              series labelled "overflow" and counted in
+                              hostprobe_series_dropped_total (default 5000, 0: no cap)
+  --keep-capabilities         keep every capability after start-up (default: drop those
+                              not needed once the programs are attached)
   --version                   print the version and exit
   --help                      print this help and exit
 

@@ -39,6 +39,12 @@ struct Options {
   std::string node_name;       // empty: $NODE_NAME
   std::string kubernetes_token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token";
   std::string kubernetes_ca_file = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+  // Keep every capability after start-up instead of dropping those no
+  // longer needed (see docs/security.md).
+  bool keep_capabilities = false;
+  // Series per metric family beyond which the rest fold into one "overflow"
+  // series (0: no cap).
+  uint32_t max_series_per_family = 5000;
   bool show_help = false;
   bool show_version = false;
 
