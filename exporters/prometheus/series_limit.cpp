@@ -1,10 +1,12 @@
 #include "exporters/prometheus/series_limit.h"
 
+#include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <limits>
 #include <numeric>
+#include <sstream>
 
 #include "exporters/prometheus/family_builder.h"
 
@@ -34,7 +36,37 @@ bool Foldable(MetricType type) {
   return type == MetricType::Counter || type == MetricType::Gauge || type == MetricType::Untyped;
 }
 
+bool SerializerEscapesHelp() {
+  prometheus::MetricFamily f;
+  f.name = "probe";
+  f.help = "\\";
+  f.type = MetricType::Gauge;
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, {f});
+  return out.str().find("# HELP probe \\\\\n") != std::string::npos;
+}
+
 }  // namespace
+
+void EscapeHelp(std::vector<prometheus::MetricFamily>& families) {
+  static const bool serializer_escapes = SerializerEscapesHelp();
+  for (auto& f : families) {
+    std::string help = SanitizeLabelValue(f.help);
+    if (!serializer_escapes && help.find_first_of("\\\n") != std::string::npos) {
+      std::string escaped;
+      for (char c : help) {
+        if (c == '\\')
+          escaped += "\\\\";
+        else if (c == '\n')
+          escaped += "\\n";
+        else
+          escaped += c;
+      }
+      help = std::move(escaped);
+    }
+    f.help = std::move(help);
+  }
+}
 
 size_t LimitSeries(prometheus::MetricFamily& family, size_t max) {
   auto& series = family.metric;

@@ -27,6 +27,12 @@ inline constexpr const char* kOverflowLabelValue = "overflow";
 // rest dropped whole, buckets and all.
 size_t LimitSeries(prometheus::MetricFamily& family, size_t max);
 
+// prometheus-cpp 1.0's TextSerializer escapes label values but writes HELP
+// verbatim, so a backslash or newline in HELP would corrupt the exposition.
+// Makes HELP valid UTF-8 and escapes \ and newline, unless the serializer in
+// use is found (once, by trying it) to escape HELP itself.
+void EscapeHelp(std::vector<prometheus::MetricFamily>& families);
+
 // Applies LimitSeries to every family and exports
 // hostprobe_series_dropped_total{family}: series folded or dropped, summed
 // over scrapes. Thread-safe.
