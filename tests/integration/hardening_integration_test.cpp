@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -169,6 +170,38 @@ TEST(PrivilegesTest, RunsAsNobodyWithOnlyBpfAndPerfmon) {
     EXPECT_EQ(Value(e, "hostprobe_collector_up{collector=\"" + std::string(c) + "\"}"), 1) << c;
   EXPECT_EQ(Value(e, "hostprobe_collector_read_errors_total{collector=\"host\"}"), 0) << sensor.Log();
   EXPECT_GT(CountSeries(sensor.Scrape(), "hostprobe_cgroup_syscalls_total{"), 0u) << "the cgroup walk works";
+}
+
+// ---- faults ---------------------------------------------------------------------
+
+TEST(FaultTest, OneProgramRefusedLeavesTheOthersRunningAndHealthzNamesIt) {
+  REQUIRE_ROOT();
+  setenv("HOSTPROBE_TEST_REFUSE_ATTACH", "hp_block_issue", 1);
+  SensorProcess sensor(kSensor, {});
+  const bool started = sensor.Start();
+  unsetenv("HOSTPROBE_TEST_REFUSE_ATTACH");
+  ASSERT_TRUE(started);
+  std::optional<HttpResponse> health;
+  for (int i = 0; i < 300 && !health; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    health = HttpRequest(sensor.port(), "GET", "/healthz");
+  }
+  ASSERT_TRUE(health.has_value()) << sensor.Log();
+  EXPECT_EQ(health->status, 503);
+  EXPECT_NE(health->body.find("diskio: program hp_block_issue not attached"), std::string::npos)
+      << health->body;
+  EXPECT_EQ(health->body.find("syscalls"), std::string::npos) << health->body;
+  const std::string log = sensor.Log();
+  EXPECT_NE(log.find("attach hp_block_issue"), std::string::npos) << log;
+  EXPECT_NE(log.find("HOSTPROBE_TEST_REFUSE_ATTACH"), std::string::npos) << log;
+  auto e = ParseExposition(sensor.Scrape());
+  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_block_issue\"}"), 0);
+  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_block_done\"}"), 1);
+  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_sys_enter\"}"), 1);
+  constexpr int kCalls = 20000;
+  double d = CountedGetppids(sensor, kCalls);
+  EXPECT_GE(d, kCalls);
+  EXPECT_LE(d, kCalls + 200);
 }
 
 // ---- hostile names --------------------------------------------------------------
