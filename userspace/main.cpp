@@ -205,7 +205,7 @@ int main(int argc, char** argv) {
   // state does not need. See docs/security.md.
   if (opts.keep_capabilities) {
     spdlog::info("keeping every capability (--keep-capabilities)");
-  } else if (auto st = DropUnneededCapabilities({opts.listen_port, 0}); !st.ok()) {
+  } else if (auto st = DropUnneededCapabilities({opts.listen_port, opts.keep_capability_mask}); !st.ok()) {
     return Fail(st.error().message);
   }
 

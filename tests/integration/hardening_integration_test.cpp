@@ -133,6 +133,15 @@ TEST(PrivilegesTest, KeepCapabilitiesKeepsThem) {
   EXPECT_NE(sensor.Log().find("keeping every capability (--keep-capabilities)"), std::string::npos);
   for (const auto& [tid, c] : ThreadCapabilities(sensor.pid()))
     EXPECT_NE(c.effective & CapBit(kCapSysAdmin), 0u) << "thread " << tid;
+
+  SensorProcess some(kSensor, {"--keep-capabilities=dac_read_search"});
+  ASSERT_TRUE(some.Start());
+  ASSERT_TRUE(some.WaitHealthy()) << some.Log();
+  const uint64_t allowed = some.Log().find("kept cap_bpf:") != std::string::npos ? CapBit(kCapBpf) : 0;
+  EXPECT_NE(some.Log().find("kept cap_dac_read_search: --keep-capabilities"), std::string::npos) << some.Log();
+  for (const auto& [tid, c] : ThreadCapabilities(some.pid()))
+    EXPECT_EQ(c.effective & ~allowed, CapBit(kCapDacReadSearch)) << "thread " << tid << " CapEff "
+                                                                  << CapabilityNames(c.effective);
 }
 
 TEST(PrivilegesTest, RunsAsNobodyWithOnlyBpfAndPerfmon) {

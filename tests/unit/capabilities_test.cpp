@@ -71,5 +71,17 @@ TEST(CapabilitiesTest, Names) {
   EXPECT_EQ(CapabilityNames(CapBit(41)), "cap_41");
 }
 
+TEST(CapabilitiesTest, ParsesLists) {
+  EXPECT_EQ(ParseCapabilityList("dac_read_search").value(), CapBit(kCapDacReadSearch));
+  EXPECT_EQ(ParseCapabilityList("CAP_SYS_PTRACE,cap_dac_read_search").value(),
+            CapBit(kCapSysPtrace) | CapBit(kCapDacReadSearch));
+  EXPECT_EQ(ParseCapabilityList("bpf,bpf").value(), CapBit(kCapBpf));
+  for (const char* bad : {"", "dac_read_search,", "cap_", "cap_everything", "bpf,,perfmon", "cap_41"}) {
+    auto r = ParseCapabilityList(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+  EXPECT_THAT(ParseCapabilityList("bpf,nope").error().message, HasSubstr("\"nope\""));
+}
+
 }  // namespace
 }  // namespace hostprobe

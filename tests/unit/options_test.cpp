@@ -212,9 +212,17 @@ TEST(OptionsTest, MaxSeriesPerFamily) {
 TEST(OptionsTest, KeepCapabilities) {
   EXPECT_FALSE(Parse({}).value().keep_capabilities);
   EXPECT_TRUE(Parse({"--keep-capabilities"}).value().keep_capabilities);
+  EXPECT_EQ(Parse({}).value().keep_capability_mask, 0u);
+  // With a list, only those: the flag alone would keep them all.
+  Result<Options> some = Parse({"--keep-capabilities=dac_read_search,CAP_SYS_PTRACE"});
+  ASSERT_TRUE(some.ok()) << some.error().message;
+  EXPECT_FALSE(some->keep_capabilities);
+  EXPECT_EQ(some->keep_capability_mask, (uint64_t{1} << 2) | (uint64_t{1} << 19));
   Result<Options> r = Parse({"--keep-capabilities=yes"});
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.error().message, HasSubstr("--keep-capabilities takes no value"));
+  EXPECT_THAT(r.error().message, HasSubstr("--keep-capabilities"));
+  EXPECT_THAT(r.error().message, HasSubstr("unknown capability \"yes\""));
+  EXPECT_FALSE(Parse({"--keep-capabilities="}).ok());
 }
 
 TEST(OptionsTest, BpfHook) {

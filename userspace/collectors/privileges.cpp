@@ -103,7 +103,7 @@ KeepDecision DecideCapabilitiesToKeep(const PrivilegeConfig& config) {
   }
   if (config.extra_keep != 0) {
     d.keep |= config.extra_keep;
-    d.reasons.push_back(CapabilityNames(config.extra_keep) + ": declared by a collector");
+    d.reasons.push_back(CapabilityNames(config.extra_keep) + ": --keep-capabilities");
   }
   return d;
 }

@@ -15,7 +15,7 @@ namespace hostprobe {
 
 struct PrivilegeConfig {
   uint16_t listen_port = 0;  // below net.ipv4.ip_unprivileged_port_start, binding needs a capability
-  uint64_t extra_keep = 0;   // capabilities a collector declares it needs at steady state
+  uint64_t extra_keep = 0;   // --keep-capabilities=LIST, or what a collector needs at steady state
 };
 
 // What stays and why; `reasons` has one line per kept capability.

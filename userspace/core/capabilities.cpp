@@ -1,5 +1,6 @@
 #include "capabilities.h"
 
+#include <cctype>
 #include <charconv>
 
 namespace hostprobe {
@@ -72,6 +73,26 @@ std::string CapabilityNames(uint64_t mask) {
     out += cap <= kCapLastKnown ? kNames[cap] : "cap_" + std::to_string(cap);
   }
   return out;
+}
+
+Result<uint64_t> ParseCapabilityList(std::string_view list) {
+  uint64_t mask = 0;
+  while (true) {
+    size_t comma = list.find(',');
+    std::string name(list.substr(0, comma));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name.rfind("cap_", 0) != 0) name = "cap_" + name;
+    bool found = false;
+    for (int cap = 0; cap <= kCapLastKnown && !found; ++cap) {
+      if (name == kNames[cap]) {
+        mask |= CapBit(cap);
+        found = true;
+      }
+    }
+    if (!found) return Error{"unknown capability \"" + std::string(list.substr(0, comma)) + "\"", EINVAL};
+    if (comma == std::string_view::npos) return mask;
+    list.remove_prefix(comma + 1);
+  }
 }
 
 }  // namespace hostprobe

@@ -48,4 +48,9 @@ Result<CapabilitySets> ParseCapabilitySets(std::string_view status);
 // unnamed bit is "cap_<n>"; "none" for an empty mask.
 std::string CapabilityNames(uint64_t mask);
 
+// "dac_read_search,cap_sys_ptrace" -> mask. Names as CapabilityNames prints
+// them, with or without the cap_ prefix, any case. Fails naming the first
+// unknown one.
+Result<uint64_t> ParseCapabilityList(std::string_view list);
+
 }  // namespace hostprobe

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string_view>
 
+#include "capabilities.h"
 #include "duration.h"
 
 namespace hostprobe {
@@ -88,7 +89,12 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
     }
     if (flag == "--cpu-per-core") return Error{"flag --cpu-per-core takes no value", EINVAL};
     if (flag == "--kubernetes") return Error{"flag --kubernetes takes no value", EINVAL};
-    if (flag == "--keep-capabilities") return Error{"flag --keep-capabilities takes no value", EINVAL};
+    if (flag == "--keep-capabilities") {
+      auto mask = ParseCapabilityList(inline_value.value_or(""));
+      if (!mask) return BadValue(flag, *inline_value, mask.error().message + "; e.g. dac_read_search");
+      o.keep_capability_mask |= *mask;
+      continue;
+    }
     static constexpr std::string_view kValued[] = {"--listen",
                                                    "--log-level",
                                                    "--sample-interval",
@@ -215,8 +221,9 @@ Flags:
   --max-series-per-family N   series kept per metric family; the rest are summed into one
                               series labelled "overflow" and counted in
                               hostprobe_series_dropped_total (default 5000, 0: no cap)
-  --keep-capabilities         keep every capability after start-up (default: drop those
-                              not needed once the programs are attached)
+  --keep-capabilities[=LIST]  keep every capability after start-up, or only those in
+                              LIST (e.g. dac_read_search) on top of what is needed
+                              (default: drop all not needed once programs are attached)
   --version                   print the version and exit
   --help                      print this help and exit
 
