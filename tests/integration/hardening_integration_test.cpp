@@ -122,6 +122,11 @@ TEST(PrivilegesTest, EveryThreadDropsEveryCapabilityAndCountingGoesOn) {
     EXPECT_EQ(Value(e, "hostprobe_collector_read_errors_total{collector=\"" + std::string(c) + "\"}"), 0) << c;
   EXPECT_GT(CountSeries(sensor.Scrape(), "hostprobe_filesystem_size_bytes{"), 0u)
       << "statvfs of mounts works without capabilities";
+  // The sensor's own figures still read /proc/self after the drop.
+  EXPECT_GT(Value(e, "process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GT(Value(e, "process_open_fds"), 3);
+  EXPECT_GT(Value(e, "process_cpu_seconds_total"), 0);
+  EXPECT_NEAR(Value(e, "process_start_time_seconds"), static_cast<double>(time(nullptr)), 120);
   EXPECT_EQ(sensor.Stop(SIGTERM, std::chrono::seconds(2)), 0);
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -113,7 +114,13 @@ Result<DropReport> DropCapabilities(uint64_t keep) {
   auto before = ParseCapabilitySets(ReadText("/proc/self/status"));
   if (!before) return Error{"reading /proc/self/status: " + before.error().message, before.error().err};
   r.before = *before;
+  // A thread that was just joined (the map probe's) can stay listed for a
+  // moment: the kernel wakes the joiner before it removes the task.
   r.threads = CountThreads();
+  for (int i = 0; i < 100 && r.threads > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    r.threads = CountThreads();
+  }
   if (r.threads != 1)
     return Error{"cannot drop capabilities: " + std::to_string(r.threads) +
                      " threads are running and would keep theirs",
