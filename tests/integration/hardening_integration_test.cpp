@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <optional>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -119,7 +119,8 @@ TEST(PrivilegesTest, EveryThreadDropsEveryCapabilityAndCountingGoesOn) {
   EXPECT_LE(d, kCalls + 200);
   auto e = ParseExposition(sensor.Scrape());
   for (const char* c : {"syscalls", "diskio", "cgroup_cpu", "process_events", "host", "clock"})
-    EXPECT_EQ(Value(e, "hostprobe_collector_read_errors_total{collector=\"" + std::string(c) + "\"}"), 0) << c;
+    EXPECT_EQ(Value(e, "hostprobe_collector_read_errors_total{collector=\"" + std::string(c) + "\"}"), 0)
+        << c;
   EXPECT_GT(CountSeries(sensor.Scrape(), "hostprobe_filesystem_size_bytes{"), 0u)
       << "statvfs of mounts works without capabilities";
   // The sensor's own figures still read /proc/self after the drop.
@@ -143,15 +144,17 @@ TEST(PrivilegesTest, KeepCapabilitiesKeepsThem) {
   ASSERT_TRUE(some.Start());
   ASSERT_TRUE(some.WaitHealthy()) << some.Log();
   const uint64_t allowed = some.Log().find("kept cap_bpf:") != std::string::npos ? CapBit(kCapBpf) : 0;
-  EXPECT_NE(some.Log().find("kept cap_dac_read_search: --keep-capabilities"), std::string::npos) << some.Log();
+  EXPECT_NE(some.Log().find("kept cap_dac_read_search: --keep-capabilities"), std::string::npos)
+      << some.Log();
   for (const auto& [tid, c] : ThreadCapabilities(some.pid()))
-    EXPECT_EQ(c.effective & ~allowed, CapBit(kCapDacReadSearch)) << "thread " << tid << " CapEff "
-                                                                  << CapabilityNames(c.effective);
+    EXPECT_EQ(c.effective & ~allowed, CapBit(kCapDacReadSearch))
+        << "thread " << tid << " CapEff " << CapabilityNames(c.effective);
 }
 
 TEST(PrivilegesTest, RunsAsNobodyWithOnlyBpfAndPerfmon) {
   REQUIRE_ROOT();
-  if (RunCommand({"sh", "-c", "command -v setpriv"}) != 0) GTEST_SKIP() << "setpriv (util-linux) not installed";
+  if (RunCommand({"sh", "-c", "command -v setpriv"}) != 0)
+    GTEST_SKIP() << "setpriv (util-linux) not installed";
   // SensorProcess puts --listen first; a script puts setpriv in front.
   char script[] = "/tmp/hostprobe-nobody-XXXXXX";
   int fd = mkstemp(script);
@@ -237,7 +240,8 @@ TEST(HostileInputTest, HostileProcessCgroupAndMountNamesAreEscaped) {
   ASSERT_TRUE(sensor.Start());
   ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
   // comm is at most 15 bytes: quote, backslash, newline and an invalid byte fit.
-  EXPECT_EQ(RunCommand({kWorkload, "--name", "x\"y\\z\n\xff", "--cgroup", root + cg_name, "--getppid", "1000"}), 0);
+  EXPECT_EQ(
+      RunCommand({kWorkload, "--name", "x\"y\\z\n\xff", "--cgroup", root + cg_name, "--getppid", "1000"}), 0);
 
   const std::string escaped_cg = "/" + tag + "a\\\"b\\\\c\xEF\xBF\xBD";
   const std::string series =

@@ -44,8 +44,7 @@ TEST(CapabilitiesTest, RootBeforeTheDrop) {
 }
 
 TEST(CapabilitiesTest, NoNewPrivsLineIsOptional) {
-  auto s = ParseCapabilitySets(
-      "CapInh:\t0\nCapPrm:\t0\nCapEff:\t0\nCapBnd:\t0000003fffffffff\nCapAmb:\t0\n");
+  auto s = ParseCapabilitySets("CapInh:\t0\nCapPrm:\t0\nCapEff:\t0\nCapBnd:\t0000003fffffffff\nCapAmb:\t0\n");
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_FALSE(s->no_new_privs);
   EXPECT_EQ(s->bounding, 0x3fffffffffu);
@@ -60,7 +59,8 @@ TEST(CapabilitiesTest, MissingOrMalformedLinesFail) {
   EXPECT_THAT(bad.error().message, HasSubstr("00zz"));
   EXPECT_FALSE(ParseCapabilitySets("").ok());
   // "CapEffective" is not "CapEff".
-  EXPECT_FALSE(ParseCapabilitySets("CapInh:\t0\nCapPrm:\t0\nCapEffective:\t0\nCapBnd:\t0\nCapAmb:\t0\n").ok());
+  EXPECT_FALSE(
+      ParseCapabilitySets("CapInh:\t0\nCapPrm:\t0\nCapEffective:\t0\nCapBnd:\t0\nCapAmb:\t0\n").ok());
 }
 
 TEST(CapabilitiesTest, Names) {

@@ -138,9 +138,10 @@ TEST(SeriesLimitTest, HostileLabelValuesAndHelpAreEscaped) {
   std::vector<prometheus::MetricFamily> families{f};
   EscapeHelp(families);
   std::string text = test::Serialize(families);
-  EXPECT_THAT(test::Lines(text), ElementsAre("# HELP hp_hostile_total help with \\\\ and\\nnewline \xEF\xBF\xBD",
-                                             "# TYPE hp_hostile_total counter",
-                                             "hp_hostile_total{comm=\"a\\\"b\\\\c\\n\xEF\xBF\xBD\"} 1"));
+  EXPECT_THAT(test::Lines(text),
+              ElementsAre("# HELP hp_hostile_total help with \\\\ and\\nnewline \xEF\xBF\xBD",
+                          "# TYPE hp_hostile_total counter",
+                          "hp_hostile_total{comm=\"a\\\"b\\\\c\\n\xEF\xBF\xBD\"} 1"));
   EXPECT_TRUE(test::IsValidUtf8(text));
   // Plain HELP is left alone.
   auto plain = MakeFamily("hp_plain", "Bytes read, by device.", prometheus::MetricType::Gauge);

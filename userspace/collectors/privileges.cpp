@@ -94,8 +94,8 @@ KeepDecision DecideCapabilitiesToKeep(const PrivilegeConfig& config) {
   KeepDecision d;
   if (int e = MapLookupErrnoWithoutCapabilities(); e != 0) {
     d.keep |= CapBit(kCapBpf);
-    d.reasons.push_back(std::string("cap_bpf: this kernel refuses map reads without it (") + std::strerror(e) +
-                        "; kernels before 6.5 with kernel.unprivileged_bpf_disabled set)");
+    d.reasons.push_back(std::string("cap_bpf: this kernel refuses map reads without it (") +
+                        std::strerror(e) + "; kernels before 6.5 with kernel.unprivileged_bpf_disabled set)");
   }
   if (config.listen_port != 0 && config.listen_port < UnprivilegedPortStart()) {
     d.keep |= CapBit(kCapNetBindService);
@@ -157,11 +157,15 @@ Status DropUnneededCapabilities(const PrivilegeConfig& config) {
   KeepDecision d = DecideCapabilitiesToKeep(config);
   auto r = DropCapabilities(d.keep);
   if (!r)
-    return Error{r.error().message + "; pass --keep-capabilities to run without dropping them", r.error().err};
+    return Error{r.error().message + "; pass --keep-capabilities to run without dropping them",
+                 r.error().err};
   spdlog::info("dropped capabilities: {} (kept: {}; bounding set {}; no_new_privs set)",
-               CapabilityNames(r->before.effective & ~r->after.effective), CapabilityNames(r->after.effective),
+               CapabilityNames(r->before.effective & ~r->after.effective),
+               CapabilityNames(r->after.effective),
                r->bounding_trimmed ? "trimmed to the kept ones" : "unchanged: no cap_setpcap to trim it");
   for (const auto& why : d.reasons) spdlog::info("kept {}", why);
+  if (uint64_t missing = d.keep & ~r->after.effective; missing != 0)
+    spdlog::warn("asked to keep {} but never held it: grant it to the sensor", CapabilityNames(missing));
   return Ok{};
 }
 

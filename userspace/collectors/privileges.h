@@ -32,9 +32,9 @@ KeepDecision DecideCapabilitiesToKeep(const PrivilegeConfig& config);
 
 struct DropReport {
   CapabilitySets before;
-  CapabilitySets after;        // this thread, read back from /proc/self/status
+  CapabilitySets after;           // this thread, read back from /proc/self/status
   bool bounding_trimmed = false;  // false without CAP_SETPCAP (then execve still gains nothing: no_new_privs)
-  size_t threads = 0;          // threads of the process at the time of the drop
+  size_t threads = 0;             // threads of the process at the time of the drop
 };
 
 // Clears ambient and inheritable, reduces permitted and effective to
