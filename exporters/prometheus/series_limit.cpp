@@ -125,9 +125,10 @@ void SeriesLimiter::Apply(std::vector<prometheus::MetricFamily>& families) {
     if (size_t n = LimitSeries(family, max_); n > 0) {
       auto [it, first] = dropped_.emplace(family.name, 0);
       if (first)
-        spdlog::warn("metrics: {} has {} series, over --max-series-per-family {}; the rest are folded "
-                     "into \"overflow\" (counted in hostprobe_series_dropped_total)",
-                     family.name, before, max_);
+        spdlog::warn(
+            "metrics: {} has {} series, over --max-series-per-family {}; the rest are folded "
+            "into \"overflow\" (counted in hostprobe_series_dropped_total)",
+            family.name, before, max_);
       it->second += static_cast<double>(n);
     }
   }

@@ -122,7 +122,7 @@ Status CgroupResolver::RescanLocked() {
     return e;
   }
   std::unordered_map<uint64_t, std::string> fresh;
-  fresh[st.st_ino] = "/";
+  fresh.try_emplace(st.st_ino, 1, '/');
   Walk(fd, "/", fresh, 0);
   paths_.swap(fresh);
   return Ok{};
