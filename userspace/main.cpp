@@ -22,6 +22,7 @@
 #include "collectors/host_collector.h"
 #include "collectors/kube_pod_watcher.h"
 #include "collectors/libbpf_log.h"
+#include "collectors/privileges.h"
 #include "collectors/process_events_collector.h"
 #include "collectors/process_memory_collector.h"
 #include "collectors/syscalls_collector.h"
@@ -232,6 +233,16 @@ int main(int argc, char** argv) {
                 "CAP_BPF/CAP_PERFMON refuse it) and see the log above for libbpf's reasons");
   }
 
+  // Everything is loaded and attached and no other thread runs yet (threads
+  // inherit the sets of the thread that starts them): drop what the steady
+  // state does not need. See docs/security.md.
+  if (opts.keep_capabilities) {
+    spdlog::info("keeping every capability (--keep-capabilities)");
+  } else if (auto st = DropUnneededCapabilities({opts.listen_port, opts.keep_capability_mask}); !st.ok()) {
+    return Fail(st.error().message);
+  }
+  if (process_memory.ok()) (*process_memory)->StartSampling();
+
   // /proc and statvfs figures need no eBPF; declared before the server so it
   // outlives Close().
   HostCollector::Config host_config;
@@ -297,6 +308,8 @@ int main(int argc, char** argv) {
   handlers.collectables.emplace_back("clock", std::make_shared<ClockMetrics>(clock));
   if (uprobes) handlers.collectables.emplace_back("uprobes", std::make_shared<ProbeMetrics>(*uprobes));
   handlers.health = [&slots] { return CheckHealth(slots); };
+  if (opts.max_series_per_family != 0)
+    handlers.limiter = std::make_shared<SeriesLimiter>(opts.max_series_per_family);
   const bool tls = web_config.tls.enabled, auth = !web_config.basic_auth_users.empty();
   auto server = HttpServer::Start(opts.ListenAddress(), std::move(handlers), std::move(web_config));
   if (!server) {

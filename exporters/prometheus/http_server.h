@@ -17,6 +17,7 @@
 #include "core/collector.h"
 #include "core/result.h"
 #include "core/web_config.h"
+#include "exporters/prometheus/series_limit.h"
 
 struct mg_context;
 struct mg_connection;
@@ -36,6 +37,8 @@ class HttpServer {
     std::function<HealthReport()> health;
     // Optional last step over the merged families (adds pod names).
     std::function<void(std::vector<prometheus::MetricFamily>&)> enrich;
+    // Optional cap on series per family, applied after enrich.
+    std::shared_ptr<SeriesLimiter> limiter;
   };
 
   // Binds `listen` ("HOST:PORT", "[::1]:PORT"). Fails with a message saying

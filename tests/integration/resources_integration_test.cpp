@@ -120,7 +120,9 @@ TEST_F(ResourcesTest, CgroupCpuTimeAgreesWithCgroupCpuStat) {
     e = Scrape();
   }
   rmdir(dir.c_str());
-  ASSERT_GT(kernel, 0.5) << "the burner did not run in the cgroup";
+  // Only proof that the burner ran here: on a loaded host 1 s of wall time
+  // can be well under 0.5 s on a CPU.
+  ASSERT_GT(kernel, 0.1) << "the burner did not run in the cgroup";
   EXPECT_NEAR(Value(e, series), kernel, kernel * 0.05) << "eBPF on-CPU time vs cgroup cpu.stat usage_usec";
 }
 

@@ -191,6 +191,21 @@ TEST_F(CgroupResolverTest, NewDirectoryWaitsForTheRescanInterval) {
   EXPECT_EQ(r.Resolve(Id("/late.slice")), "/late.slice");
 }
 
+TEST_F(CgroupResolverTest, RemovedDirectoryIsForgottenOnceTheLastWalkIsOld) {
+  uint64_t id = Id("/system.slice/cron.service");
+  // Nothing new appears, so no miss ever triggers a walk: only the age does.
+  CgroupResolver fresh(tmp_.path(), std::chrono::hours(1), std::chrono::hours(1));
+  CgroupResolver aged(tmp_.path(), std::chrono::hours(1), 0ms);
+  ASSERT_EQ(fresh.Resolve(id), "/system.slice/cron.service");
+  ASSERT_EQ(aged.Resolve(id), "/system.slice/cron.service");
+  ASSERT_EQ(rmdir((tmp_.path() + "/system.slice/cron.service").c_str()), 0);
+  EXPECT_EQ(fresh.Resolve(id), "/system.slice/cron.service") << "within max_age the last walk stands";
+  const uint64_t scans = aged.scans();
+  EXPECT_EQ(aged.Resolve(id), std::nullopt);
+  EXPECT_EQ(aged.scans(), scans + 1);
+  EXPECT_EQ(aged.Resolve(Id("/user.slice")), "/user.slice");
+}
+
 TEST_F(CgroupResolverTest, RemovedDirectoryDisappearsAfterRescan) {
   CgroupResolver r(tmp_.path(), 0ms);
   uint64_t id = Id("/system.slice/cron.service");

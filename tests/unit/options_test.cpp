@@ -196,6 +196,35 @@ TEST(OptionsTest, TopProcesses) {
   ExpectBothFormsFail("--top-processes", "99999999999999999999");
 }
 
+TEST(OptionsTest, MaxSeriesPerFamily) {
+  EXPECT_EQ(Parse({}).value().max_series_per_family, 5000u);
+  EXPECT_EQ(ParseBothForms("--max-series-per-family", "0").max_series_per_family, 0u);
+  EXPECT_EQ(ParseBothForms("--max-series-per-family", "2").max_series_per_family, 2u);
+  EXPECT_EQ(ParseBothForms("--max-series-per-family", "10000000").max_series_per_family, 10000000u);
+  // One would leave room for the overflow series only.
+  ExpectBothFormsFail("--max-series-per-family", "1");
+  ExpectBothFormsFail("--max-series-per-family", "-3");
+  ExpectBothFormsFail("--max-series-per-family", "10000001");
+  ExpectBothFormsFail("--max-series-per-family", "many");
+  ExpectBothFormsFail("--max-series-per-family", "");
+}
+
+TEST(OptionsTest, KeepCapabilities) {
+  EXPECT_FALSE(Parse({}).value().keep_capabilities);
+  EXPECT_TRUE(Parse({"--keep-capabilities"}).value().keep_capabilities);
+  EXPECT_EQ(Parse({}).value().keep_capability_mask, 0u);
+  // With a list, only those: the flag alone would keep them all.
+  Result<Options> some = Parse({"--keep-capabilities=dac_read_search,CAP_SYS_PTRACE"});
+  ASSERT_TRUE(some.ok()) << some.error().message;
+  EXPECT_FALSE(some->keep_capabilities);
+  EXPECT_EQ(some->keep_capability_mask, (uint64_t{1} << 2) | (uint64_t{1} << 19));
+  Result<Options> r = Parse({"--keep-capabilities=yes"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message, HasSubstr("--keep-capabilities"));
+  EXPECT_THAT(r.error().message, HasSubstr("unknown capability \"yes\""));
+  EXPECT_FALSE(Parse({"--keep-capabilities="}).ok());
+}
+
 TEST(OptionsTest, BpfHook) {
   EXPECT_EQ(ParseBothForms("--bpf-hook", "auto").hook_mode, HookMode::kAuto);
   EXPECT_EQ(ParseBothForms("--bpf-hook", "tp_btf").hook_mode, HookMode::kTpBtf);

@@ -1,8 +1,10 @@
 // Makes an exact, known number of syscalls, optionally from inside a given
 // cgroup, so tests and benchmarks can check what the sensor counted.
 //
-//   syscall_workload [--cgroup DIR] [--getppid N] [--enoent N]
+//   syscall_workload [--name NAME] [--cgroup DIR] [--getppid N] [--enoent N]
 //
+// --name NAME    set this process's name (comm, prctl PR_SET_NAME: any bytes
+//                but NUL, at most 15) first, e.g. to test label escaping
 // --cgroup DIR   move this process into the cgroup v2 directory DIR first
 // --getppid N    N getppid calls (always succeed)
 // --enoent N     N openat calls on a path that does not exist (fail with ENOENT)
@@ -11,6 +13,7 @@
 //                O_DIRECT, then delete it (block I/O the page cache cannot absorb)
 // --mib N        size for --direct-io (default 96)
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -56,7 +59,9 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "syscall_workload: %s needs a value\n", a.c_str());
       return 2;
     }
-    if (a == "--cgroup")
+    if (a == "--name")
+      prctl(PR_SET_NAME, argv[++i], 0, 0, 0);
+    else if (a == "--cgroup")
       cgroup = argv[++i];
     else if (a == "--getppid")
       getppid_calls = std::atol(argv[++i]);

@@ -3,18 +3,41 @@
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <string_view>
 
 #include "collectors/libbpf_log.h"
 
 namespace hostprobe {
 
+namespace {
+
+// HOSTPROBE_TEST_REFUSE_ATTACH=prog[,prog...] makes those programs fail to
+// attach as if the kernel had refused them, so tests can prove that the other
+// collectors run on and that /healthz names the failure. Not for production.
+bool RefusedForTesting(const std::string& program) {
+  const char* env = std::getenv("HOSTPROBE_TEST_REFUSE_ATTACH");
+  if (env == nullptr) return false;
+  std::string_view list = env;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    if (list.substr(0, comma) == program) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<HookStatus> AttachPrograms(const std::string& collector, const std::vector<AttachSpec>& specs) {
   std::vector<HookStatus> hooks;
   for (const AttachSpec& spec : specs) {
     HookStatus st{bpf_program__name(spec.program), spec.attach, false, ""};
-    bpf_link* link = bpf_program__attach(spec.program);
+    const bool refused = RefusedForTesting(st.name);
+    bpf_link* link = refused ? nullptr : bpf_program__attach(spec.program);
     if (link == nullptr) {
-      st.error = LibbpfError(-errno);
+      st.error = refused ? "refused by HOSTPROBE_TEST_REFUSE_ATTACH (fault injection)" : LibbpfError(-errno);
       spdlog::error("{}: attach {} ({}) failed: {}", collector, st.name, st.attach, st.error);
     } else {
       *spec.link = link;  // the skeleton owns it from now on

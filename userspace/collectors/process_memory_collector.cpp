@@ -233,9 +233,13 @@ Result<std::unique_ptr<ProcessMemoryCollector>> ProcessMemoryCollector::Start(co
   else
     spdlog::info("{}: resident, data and heap figures from eBPF ({} hooks)", kName, c->family_);
 
-  c->started_ms_ = BootMs();
-  c->thread_ = std::thread([raw = c.get()] { raw->Run(); });
   return c;
+}
+
+void ProcessMemoryCollector::StartSampling() {
+  if (thread_.joinable()) return;
+  started_ms_ = BootMs();
+  thread_ = std::thread([this] { Run(); });
 }
 
 Status ProcessMemoryCollector::LoadBpf(bool use_tp_btf, bool with_fexit) {

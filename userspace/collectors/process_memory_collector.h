@@ -89,6 +89,9 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   // statm and says so in the log.
   static Result<std::unique_ptr<ProcessMemoryCollector>> Start(const Config& config,
                                                                const BpfFeatures& features);
+  // Starts the sampling thread. Separate from Start() so the caller can drop
+  // capabilities first: a thread keeps the sets it was started with.
+  void StartSampling();
   ~ProcessMemoryCollector() override;
   ProcessMemoryCollector(const ProcessMemoryCollector&) = delete;
   ProcessMemoryCollector& operator=(const ProcessMemoryCollector&) = delete;

@@ -89,11 +89,15 @@ std::string NormalizeCgroup2Root(const std::string& root,
   return is_cgroup2(unified) ? unified : root;
 }
 
-CgroupResolver::CgroupResolver(std::string root, std::chrono::milliseconds min_rescan)
-    : root_(std::move(root)), min_rescan_(min_rescan) {}
+CgroupResolver::CgroupResolver(std::string root, std::chrono::milliseconds min_rescan,
+                               std::chrono::milliseconds max_age)
+    : root_(std::move(root)), min_rescan_(min_rescan), max_age_(max_age) {}
 
 std::optional<std::string> CgroupResolver::Resolve(uint64_t id) {
   std::lock_guard lock(mu_);
+  const auto age = std::chrono::steady_clock::now() - last_scan_;
+  // A walk that fails keeps the old names: better stale than none.
+  if (age >= max_age_ && scans_ > 0) (void)RescanLocked();
   if (auto it = paths_.find(id); it != paths_.end()) return it->second;
   if (std::chrono::steady_clock::now() - last_scan_ < min_rescan_) return std::nullopt;
   if (!RescanLocked().ok()) return std::nullopt;
@@ -118,7 +122,7 @@ Status CgroupResolver::RescanLocked() {
     return e;
   }
   std::unordered_map<uint64_t, std::string> fresh;
-  fresh[st.st_ino] = "/";
+  fresh.try_emplace(st.st_ino, 1, '/');
   Walk(fd, "/", fresh, 0);
   paths_.swap(fresh);
   return Ok{};

@@ -35,10 +35,14 @@ std::string NormalizeCgroup2Root(const std::string& root,
                                  const std::function<bool(const std::string&)>& is_cgroup2);
 
 // Thread-safe. Walks the tree under `root` to learn id -> path, and walks it
-// again (at most once per `min_rescan`) when asked for an id it does not know.
+// again (at most once per `min_rescan`) when asked for an id it does not know,
+// and when the last walk is older than `max_age`: without that, a quiet host
+// (no new cgroups) would go on naming removed cgroups, and their series and
+// kernel map entries would never go.
 class CgroupResolver {
  public:
-  explicit CgroupResolver(std::string root, std::chrono::milliseconds min_rescan = std::chrono::seconds(1));
+  explicit CgroupResolver(std::string root, std::chrono::milliseconds min_rescan = std::chrono::seconds(1),
+                          std::chrono::milliseconds max_age = std::chrono::seconds(10));
 
   // "/" for the root cgroup; nullopt for ids not in the tree (removed, or
   // created after the last walk and inside the rescan interval).
@@ -56,6 +60,7 @@ class CgroupResolver {
 
   const std::string root_;
   const std::chrono::milliseconds min_rescan_;
+  const std::chrono::milliseconds max_age_;
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, std::string> paths_;
   std::chrono::steady_clock::time_point last_scan_{};

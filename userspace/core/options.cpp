@@ -4,6 +4,7 @@
 #include <optional>
 #include <string_view>
 
+#include "capabilities.h"
 #include "duration.h"
 
 namespace hostprobe {
@@ -86,6 +87,10 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
       o.kubernetes = true;
       continue;
     }
+    if (arg == "--keep-capabilities") {
+      o.keep_capabilities = true;
+      continue;
+    }
     if (arg.substr(0, 2) != "--") return Error{"unexpected argument \"" + std::string(arg) + "\"", EINVAL};
 
     std::string_view flag = arg;
@@ -96,6 +101,12 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
     }
     if (flag == "--cpu-per-core") return Error{"flag --cpu-per-core takes no value", EINVAL};
     if (flag == "--kubernetes") return Error{"flag --kubernetes takes no value", EINVAL};
+    if (flag == "--keep-capabilities") {
+      auto mask = ParseCapabilityList(inline_value.value_or(""));
+      if (!mask) return BadValue(flag, *inline_value, mask.error().message + "; e.g. dac_read_search");
+      o.keep_capability_mask |= *mask;
+      continue;
+    }
     static constexpr std::string_view kValued[] = {"--listen",
                                                    "--log-level",
                                                    "--sample-interval",
@@ -112,7 +123,8 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
                                                    "--node-name",
                                                    "--kubernetes-token-file",
                                                    "--kubernetes-ca-file",
-                                                   "--web-config"};
+                                                   "--web-config",
+                                                   "--max-series-per-family"};
     bool known = false;
     for (auto k : kValued) known = known || k == flag;
     if (!known) return Error{"unknown flag " + std::string(flag), EINVAL};
@@ -147,6 +159,12 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
       if (ec != std::errc() || end != value.data() + value.size() || n > 100000)
         return BadValue(flag, value, "expected a whole number from 0 to 100000");
       o.top_processes = n;
+    } else if (flag == "--max-series-per-family") {
+      uint32_t n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc() || end != value.data() + value.size() || n == 1 || n > 10000000)
+        return BadValue(flag, value, "expected 0 (no cap) or a whole number from 2 to 10000000");
+      o.max_series_per_family = n;
     } else if (flag == "--bpf-hook") {
       if (value == "auto")
         o.hook_mode = HookMode::kAuto;
@@ -231,6 +249,12 @@ Flags:
   --kubernetes-ca-file F      CA bundle for the API server (default: the service account's ca.crt)
   --web-config FILE           TLS and basic auth for the endpoint, in the Prometheus
                               exporter-toolkit web config format (docs/security.md)
+  --max-series-per-family N   series kept per metric family; the rest are summed into one
+                              series labelled "overflow" and counted in
+                              hostprobe_series_dropped_total (default 5000, 0: no cap)
+  --keep-capabilities[=LIST]  keep every capability after start-up, or only those in
+                              LIST (e.g. dac_read_search) on top of what is needed
+                              (default: drop all not needed once programs are attached)
   --version                   print the version and exit
   --help                      print this help and exit
 

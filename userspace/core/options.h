@@ -48,6 +48,15 @@ struct Options {
   std::string kubernetes_token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token";
   std::string kubernetes_ca_file = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
   std::string web_config;  // --web-config FILE (see core/web_config.h), empty: plain HTTP, no auth
+  // --keep-capabilities: keep every capability after start-up instead of
+  // dropping those no longer needed; --keep-capabilities=LIST: keep these
+  // (a mask of capability bits) on top of what the sensor decides it needs.
+  // See docs/security.md.
+  bool keep_capabilities = false;
+  uint64_t keep_capability_mask = 0;
+  // Series per metric family beyond which the rest fold into one "overflow"
+  // series (0: no cap).
+  uint32_t max_series_per_family = 5000;
   bool show_help = false;
   bool show_version = false;
 

@@ -1,0 +1,380 @@
+// Least privilege, hostile input and bounded series, on the real sensor.
+// Needs root (loads eBPF programs, makes cgroups and mounts); skipped otherwise.
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/capabilities.h"
+#include "test_support.h"
+
+namespace hostprobe::testing {
+namespace {
+
+constexpr const char* kSensor = HOSTPROBE_BIN;
+constexpr const char* kWorkload = WORKLOAD_BIN;
+
+#define REQUIRE_ROOT() \
+  if (geteuid() != 0) GTEST_SKIP() << "integration tests load eBPF programs: run them as root"
+
+// Every thread's sets, by tid.
+std::vector<std::pair<std::string, CapabilitySets>> ThreadCapabilities(pid_t pid) {
+  std::vector<std::pair<std::string, CapabilitySets>> out;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    auto sets = ParseCapabilitySets(ReadFile(dir + "/" + e->d_name + "/status"));
+    if (sets) out.emplace_back(e->d_name, *sets);
+  }
+  closedir(d);
+  return out;
+}
+
+std::string StatusField(pid_t pid, const std::string& name) {
+  std::istringstream in(ReadFile("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(name + ":", 0) == 0) return line.substr(name.size() + 1);
+  return "";
+}
+
+long VmRssKiB(pid_t pid) { return std::atol(StatusField(pid, "VmRSS").c_str()); }
+
+// Sample lines (series, each histogram bucket counting as one) in an exposition.
+size_t CountSeries(const std::string& body, const std::string& containing = "") {
+  size_t n = 0;
+  std::istringstream in(body);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] != '#' && line.find(containing) != std::string::npos) ++n;
+  return n;
+}
+
+// promtool check metrics on `body`: exit status, its output in `out`.
+int Promtool(const std::string& body, std::string* out) {
+  char path[] = "/tmp/hostprobe-scrape-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return -1;
+  bool written = write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
+  close(fd);
+  int rc = written ? RunCommand({"sh", "-c", std::string("promtool check metrics < ") + path}, out) : -1;
+  unlink(path);
+  return rc;
+}
+
+double Getppids(const SensorProcess& s) {
+  return Value(ParseExposition(s.Scrape()), "hostprobe_syscalls_total{syscall=\"getppid\"}");
+}
+
+// Host-wide getppid calls counted while the workload makes `calls` of them.
+double CountedGetppids(const SensorProcess& s, int calls) {
+  double before = Getppids(s);
+  EXPECT_EQ(RunCommand({kWorkload, "--getppid", std::to_string(calls)}), 0);
+  return Getppids(s) - before;
+}
+
+// ---- privileges -----------------------------------------------------------------
+
+TEST(PrivilegesTest, EveryThreadDropsEveryCapabilityAndCountingGoesOn) {
+  REQUIRE_ROOT();
+  SensorProcess sensor(kSensor, {});
+  ASSERT_TRUE(sensor.Start());
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+  // A scrape starts the threads that only run on scrapes (statvfs helpers).
+  ASSERT_FALSE(sensor.Scrape().empty());
+  const std::string log = sensor.Log();
+  EXPECT_NE(log.find("dropped capabilities: "), std::string::npos) << log;
+  // A kernel that gates map reads on CAP_BPF (before 6.5) keeps it, and says so.
+  const uint64_t allowed = log.find("kept cap_bpf:") != std::string::npos ? CapBit(kCapBpf) : 0;
+  auto threads = ThreadCapabilities(sensor.pid());
+  ASSERT_GE(threads.size(), 2u) << "expected the HTTP workers too";
+  for (const auto& [tid, c] : threads) {
+    EXPECT_EQ(c.effective & ~allowed, 0u) << "thread " << tid << " CapEff " << CapabilityNames(c.effective);
+    EXPECT_EQ(c.permitted & ~allowed, 0u) << "thread " << tid << " CapPrm " << CapabilityNames(c.permitted);
+    EXPECT_EQ(c.inheritable, 0u) << "thread " << tid;
+    EXPECT_EQ(c.ambient, 0u) << "thread " << tid;
+    EXPECT_EQ(c.bounding & ~allowed, 0u) << "thread " << tid << " CapBnd " << CapabilityNames(c.bounding);
+    EXPECT_TRUE(c.no_new_privs) << "thread " << tid;
+  }
+  constexpr int kCalls = 20000;
+  double d = CountedGetppids(sensor, kCalls);
+  EXPECT_GE(d, kCalls);
+  EXPECT_LE(d, kCalls + 200);
+  auto e = ParseExposition(sensor.Scrape());
+  for (const char* c : {"syscalls", "diskio", "cgroup_cpu", "process_events", "host", "clock"})
+    EXPECT_EQ(Value(e, "hostprobe_collector_read_errors_total{collector=\"" + std::string(c) + "\"}"), 0)
+        << c;
+  EXPECT_GT(CountSeries(sensor.Scrape(), "hostprobe_filesystem_size_bytes{"), 0u)
+      << "statvfs of mounts works without capabilities";
+  // The sensor's own figures still read /proc/self after the drop.
+  EXPECT_GT(Value(e, "process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GT(Value(e, "process_open_fds"), 3);
+  EXPECT_GT(Value(e, "process_cpu_seconds_total"), 0);
+  EXPECT_NEAR(Value(e, "process_start_time_seconds"), static_cast<double>(time(nullptr)), 120);
+  EXPECT_EQ(sensor.Stop(SIGTERM, std::chrono::seconds(2)), 0);
+}
+
+TEST(PrivilegesTest, KeepCapabilitiesKeepsThem) {
+  REQUIRE_ROOT();
+  SensorProcess sensor(kSensor, {"--keep-capabilities"});
+  ASSERT_TRUE(sensor.Start());
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+  EXPECT_NE(sensor.Log().find("keeping every capability (--keep-capabilities)"), std::string::npos);
+  for (const auto& [tid, c] : ThreadCapabilities(sensor.pid()))
+    EXPECT_NE(c.effective & CapBit(kCapSysAdmin), 0u) << "thread " << tid;
+
+  SensorProcess some(kSensor, {"--keep-capabilities=dac_read_search"});
+  ASSERT_TRUE(some.Start());
+  ASSERT_TRUE(some.WaitHealthy()) << some.Log();
+  const uint64_t allowed = some.Log().find("kept cap_bpf:") != std::string::npos ? CapBit(kCapBpf) : 0;
+  EXPECT_NE(some.Log().find("kept cap_dac_read_search: --keep-capabilities"), std::string::npos)
+      << some.Log();
+  for (const auto& [tid, c] : ThreadCapabilities(some.pid()))
+    EXPECT_EQ(c.effective & ~allowed, CapBit(kCapDacReadSearch))
+        << "thread " << tid << " CapEff " << CapabilityNames(c.effective);
+}
+
+TEST(PrivilegesTest, RunsAsNobodyWithOnlyBpfAndPerfmon) {
+  REQUIRE_ROOT();
+  if (RunCommand({"sh", "-c", "command -v setpriv"}) != 0)
+    GTEST_SKIP() << "setpriv (util-linux) not installed";
+  // SensorProcess puts --listen first; a script puts setpriv in front.
+  char script[] = "/tmp/hostprobe-nobody-XXXXXX";
+  int fd = mkstemp(script);
+  ASSERT_GE(fd, 0);
+  const std::string text = std::string(
+                               "#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups "
+                               "--inh-caps=-all,+bpf,+perfmon --ambient-caps=+bpf,+perfmon "
+                               "--bounding-set=-all,+bpf,+perfmon ") +
+                           kSensor + " \"$@\"\n";
+  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  chmod(script, 0755);
+  SensorProcess sensor(script, {});
+  ASSERT_TRUE(sensor.Start());
+  const bool healthy = sensor.WaitHealthy();
+  unlink(script);
+  ASSERT_TRUE(healthy) << sensor.Log();
+  EXPECT_EQ(StatusField(sensor.pid(), "Uid"), "\t65534\t65534\t65534\t65534");
+  for (const auto& [tid, c] : ThreadCapabilities(sensor.pid())) {
+    EXPECT_EQ(c.effective, 0u) << "thread " << tid << " CapEff " << CapabilityNames(c.effective);
+    EXPECT_EQ(c.permitted, 0u) << "thread " << tid;
+    EXPECT_TRUE(c.no_new_privs) << "thread " << tid;
+  }
+  constexpr int kCalls = 20000;
+  double d = CountedGetppids(sensor, kCalls);
+  EXPECT_GE(d, kCalls);
+  EXPECT_LE(d, kCalls + 200);
+  auto e = ParseExposition(sensor.Scrape());
+  for (const char* c : {"syscalls", "diskio", "cgroup_cpu", "process_events"})
+    EXPECT_EQ(Value(e, "hostprobe_collector_up{collector=\"" + std::string(c) + "\"}"), 1) << c;
+  EXPECT_EQ(Value(e, "hostprobe_collector_read_errors_total{collector=\"host\"}"), 0) << sensor.Log();
+  EXPECT_GT(CountSeries(sensor.Scrape(), "hostprobe_cgroup_syscalls_total{"), 0u) << "the cgroup walk works";
+}
+
+// ---- faults ---------------------------------------------------------------------
+
+TEST(FaultTest, OneProgramRefusedLeavesTheOthersRunningAndHealthzNamesIt) {
+  REQUIRE_ROOT();
+  setenv("HOSTPROBE_TEST_REFUSE_ATTACH", "hp_block_issue", 1);
+  SensorProcess sensor(kSensor, {});
+  const bool started = sensor.Start();
+  unsetenv("HOSTPROBE_TEST_REFUSE_ATTACH");
+  ASSERT_TRUE(started);
+  std::optional<HttpResponse> health;
+  for (int i = 0; i < 300 && !health; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    health = HttpRequest(sensor.port(), "GET", "/healthz");
+  }
+  ASSERT_TRUE(health.has_value()) << sensor.Log();
+  EXPECT_EQ(health->status, 503);
+  EXPECT_NE(health->body.find("diskio: program hp_block_issue not attached"), std::string::npos)
+      << health->body;
+  EXPECT_EQ(health->body.find("syscalls"), std::string::npos) << health->body;
+  const std::string log = sensor.Log();
+  EXPECT_NE(log.find("attach hp_block_issue"), std::string::npos) << log;
+  EXPECT_NE(log.find("HOSTPROBE_TEST_REFUSE_ATTACH"), std::string::npos) << log;
+  auto e = ParseExposition(sensor.Scrape());
+  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_block_issue\"}"), 0);
+  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_block_done\"}"), 1);
+  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_sys_enter\"}"), 1);
+  constexpr int kCalls = 20000;
+  double d = CountedGetppids(sensor, kCalls);
+  EXPECT_GE(d, kCalls);
+  EXPECT_LE(d, kCalls + 200);
+}
+
+// ---- hostile names --------------------------------------------------------------
+
+TEST(HostileInputTest, HostileProcessCgroupAndMountNamesAreEscaped) {
+  REQUIRE_ROOT();
+  const std::string root = Cgroup2Root();
+  ASSERT_FALSE(root.empty()) << "no cgroup2 filesystem mounted";
+  // cgroup names cannot hold a newline (the kernel refuses it); mount points can.
+  const std::string tag = "hp-hostile-" + std::to_string(getpid()) + "-";
+  const std::string nasty = "a\"b\\c\xff";
+  const std::string cg_name = "/" + tag + nasty;
+  ASSERT_EQ(mkdir((root + cg_name).c_str(), 0755), 0) << std::strerror(errno);
+  const std::string mnt = "/tmp/" + tag + nasty + "\nz";
+  ASSERT_EQ(mkdir(mnt.c_str(), 0755), 0) << std::strerror(errno);
+  ASSERT_EQ(mount("none", mnt.c_str(), "tmpfs", 0, "size=1m"), 0) << std::strerror(errno);
+
+  SensorProcess sensor(kSensor, {});
+  ASSERT_TRUE(sensor.Start());
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+  // comm is at most 15 bytes: quote, backslash, newline and an invalid byte fit.
+  EXPECT_EQ(
+      RunCommand({kWorkload, "--name", "x\"y\\z\n\xff", "--cgroup", root + cg_name, "--getppid", "1000"}), 0);
+
+  const std::string escaped_cg = "/" + tag + "a\\\"b\\\\c\xEF\xBF\xBD";
+  const std::string series =
+      "hostprobe_cgroup_syscalls_total{cgroup=\"" + escaped_cg + "\",pod_uid=\"\",container_id=\"\"}";
+  std::string body;
+  for (int i = 0; i < 10 && Value(ParseExposition(body), series) == 0; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    body = sensor.Scrape();
+  }
+  EXPECT_GE(Value(ParseExposition(body), series), 1000) << "no " << series;
+  const std::string escaped_mnt = "mountpoint=\"/tmp/" + tag + "a\\\"b\\\\c\xEF\xBF\xBD\\nz\"";
+  EXPECT_GT(CountSeries(body, escaped_mnt), 0u) << "no series with " << escaped_mnt;
+  EXPECT_EQ(body.find('\xff'), std::string::npos) << "an invalid byte reached the exposition";
+  std::string out;
+  EXPECT_EQ(Promtool(body, &out), 0) << "promtool check metrics:\n" << out;
+
+  umount(mnt.c_str());
+  rmdir(mnt.c_str());
+  rmdir((root + cg_name).c_str());
+}
+
+// ---- bounded series -------------------------------------------------------------
+
+TEST(SeriesCapTest, FamiliesOverTheCapFoldIntoOverflowAndAreCounted) {
+  REQUIRE_ROOT();
+  SensorProcess sensor(kSensor, {"--max-series-per-family", "3"});
+  ASSERT_TRUE(sensor.Start());
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+  ASSERT_EQ(RunCommand({kWorkload, "--getppid", "100", "--enoent", "100"}), 0);
+  const std::string body = sensor.Scrape();
+  EXPECT_EQ(CountSeries(body, "hostprobe_syscalls_total{"), 3u);
+  EXPECT_EQ(CountSeries(body, "hostprobe_syscalls_total{syscall=\"overflow\"}"), 1u);
+  // Histograms: whole series (all buckets) dropped, no overflow series.
+  EXPECT_EQ(CountSeries(body, "hostprobe_syscall_latency_seconds_count{"), 3u);
+  EXPECT_EQ(CountSeries(body, "hostprobe_syscall_latency_seconds_count{syscall=\"overflow\"}"), 0u);
+  auto e = ParseExposition(body);
+  EXPECT_GT(Value(e, "hostprobe_series_dropped_total{family=\"hostprobe_syscalls_total\"}"), 0);
+  EXPECT_GT(Value(e, "hostprobe_series_dropped_total{family=\"hostprobe_syscall_latency_seconds\"}"), 0);
+  std::string out;
+  EXPECT_EQ(Promtool(body, &out), 0) << "promtool check metrics:\n" << out;
+  EXPECT_NE(sensor.Log().find("over --max-series-per-family 3"), std::string::npos);
+}
+
+// A child, born in the cgroup `cgroup_fd` (clone3 CLONE_INTO_CGROUP, 5.7+:
+// no migration, which costs an RCU grace period per process), that makes a
+// few syscalls and exits. Falls back to fork and joining cgroup.procs.
+pid_t SpawnShortLived(int cgroup_fd, const std::string& cgroup) {
+  clone_args args{};
+  args.flags = CLONE_INTO_CGROUP;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = static_cast<uint64_t>(cgroup_fd);
+  long pid = syscall(SYS_clone3, &args, sizeof(args));
+  if (pid < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL)) {
+    pid = fork();
+    if (pid == 0) {
+      int fd = open((cgroup + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write(fd, "0", 1) != 1) _exit(1);
+    }
+  }
+  if (pid != 0) return static_cast<pid_t>(pid);
+  for (int i = 0; i < 20; ++i) syscall(SYS_getppid);
+  _exit(0);
+}
+
+TEST(CardinalityTest, ThousandsOfShortLivedProcessesInHundredsOfCgroupsStayBoundedAndVanish) {
+  REQUIRE_ROOT();
+  const std::string root = Cgroup2Root();
+  ASSERT_FALSE(root.empty()) << "no cgroup2 filesystem mounted";
+  constexpr int kCgroups = 300, kPerCgroup = 10, kBatch = 30;
+  const std::string parent_name = "/hp-churn-" + std::to_string(getpid());
+  const std::string parent = root + parent_name;
+  ASSERT_EQ(mkdir(parent.c_str(), 0755), 0) << std::strerror(errno);
+
+  SensorProcess sensor(kSensor, {});
+  ASSERT_TRUE(sensor.Start());
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+  ASSERT_FALSE(sensor.Scrape().empty());
+  const long rss_before = VmRssKiB(sensor.pid());
+  const auto started = std::chrono::steady_clock::now();
+
+  size_t max_series = 0;
+  for (int first = 0; first < kCgroups; first += kBatch) {
+    std::vector<pid_t> children;
+    for (int i = first; i < first + kBatch; ++i) {
+      const std::string dir = parent + "/c" + std::to_string(i);
+      ASSERT_EQ(mkdir(dir.c_str(), 0755), 0) << dir << ": " << std::strerror(errno);
+      int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      ASSERT_GE(fd, 0) << dir << ": " << std::strerror(errno);
+      for (int k = 0; k < kPerCgroup; ++k) children.push_back(SpawnShortLived(fd, dir));
+      close(fd);
+    }
+    int failed = 0;
+    for (pid_t c : children) {
+      int status = 0;
+      if (c < 0 || waitpid(c, &status, 0) != c || !WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failed;
+    }
+    ASSERT_EQ(failed, 0) << "children that could not join their cgroup";
+    max_series = std::max(max_series, CountSeries(sensor.Scrape()));
+  }
+  const auto churned = std::chrono::steady_clock::now();
+  // Every cgroup is named once a walk has seen it (walks: at most one a second).
+  size_t named = 0;
+  for (int i = 0; i < 10 && named < kCgroups; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    const std::string body = sensor.Scrape();
+    max_series = std::max(max_series, CountSeries(body));
+    named = CountSeries(body, "hostprobe_cgroup_syscalls_total{cgroup=\"" + parent_name + "/c");
+  }
+  EXPECT_EQ(named, static_cast<size_t>(kCgroups));
+  EXPECT_LT(max_series, 10000u);
+
+  // Remove them (an exiting task can hold a cgroup a moment longer).
+  for (int i = 0; i < kCgroups; ++i) {
+    const std::string dir = parent + "/c" + std::to_string(i);
+    for (int t = 0; t < 50 && rmdir(dir.c_str()) != 0 && errno == EBUSY; ++t)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(rmdir(parent.c_str()), 0) << std::strerror(errno);
+  size_t left = 1;
+  // Walks are renewed every 10 s; an id is dropped after a walk misses it.
+  for (int i = 0; i < 40 && left > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    left = CountSeries(sensor.Scrape(), parent_name);
+  }
+  EXPECT_EQ(left, 0u) << "series of removed cgroups are still exported";
+  const long growth_kib = VmRssKiB(sensor.pid()) - rss_before;
+  std::printf(
+      "sensor RSS growth over %d processes in %d cgroups: %ld KiB; most series in a scrape: %zu; "
+      "churn took %.1f s\n",
+      kCgroups * kPerCgroup, kCgroups, growth_kib, max_series,
+      std::chrono::duration<double>(churned - started).count());
+  EXPECT_LT(growth_kib, 25 * 1024);
+}
+
+}  // namespace
+}  // namespace hostprobe::testing
