@@ -2,7 +2,7 @@
 # Builds the libFuzzer harnesses (tests/fuzz, clang, ASan+UBSan) in build-fuzz/
 # and runs each for a bounded time. Any crash, sanitizer report, timeout or
 # broken invariant fails the script and prints the saved reproducer.
-# Usage: scripts/fuzz.sh [SECONDS_PER_HARNESS]   (default 15)
+# Usage: scripts/fuzz.sh [SECONDS_PER_HARNESS]   (default 10)
 #        FUZZ_ONLY=<name> scripts/fuzz.sh 60      (one harness, e.g. labels)
 # The corpus each run grows is kept in build-fuzz/corpus/<name>/ (seeds come
 # from tests/fuzz/corpus/<name>/ and tests/unit/fixtures); crashes go to
@@ -10,9 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=${1:-15}
+seconds=${1:-10}
 if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then
-  echo "usage: $0 [SECONDS_PER_HARNESS]   (a positive whole number, default 15)" >&2
+  echo "usage: $0 [SECONDS_PER_HARNESS]   (a positive whole number, default 10)" >&2
   exit 2
 fi
 build=build-fuzz

@@ -27,9 +27,12 @@ cmake --build "$build" -j"$jobs" --target unit_tests integration_tests
 rm -rf "$logs"
 mkdir -p "$logs"
 supp="$PWD/tests/sanitize"
-export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1:strict_init_order=1:check_initialization_order=1:log_path=$logs/asan"
-export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan"
-export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+# log_path is a flag the three runtimes share and each one's options reset it,
+# so all three name it (else the last parsed, UBSAN_OPTIONS, sends reports to stderr).
+report="log_path=$logs/report"
+export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1:strict_init_order=1:check_initialization_order=1:$report"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:$report"
+export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0:$report"
 
 status=0
 ctest --test-dir "$build" -L 'unit|integration' --output-on-failure -j1 "$@" || status=$?
