@@ -1,10 +1,9 @@
 // Kubernetes pod list JSON: never throws, every entry it keeps has its names,
 // and the directory encoded back as a PodList parses to the same directory.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "core/kube_pods.h"
 #include "fuzz_check.h"
@@ -22,8 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   nlohmann::json items = nlohmann::json::array();
   for (const auto& [uid, name] : dir->pods) {
-    items.push_back(
-        {{"metadata", {{"uid", uid}, {"name", name.pod}, {"namespace", name.namespace_name}}}});
+    items.push_back({{"metadata", {{"uid", uid}, {"name", name.pod}, {"namespace", name.namespace_name}}}});
   }
   nlohmann::json statuses = nlohmann::json::array();
   for (const auto& [id, name] : dir->containers)

@@ -12,9 +12,9 @@ namespace {
 std::string Line(const hostprobe::DiskStat& d) {
   auto n = [](uint64_t v) { return " " + std::to_string(v); };
   // reads merged sectors ms, writes merged sectors ms, in-flight io-ms weighted-ms
-  std::string s = std::to_string(d.major) + " " + std::to_string(d.minor) + " " + d.name + n(d.reads_completed) +
-                  " 0" + n(d.sectors_read) + " 0" + n(d.writes_completed) + " 0" + n(d.sectors_written) +
-                  " 0 0 0 0";
+  std::string s = std::to_string(d.major) + " " + std::to_string(d.minor) + " " + d.name +
+                  n(d.reads_completed) + " 0" + n(d.sectors_read) + " 0" + n(d.writes_completed) + " 0" +
+                  n(d.sectors_written) + " 0 0 0 0";
   if (d.discards_completed || d.flushes_completed)
     s += n(d.discards_completed.value_or(0)) + " 0" + n(d.sectors_discarded.value_or(0)) + " 0";
   if (d.flushes_completed) s += n(*d.flushes_completed) + " 0";

@@ -13,9 +13,9 @@ namespace {
 using hostprobe::CpuTicks;
 
 std::string Line(const std::string& label, const CpuTicks& t) {
-  return label + " " + std::to_string(t.user) + " " + std::to_string(t.nice) + " " + std::to_string(t.system) +
-         " " + std::to_string(t.idle) + " " + std::to_string(t.iowait) + " " + std::to_string(t.irq) + " " +
-         std::to_string(t.softirq) + " " + std::to_string(t.steal) + "\n";
+  return label + " " + std::to_string(t.user) + " " + std::to_string(t.nice) + " " +
+         std::to_string(t.system) + " " + std::to_string(t.idle) + " " + std::to_string(t.iowait) + " " +
+         std::to_string(t.irq) + " " + std::to_string(t.softirq) + " " + std::to_string(t.steal) + "\n";
 }
 
 bool Same(const CpuTicks& a, const CpuTicks& b) {
