@@ -15,7 +15,7 @@ if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then
   echo "usage: $0 [SECONDS_PER_HARNESS]   (a positive whole number, default 10)" >&2
   exit 2
 fi
-build=build-fuzz
+build="build-fuzz"
 jobs=${FUZZ_BUILD_JOBS:-2}
 
 if ! command -v clang++ >/dev/null; then
@@ -48,7 +48,7 @@ while read -r name seeds; do
   if "$build/${name}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$artifacts" "${opts[@]}" "$work" "${dirs[@]}" >"$log" 2>&1; then
     echo "fuzz.sh: $name ok (${seconds}s; $(grep -m1 -oE 'number_of_executed_units: [0-9]+' "$log" ||
-      echo "runs ?"); corpus $(ls "$work" | wc -l) new inputs)"
+      echo "runs ?"); corpus $(find "$work" -type f | wc -l) inputs)"
   else
     failed+=("$name")
     echo "fuzz.sh: $name FAILED; log: $log" >&2

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build=build-asan
+build="build-asan"
 logs="$PWD/$build/sanitizer-logs"
 jobs=${SANITIZE_BUILD_JOBS:-2}
 

@@ -7,7 +7,7 @@
 # which passed and how long each took, and the exit status is 1 if any failed.
 # Usage (as root, after scripts/install-deps.sh): scripts/test.sh
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 names=() results=() times=()
 stage() {
