@@ -119,7 +119,7 @@ TEST(OptionsTest, ListenErrors) {
   ExpectBothFormsFail("--listen", "9000");
   ExpectBothFormsFail("--listen", "::1:9000");
   ExpectBothFormsFail("--listen", "[]:9000");
-  // Found by the options fuzzer: accepted, but ListenAddress() then named "[x]:1".
+  // Broke the options fuzzer's round trip: accepted, but ListenAddress() then named "[x]:1".
   ExpectBothFormsFail("--listen", "[[x]]:1");
   ExpectBothFormsFail("--listen", "[a]b]:1");
   ExpectBothFormsFail("--listen", "a]:1");
