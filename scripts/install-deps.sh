@@ -13,6 +13,7 @@ packages=(
   # build
   cmake g++ make pkg-config
   clang llvm
+  libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes for clang (scripts/fuzz.sh)
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libspdlog-dev libfmt-dev
   libcivetweb-dev    # HTTP server (the same one prometheus-cpp-pull uses)

@@ -27,6 +27,8 @@ Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view flag, std:
   } else if (host.find(':') != std::string_view::npos) {
     return BadValue(flag, v, "IPv6 addresses go in brackets, e.g. [::1]:9640");
   }
+  // A bracket left inside the host ("[[::1]]") would make ListenAddress() name another address.
+  if (host.find_first_of("[]") != std::string_view::npos) return BadValue(flag, v, "stray '[' or ']'");
   unsigned port = 0;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)

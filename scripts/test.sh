@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Every test CI runs, in three stages, each in its own build tree:
+#   release   build/       Release build, the whole ctest suite (unit, integration, deploy)
+#   sanitize  build-asan/  unit + integration tests under ASan+UBSan (scripts/sanitize.sh)
+#   fuzz      build-fuzz/  every libFuzzer harness for a short time (scripts/fuzz.sh)
+# A failing stage does not stop the later ones; the summary at the end says
+# which passed and how long each took, and the exit status is 1 if any failed.
+# Usage (as root, after scripts/install-deps.sh): scripts/test.sh
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+names=() results=() times=()
+stage() {
+  local name=$1
+  shift
+  echo "==== test.sh: stage $name"
+  local start=$SECONDS status=0
+  "$@" || status=$?
+  names+=("$name")
+  times+=("$((SECONDS - start))")
+  if [[ $status -eq 0 ]]; then results+=(passed); else results+=("FAILED (exit $status)"); fi
+}
+
+release() {
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2 &&
+    ctest --test-dir build --output-on-failure
+}
+
+stage release release
+stage sanitize scripts/sanitize.sh
+stage fuzz scripts/fuzz.sh
+
+echo "==== test.sh: summary"
+failed=0
+for i in "${!names[@]}"; do
+  printf '  %-9s %-18s %4ds\n' "${names[$i]}" "${results[$i]}" "${times[$i]}"
+  [[ ${results[$i]} == passed ]] || failed=1
+done
+printf '  %-9s %-18s %4ds\n' total "" "$SECONDS"
+exit $failed
