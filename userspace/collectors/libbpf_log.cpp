@@ -6,6 +6,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <mutex>
+#include <string>
 
 namespace hostprobe {
 namespace {
@@ -14,10 +15,19 @@ std::mutex g_mu;
 std::string g_last_warning;
 
 int PrintToSpdlog(enum libbpf_print_level level, const char* format, va_list args) {
-  char buf[1024];
-  int n = vsnprintf(buf, sizeof(buf), format, args);
-  if (n <= 0) return n;
-  std::string line(buf);
+  // libbpf passes a refused program's whole verifier log in one call, and the
+  // reason is at its end: size the buffer to the message, never cut it.
+  va_list again;
+  va_copy(again, args);
+  int n = vsnprintf(nullptr, 0, format, args);
+  if (n <= 0) {
+    va_end(again);
+    return n;
+  }
+  std::string line(static_cast<size_t>(n) + 1, '\0');
+  vsnprintf(line.data(), line.size(), format, again);
+  va_end(again);
+  line.resize(static_cast<size_t>(n));
   while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
   if (line.empty()) return n;
   switch (level) {
