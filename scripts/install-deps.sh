@@ -23,6 +23,7 @@ packages=(
   prometheus      # promtool, used by the integration tests
   curl
   python3 python3-yaml   # tests/deploy/check_manifests.py
+  qemu-system-x86 busybox-static cpio   # scripts/kernel-matrix.sh: Debian's 6.1 under qemu
 )
 
 missing=()

@@ -7,11 +7,14 @@
 #   scripts/kernel-matrix.sh [--build-dir DIR] [--kernels host,debian-6.1] [--timeout SECONDS]
 #
 # --build-dir DIR    the build tree holding hostprobe and the workloads (default: build)
-# --kernels LIST     which kernels to run on (default: host,debian-6.1)
+# --kernels LIST     which kernels to run on (default: host,debian-6.1): host runs
+#                    natively; debian-6.1 and debian-6.12 (bookworm's backports
+#                    kernel) boot the newest Debian cloud kernel of that series
 # --timeout SECONDS  hard deadline for each qemu boot (default 420)
 #
-# The kernel package (linux-image-6.1.0-*-cloud-amd64-unsigned, the newest the
-# apt sources offer) is fetched with apt-get download once and kept in
+# The kernel package (linux-image-6.1.0-*-cloud-amd64-unsigned or
+# linux-image-6.12.*+deb12-cloud-amd64-unsigned, the newest the apt sources
+# offer) is fetched with apt-get download once and kept in
 # $KMATRIX_CACHE (default /var/cache/hostprobe-kmatrix, or <build>/kmatrix/cache
 # when that is not writable). Needs root (the checks load eBPF on the host),
 # qemu-system-x86, busybox-static and cpio (scripts/install-deps.sh).
@@ -25,7 +28,7 @@ build_dir=build
 kernels=host,debian-6.1
 vm_timeout=420
 
-usage() { echo "usage: $0 [--build-dir DIR] [--kernels host,debian-6.1] [--timeout SECONDS]"; }
+usage() { echo "usage: $0 [--build-dir DIR] [--kernels host,debian-6.1,debian-6.12] [--timeout SECONDS]"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) build_dir=${2:?--build-dir needs a value}; shift 2 ;;
@@ -37,13 +40,16 @@ while [[ $# -gt 0 ]]; do
 done
 build_dir=$(cd "$build_dir" && pwd)
 for k in ${kernels//,/ }; do
-  case "$k" in host | debian-6.1) ;; *) echo "kernel-matrix.sh: unknown kernel $k (host, debian-6.1)" >&2; exit 2 ;; esac
+  case "$k" in
+    host | debian-6.1 | debian-6.12) ;;
+    *) echo "kernel-matrix.sh: unknown kernel $k (host, debian-6.1, debian-6.12)" >&2; exit 2 ;;
+  esac
 done
 
 die() { echo "kernel-matrix.sh: $*" >&2; exit 1; }
 log() { echo "kernel-matrix.sh: $*" >&2; }
 
-if [[ ,$kernels, == *,debian-6.1,* ]] && ! command -v qemu-system-x86_64 >/dev/null; then
+if [[ ,$kernels, == *,debian-* ]] && ! command -v qemu-system-x86_64 >/dev/null; then
   echo "kernel-matrix.sh: SKIP: qemu-system-x86_64 not installed (scripts/install-deps.sh installs qemu-system-x86)"
   exit 77
 fi
@@ -79,25 +85,39 @@ EOF
 results=$out_dir/results.txt
 : >"$results"
 
+# The checker's own exit status as one more row, so a checker that died
+# before printing its checks still fails the matrix.
+checker_line() {  # kernel run rc
+  local r=PASS
+  [[ $3 -eq 0 ]] || r=FAIL
+  echo "KMATRIX kernel=$1 run=$2 collector=checker check=exit hook=n/a result=$r exit status $3"
+}
+
 # ---- host: natively ----------------------------------------------------------------------
 run_host() {
   local name hook flags
   while read -r name hook flags; do
     log "host $(uname -r): run $name ($flags)"
+    local rc=0
     # shellcheck disable=SC2086
     busybox sh "$src_dir/tests/kmatrix/check.sh" --bin-dir "$build_dir" --run "$name" --disk-dir /var/tmp \
-      --expect-hook "$hook" -- $flags | tee -a "$results" || true
+      --expect-hook "$hook" -- $flags >"$work/out" || rc=$?
+    tee -a "$results" <"$work/out"
+    checker_line "$(uname -r)" "$name" "$rc" | tee -a "$results"
   done <"$work/runs"
 }
 
 # ---- Debian 6.1 under qemu -------------------------------------------------------------------
 
-# Newest linux-image-6.1.0-N-cloud-amd64-unsigned the apt sources offer, or the
-# newest already cached when apt knows none (offline).
-fetch_kernel() {
-  local pkg deb
-  pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned$' 2>/dev/null |
-    awk '{ print $1 }' | sort -V | tail -1)
+# Newest cloud kernel package of a series the apt sources offer, or the newest
+# already cached when apt knows none (offline).
+fetch_kernel() {  # series: 6.1 or 6.12
+  local pattern pkg deb
+  case "$1" in
+    6.1) pattern='linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned' ;;
+    6.12) pattern='linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64-unsigned' ;;
+  esac
+  pkg=$(apt-cache search --names-only "^$pattern\$" 2>/dev/null | awk '{ print $1 }' | sort -V | tail -1)
   if [[ -n $pkg ]]; then
     deb=$(ls "$KMATRIX_CACHE/${pkg}"_*.deb 2>/dev/null | sort -V | tail -1 || true)
     if [[ -z $deb ]]; then
@@ -107,8 +127,8 @@ fetch_kernel() {
       deb=$(ls "$KMATRIX_CACHE/${pkg}"_*.deb | sort -V | tail -1)
     fi
   else
-    deb=$(ls "$KMATRIX_CACHE"/linux-image-6.1.0-*-cloud-amd64-unsigned_*.deb 2>/dev/null | sort -V | tail -1 || true)
-    [[ -n $deb ]] || die "no linux-image-6.1.0-*-cloud-amd64-unsigned in the apt sources (run apt-get update) nor in $KMATRIX_CACHE"
+    deb=$(ls "$KMATRIX_CACHE"/*.deb 2>/dev/null | grep -E "/${pattern}_" | sort -V | tail -1 || true)
+    [[ -n $deb ]] || die "no $pattern in the apt sources (run apt-get update) nor in $KMATRIX_CACHE"
   fi
   local tree=${deb%.deb}
   if [[ ! -d $tree ]]; then
@@ -181,6 +201,9 @@ echo "KMATRIX-BEGIN $(uname -r)"
 while read -r name hook flags; do
   start=$(cut -d. -f1 /proc/uptime)
   sh /kmatrix/check.sh --bin-dir /kmatrix/bin --run $name --disk-dir /mnt/disk --expect-hook $hook -- $flags
+  rc=$?
+  r=PASS; [ $rc -eq 0 ] || r=FAIL
+  echo "KMATRIX kernel=$(uname -r) run=$name collector=checker check=exit hook=n/a result=$r exit status $rc"
   echo "KMATRIX-TIME run=$name seconds=$(($(cut -d. -f1 /proc/uptime) - start))"
 done </kmatrix/runs
 echo "KMATRIX-END"
@@ -191,25 +214,27 @@ EOF
   (cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
 }
 
-run_vm() {
-  local tree vmlinuz accel=tcg console=$out_dir/console-debian-6.1.log
-  tree=$(fetch_kernel)
+run_vm() {  # series
+  local name=debian-$1 tree vmlinuz accel=tcg console
+  console=$out_dir/console-$name.log
+  tree=$(fetch_kernel "$1")
   vmlinuz=$(ls "$tree"/boot/vmlinuz-*)
-  log "debian-6.1: $(basename "$vmlinuz"), building the initramfs"
+  log "$name: $(basename "$vmlinuz"), building the initramfs"
+  rm -rf "$work/root" "$work/disk.img"
   build_initramfs "$tree"
   truncate -s 256M "$work/disk.img"
   [[ -w /dev/kvm ]] && accel=kvm
-  log "debian-6.1: booting under qemu ($accel, deadline ${vm_timeout}s); console in $console"
+  log "$name: booting under qemu ($accel, deadline ${vm_timeout}s); console in $console"
   local t0=$SECONDS rc=0
   timeout "$vm_timeout" qemu-system-x86_64 -nographic -no-reboot -accel "$accel" -m 1024 -smp 2 \
     -kernel "$vmlinuz" -initrd "$work/initramfs.cpio" -nic none \
     -drive "file=$work/disk.img,if=virtio,format=raw" \
     -append "console=ttyS0 panic=-1 quiet" </dev/null >"$console" 2>&1 || rc=$?
-  log "debian-6.1: qemu exited ($rc) after $((SECONDS - t0)) s"
+  log "$name: qemu exited ($rc) after $((SECONDS - t0)) s"
   tr -d '\r' <"$console" | grep -E '^KMATRIX(-TIME| )' | tee -a "$results" >&2 || true
   tr -d '\r' <"$console" | grep '^KMATRIX ' >/dev/null || true
   if ! tr -d '\r' <"$console" | grep -q '^KMATRIX-END'; then
-    echo "KMATRIX kernel=debian-6.1 run=vm collector=vm check=finished hook=n/a result=FAIL" \
+    echo "KMATRIX kernel=$name run=vm collector=vm check=finished hook=n/a result=FAIL" \
       "qemu exit $rc before the checks ended (timeout ${vm_timeout}s or panic); last console lines:" |
       tee -a "$results"
     tail -n 40 "$console" >&2
@@ -219,13 +244,14 @@ run_vm() {
 for k in ${kernels//,/ }; do
   case "$k" in
     host) run_host ;;
-    debian-6.1) run_vm ;;
+    debian-*) run_vm "${k#debian-}" ;;
   esac
 done
 
 # ---- summary: one line per kernel, run and collector ------------------------------------------
 echo
 echo "kernel matrix (details: $results)"
+grep -q '^KMATRIX ' "$results" || die "no check reported anything"
 grep '^KMATRIX ' "$results" | awk '
   { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] ~ /^(kernel|run|collector|hook|result)$/) f[kv[1]] = kv[2] }
     key = f["kernel"] " " f["run"] " " f["collector"]
