@@ -7,10 +7,10 @@
 #   scripts/kernel-matrix.sh [--build-dir DIR] [--kernels host,debian-6.1] [--timeout SECONDS]
 #
 # --build-dir DIR    the build tree holding hostprobe and the workloads (default: build)
-# --kernels LIST     which kernels to run on (default: host,debian-6.1): host runs
+# --kernels LIST     which kernels to run on (default: host,debian-6.1,debian-6.12): host runs
 #                    natively; debian-6.1 and debian-6.12 (bookworm's backports
 #                    kernel) boot the newest Debian cloud kernel of that series
-# --timeout SECONDS  hard deadline for each qemu boot (default 420)
+# --timeout SECONDS  hard deadline for each qemu boot (default 300)
 #
 # The kernel package (linux-image-6.1.0-*-cloud-amd64-unsigned or
 # linux-image-6.12.*+deb12-cloud-amd64-unsigned, the newest the apt sources
@@ -25,8 +25,8 @@ set -euo pipefail
 
 src_dir=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=build
-kernels=host,debian-6.1
-vm_timeout=420
+kernels=host,debian-6.1,debian-6.12
+vm_timeout=300
 
 usage() { echo "usage: $0 [--build-dir DIR] [--kernels host,debian-6.1,debian-6.12] [--timeout SECONDS]"; }
 while [[ $# -gt 0 ]]; do
@@ -149,17 +149,22 @@ copy_with_libs() {
   done
 }
 
-# Module files (dependencies first) to load for the virtio disk; the cloud
-# kernel builds virtio as modules. The package ships no modules.dep (depmod
-# writes it at install), so dependencies come from each module's own
-# .modinfo "depends=" string.
+# Module files (dependencies first) to load for the virtio disk, where the
+# kernel builds them as modules (6.1's cloud kernel does, 6.12's builds virtio
+# and virtio_pci in and compresses modules with xz). The package ships no
+# modules.dep (depmod writes it at install), so dependencies come from each
+# module's own .modinfo "depends=" string.
+module_text() { if [[ $1 == *.xz ]]; then busybox unxz -c "$1"; else cat "$1"; fi; }
 module_closure() {
   local moddir=$1 m f d
   shift
   for m in "$@"; do
-    f=$(find "$moddir" -name "$m.ko" | head -1)
-    [[ -n $f ]] || die "module $m.ko not in $moddir (compressed modules are not handled)"
-    for d in $(tr '\0' '\n' <"$f" | sed -n 's/^depends=//p' | tr ',' ' '); do
+    f=$(find "$moddir" \( -name "$m.ko" -o -name "$m.ko.xz" \) | head -1)
+    if [[ -z $f ]]; then
+      grep -q "/$m\.ko\$" "$moddir/modules.builtin" 2>/dev/null && continue
+      die "module $m is neither in $moddir nor built in"
+    fi
+    for d in $(module_text "$f" | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
       module_closure "$moddir" "$d"
     done
     echo "$f"
@@ -178,8 +183,10 @@ build_initramfs() {
   cp "$src_dir/tests/kmatrix/check.sh" "$work/runs" "$root/kmatrix/"
   # Deduplicated, dependencies first.
   module_closure "$moddir" virtio_pci virtio_blk | awk '!seen[$0]++' | while read -r m; do
-    cp "$m" "$root/kmatrix/modules/"
-    echo "$(basename "$m")" >>"$root/kmatrix/modules/order"
+    local ko
+    ko=$(basename "${m%.xz}")
+    module_text "$m" >"$root/kmatrix/modules/$ko"
+    echo "$ko" >>"$root/kmatrix/modules/order"
   done
   cat >"$root/init" <<'EOF'
 #!/bin/busybox sh
@@ -193,7 +200,7 @@ mount -t tmpfs tmp /tmp
 mount -t cgroup2 none /sys/fs/cgroup
 mount -t bpf bpf /sys/fs/bpf
 ifconfig lo 127.0.0.1 up
-for m in $(cat /kmatrix/modules/order); do insmod /kmatrix/modules/$m || echo "KMATRIX-INIT insmod $m failed"; done
+for m in $(cat /kmatrix/modules/order 2>/dev/null); do insmod /kmatrix/modules/$m || echo "KMATRIX-INIT insmod $m failed"; done
 i=0
 while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
 mke2fs -F /dev/vda >/dev/null && mount -t ext2 /dev/vda /mnt/disk || echo "KMATRIX-INIT no disk at /dev/vda"
@@ -231,8 +238,7 @@ run_vm() {  # series
     -drive "file=$work/disk.img,if=virtio,format=raw" \
     -append "console=ttyS0 panic=-1 quiet" </dev/null >"$console" 2>&1 || rc=$?
   log "$name: qemu exited ($rc) after $((SECONDS - t0)) s"
-  tr -d '\r' <"$console" | grep -E '^KMATRIX(-TIME| )' | tee -a "$results" >&2 || true
-  tr -d '\r' <"$console" | grep '^KMATRIX ' >/dev/null || true
+  tr -d '\r' <"$console" | grep -E '^KMATRIX(-TIME|-INFO| )' | tee -a "$results" >&2 || true
   if ! tr -d '\r' <"$console" | grep -q '^KMATRIX-END'; then
     echo "KMATRIX kernel=$name run=vm collector=vm check=finished hook=n/a result=FAIL" \
       "qemu exit $rc before the checks ended (timeout ${vm_timeout}s or panic); last console lines:" |
@@ -252,6 +258,7 @@ done
 echo
 echo "kernel matrix (details: $results)"
 grep -q '^KMATRIX ' "$results" || die "no check reported anything"
+log "matrix took $SECONDS s"
 grep '^KMATRIX ' "$results" | awk '
   { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] ~ /^(kernel|run|collector|hook|result)$/) f[kv[1]] = kv[2] }
     key = f["kernel"] " " f["run"] " " f["collector"]

@@ -16,7 +16,8 @@
 #                     without the "_raw" suffix; raw_tp: with it)
 # SENSOR_ARGS         passed to hostprobe (e.g. --bpf-hook raw_tp)
 #
-# Prints one line per check, and nothing else on stdout:
+# Prints one line per check, and one KMATRIX-INFO line with the kernel features
+# the sensor probed; nothing else on stdout:
 #   KMATRIX kernel=<uname -r> run=<NAME> collector=<c> check=<name> hook=<h> result=PASS|FAIL|SKIP <detail>
 # Exits 0 when no check failed, 1 otherwise, 2 on bad usage.
 set -u
@@ -129,7 +130,17 @@ collector_of() {
     hp_block_*) echo diskio ;;
     hp_sched_switch*) echo cgroup_cpu ;;
     hp_exit* | hp_exec* | hp_oom_kill*) echo process_events ;;
+    hp_probe_*) echo uprobes ;;
     *) echo unmapped ;;
+  esac
+}
+
+# Hook family of a program: the raw_tp variants carry a "_raw" suffix.
+hook_of_program() {
+  case "$1" in
+    hp_probe_*) echo uprobe ;;
+    *_raw) echo raw_tp ;;
+    *) echo tp_btf ;;
   esac
 }
 
@@ -178,13 +189,17 @@ start_sensor() {
   return 1
 }
 
-if ! start_sensor "$@"; then
+# Every run also proves the uprobe collector (BPF cookies, 5.15+): a probe with
+# latency on the events workload's probe target.
+if ! start_sensor "$@" --probe "kmatrix=$events:hostprobe_probe_target:latency"; then
   report sensor healthy FAIL "$(cat "$work/why")"
   echo "---- sensor log ----" >&2
   cat "$work/sensor.log" >&2
   exit 1
 fi
 report sensor healthy PASS "/healthz 200 on port $port"
+# What the sensor probed, for the support table in docs/kernels.md.
+echo "KMATRIX-INFO kernel=$kernel run=$run $(grep -m1 -o 'kernel features: .*' "$work/sensor.log")"
 
 # ---- every program attached, with the expected hook family ---------------------------
 
@@ -193,17 +208,17 @@ grep '^hostprobe_bpf_program_attached{' "$work/m0" | sed 's/.*program="\([^"]*\)
 if [ ! -s "$work/progs" ]; then
   report sensor programs FAIL "no hostprobe_bpf_program_attached series"
 fi
-for c in syscalls diskio cgroup_cpu process_events unmapped; do
+for c in syscalls diskio cgroup_cpu process_events uprobes unmapped; do
   n=0 bad= wrong=
   hook=
   while read -r prog v; do
     [ "$(collector_of "$prog")" = "$c" ] || continue
     n=$((n + 1))
     [ "$v" = 1 ] || bad="$bad $prog"
-    case "$prog" in *_raw) h=raw_tp ;; *) h=tp_btf ;; esac
+    h=$(hook_of_program "$prog")
     [ -z "$hook" ] || [ "$hook" = "$h" ] || h=mixed
     hook=$h
-    [ -n "$expect_hook" ] && [ "$h" != "$expect_hook" ] && wrong="$wrong $prog"
+    [ -n "$expect_hook" ] && [ "$h" != uprobe ] && [ "$h" != "$expect_hook" ] && wrong="$wrong $prog"
   done <"$work/progs"
   if [ $n -eq 0 ]; then
     hook=none
@@ -225,7 +240,7 @@ hook_of() {  # collector: its hook family, as reported above
   h=none
   while read -r prog v; do
     [ "$(collector_of "$prog")" = "$1" ] || continue
-    case "$prog" in *_raw) h=raw_tp ;; *) h=tp_btf ;; esac
+    h=$(hook_of_program "$prog")
   done <"$work/progs"
   echo $h
 }
@@ -353,6 +368,19 @@ if [ -n "$cg2_root" ]; then
     report process_events oom_kill SKIP "no memory controller in the cgroup2 tree at $cg2_root"
   fi
 fi
+
+# ---- uprobes: every call of a user-space function, with latency ------------------------
+
+hook=$(hook_of uprobes)
+probe_calls=5000
+scrape "$work/b"
+"$events" calls $probe_calls
+scrape "$work/a"
+d=$(delta "$work/b" "$work/a" 'hostprobe_probe_calls_total{probe="kmatrix"}')
+l=$(delta "$work/b" "$work/a" 'hostprobe_probe_latency_seconds_count{probe="kmatrix"}')
+# Exact: only this workload runs the function.
+if [ "$d" = $probe_calls ] && [ "$l" = $probe_calls ]; then r=PASS; else r=FAIL; fi
+report uprobes calls_and_latency $r "calls=$d latency_count=$l (expected $probe_calls each)"
 
 # ---- process memory: leak flagged for a steady leak ---------------------------------------
 # Place for the process-memory collector's check: run a steadily leaking
