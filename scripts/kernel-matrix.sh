@@ -56,9 +56,12 @@ fi
 [[ $(id -u) -eq 0 ]] || die "must run as root (the checks load eBPF programs)"
 command -v busybox >/dev/null || die "busybox not installed; run scripts/install-deps.sh (busybox-static)"
 command -v cpio >/dev/null || die "cpio not installed; run scripts/install-deps.sh"
-for b in hostprobe syscall_workload events_workload; do
+binaries=(hostprobe syscall_workload events_workload)
+for b in "${binaries[@]}"; do
   [[ -x $build_dir/$b ]] || die "$build_dir/$b missing; build it: cmake --build $build_dir --target $b"
 done
+# The process-memory check's workload, when the build has it (see tests/kmatrix/check.sh).
+[[ -x $build_dir/memory_workload ]] && binaries+=(memory_workload)
 
 out_dir=$build_dir/kmatrix
 mkdir -p "$out_dir"
@@ -177,7 +180,7 @@ build_initramfs() {
   moddir=$tree/lib/modules/$kver
   mkdir -p "$root"/{bin,dev,proc,sys,tmp,mnt/disk,kmatrix/bin,kmatrix/modules,var/tmp}
   cp /bin/busybox "$root/bin/busybox"
-  for b in hostprobe syscall_workload events_workload; do
+  for b in "${binaries[@]}"; do
     copy_with_libs "$root" "$build_dir/$b" "/kmatrix/bin/$b"
   done
   cp "$src_dir/tests/kmatrix/check.sh" "$work/runs" "$root/kmatrix/"

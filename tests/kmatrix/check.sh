@@ -96,7 +96,7 @@ within() {  # x lo hi: true when lo <= x <= hi
   awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'
 }
 
-# Scrapes into $1 until series $2 is non-zero or ~6 s pass: the sensor names a
+# Scrapes into $1 until series $2 is non-zero or ~10 s pass: the sensor names a
 # new cgroup on a later walk of the tree (walks are rate-limited to 1/s).
 scrape_until() {
   i=0
@@ -383,11 +383,15 @@ if [ "$d" = $probe_calls ] && [ "$l" = $probe_calls ]; then r=PASS; else r=FAIL;
 report uprobes calls_and_latency $r "calls=$d latency_count=$l (expected $probe_calls each)"
 
 # ---- process memory: leak flagged for a steady leak ---------------------------------------
-# Place for the process-memory collector's check: run a steadily leaking
-# workload in a fresh cgroup, scrape until
-# hostprobe_process_memory_leak_suspected{pid=...} is 1, and report it as
-#   report process_memory leak_flagged PASS|FAIL "..."
-# with hook=$(hook_of process_memory) once collector_of() maps its programs.
+# The place for the process-memory collector's check. To add it:
+#   1. collector_of(): map its programs to "process_memory" (and add that name to
+#      the "attached" loop), so they are checked and their hook family reported;
+#   2. here, in a fresh cgroup, start "$bin_dir/memory_workload" leaking steadily,
+#      scrape_until "$work/a" for its hostprobe_process_memory_leak_suspected{pid=...}
+#      series, and report process_memory leak_flagged PASS|FAIL "<what was seen>";
+#   3. give the sensor a short --sample-interval and --leak-window for this (in
+#      the runs file of scripts/kernel-matrix.sh, which already copies
+#      memory_workload into the guest when the build has it).
 
 # ---- the sensor is still healthy after all of the above ------------------------------------
 
