@@ -19,6 +19,12 @@
 # when that is not writable). Needs root (the checks load eBPF on the host),
 # qemu-system-x86, busybox-static and cpio (scripts/install-deps.sh).
 #
+# A guest that locks up for 60 s (2 x watchdog_thresh, loose enough for a slow
+# emulated CPU on a busy host) panics and powers off, with every CPU's stack
+# on its console, instead of waiting for the deadline.
+# KMATRIX_APPEND replaces "loglevel=5" (warnings and worse on the console) on
+# the guests' kernel command line, e.g. "loglevel=7" for every boot message.
+#
 # Exit status: 0 every check passed, 1 something failed, 2 bad usage,
 # 77 qemu-system-x86_64 is not installed (the ctest SKIP code).
 set -euo pipefail
@@ -121,13 +127,25 @@ fetch_kernel() {  # series: 6.1 or 6.12
     6.12) pattern='linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64-unsigned' ;;
   esac
   pkg=$(apt-cache search --names-only "^$pattern\$" 2>/dev/null | awk '{ print $1 }' | sort -V | tail -1)
+  if [[ -z $pkg ]] && ! ls "$KMATRIX_CACHE"/*.deb 2>/dev/null | grep -qE "/${pattern}_"; then
+    # Container images often ship without package lists.
+    log "no $pattern known to apt; running apt-get update"
+    apt-get update -qq >&2 || true
+    pkg=$(apt-cache search --names-only "^$pattern\$" 2>/dev/null | awk '{ print $1 }' | sort -V | tail -1)
+  fi
   if [[ -n $pkg ]]; then
     deb=$(ls "$KMATRIX_CACHE/${pkg}"_*.deb 2>/dev/null | sort -V | tail -1 || true)
     if [[ -z $deb ]]; then
       log "downloading $pkg into $KMATRIX_CACHE"
-      (cd "$KMATRIX_CACHE" && apt-get download -q "$pkg" 2>&1 | grep -v 'unsandboxed' >&2) ||
+      (cd "$KMATRIX_CACHE" && apt-get download -q "$pkg" 2>&1 | { grep -v 'unsandboxed' || true; } >&2) ||
         die "apt-get download $pkg failed"
       deb=$(ls "$KMATRIX_CACHE/${pkg}"_*.deb | sort -V | tail -1)
+      # A newer kernel of the series replaces the older one in the cache.
+      local old
+      for old in "$KMATRIX_CACHE"/*; do
+        [[ $old == "$KMATRIX_CACHE/${pkg}"_* ]] && continue
+        [[ $(basename "$old") =~ ^${pattern}_ ]] && rm -rf "$old"
+      done
     fi
   else
     deb=$(ls "$KMATRIX_CACHE"/*.deb 2>/dev/null | grep -E "/${pattern}_" | sort -V | tail -1 || true)
@@ -239,7 +257,8 @@ run_vm() {  # series
   timeout "$vm_timeout" qemu-system-x86_64 -nographic -no-reboot -accel "$accel" -m 1024 -smp 2 \
     -kernel "$vmlinuz" -initrd "$work/initramfs.cpio" -nic none \
     -drive "file=$work/disk.img,if=virtio,format=raw" \
-    -append "console=ttyS0 panic=-1 quiet" </dev/null >"$console" 2>&1 || rc=$?
+    -append "console=ttyS0 panic=-1 softlockup_panic=1 softlockup_all_cpu_backtrace=1 watchdog_thresh=30 ${KMATRIX_APPEND:-loglevel=5}" \
+    </dev/null >"$console" 2>&1 || rc=$?
   log "$name: qemu exited ($rc) after $((SECONDS - t0)) s"
   tr -d '\r' <"$console" | grep -E '^KMATRIX(-TIME|-INFO| )' | tee -a "$results" >&2 || true
   if ! tr -d '\r' <"$console" | grep -q '^KMATRIX-END'; then
