@@ -249,7 +249,7 @@ hook_of() {  # collector: its hook family, as reported above
 
 hook=$(hook_of syscalls)
 calls=20000
-# Host-wide: other processes rarely call getppid, but a neighbour's busy loop can;
+# Host-wide: other processes rarely call getppid, but a neighbour's benchmark can;
 # a clean window on any of three tries proves the count exact.
 for try in 1 2 3; do
   scrape "$work/b"
@@ -258,8 +258,24 @@ for try in 1 2 3; do
   d=$(delta "$work/b" "$work/a" 'hostprobe_syscalls_total{syscall="getppid"}')
   within "$d" $calls $((calls + 200)) && break
 done
-if within "$d" $calls $((calls + 200)); then r=PASS; else r=FAIL; fi
-report syscalls getppid_count $r "delta=$d expected=$calls..$((calls + 200)) (try $try)"
+if within "$d" $calls $((calls + 200)); then
+  report syscalls getppid_count PASS "delta=$d expected=$calls..$((calls + 200)) (try $try)"
+elif [ "$d" -lt $calls ]; then
+  report syscalls getppid_count FAIL "delta=$d expected=$calls..$((calls + 200)): calls were lost"
+else
+  # Too many every time: others' calls, or ours counted twice? The same window
+  # without our calls tells them apart. (Guests are quiet: there it is exact.)
+  scrape "$work/b"
+  "$workload" --getppid 0
+  scrape "$work/a"
+  bg=$(delta "$work/b" "$work/a" 'hostprobe_syscalls_total{syscall="getppid"}')
+  if [ "$bg" -gt 0 ]; then
+    report syscalls getppid_count SKIP "host busy: delta=$d for $calls calls, and $bg getppid calls by others" \
+      "in a window without ours; exactness rests on cgroup_attribution here"
+  else
+    report syscalls getppid_count FAIL "delta=$d expected=$calls..$((calls + 200)), with a quiet window"
+  fi
+fi
 
 errs=3000
 scrape "$work/b"
