@@ -3,12 +3,14 @@
 #ifndef HOSTPROBE_BITS_BPF_H
 #define HOSTPROBE_BITS_BPF_H
 
+#include <bpf/bpf_helpers.h>
+
 #include "histogram.h"
 
 /* floor(log2(v)) without loops, so the verifier sees a fixed instruction count. */
-static __always_inline __u32 hp_log2_u64(__u64 v)
+static __always_inline __u64 hp_log2_u64(__u64 v)
 {
-	__u32 r = 0, shift;
+	__u64 r = 0, shift;
 
 	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
 	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
@@ -19,11 +21,19 @@ static __always_inline __u32 hp_log2_u64(__u64 v)
 	return r;
 }
 
-static __always_inline __u32 hp_latency_slot(__u64 ns)
+/* Histogram slot of a latency, used as an array index into map values.
+ * 64-bit throughout, and pinned to one register after the clamp: with a
+ * 32-bit slot clang clamped a zero-extended copy and indexed with the
+ * original, and older verifiers (Debian 12's 6.1) do not carry the copy's
+ * bound back to the original: "R0 unbounded memory access". */
+static __always_inline __u64 hp_latency_slot(__u64 ns)
 {
-	__u32 slot = hp_log2_u64(ns);
+	__u64 slot = hp_log2_u64(ns);
 
-	return slot < HP_LATENCY_SLOTS ? slot : HP_LATENCY_SLOTS - 1;
+	if (slot >= HP_LATENCY_SLOTS)
+		slot = HP_LATENCY_SLOTS - 1;
+	barrier_var(slot);
+	return slot;
 }
 
 #endif /* HOSTPROBE_BITS_BPF_H */

@@ -26,6 +26,7 @@ packages=(
   curl
   openssl         # certificates for the --web-config tests
   python3 python3-yaml   # tests/deploy/check_manifests.py
+  qemu-system-x86 busybox-static cpio   # scripts/kernel-matrix.sh: Debian's 6.1 under qemu
 )
 
 missing=()

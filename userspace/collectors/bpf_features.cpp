@@ -30,7 +30,25 @@ std::string BpfFeatures::Describe() const {
   s += ", tp_btf tracepoints:";
   if (btf_tracepoints.empty()) s += " none";
   for (const auto& tp : btf_tracepoints) s += " " + tp;
+  if (!block_rq_issue_first_arg.empty()) s += ", block_rq_issue(struct " + block_rq_issue_first_arg + " *, ...)";
   return s;
+}
+
+std::string TracepointFirstArgStruct(const btf* vmlinux, const std::string& tp) {
+  int id = btf__find_by_name_kind(vmlinux, ("btf_trace_" + tp).c_str(), BTF_KIND_TYPEDEF);
+  if (id < 0) return "";
+  const btf_type* t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, static_cast<__u32>(id))->type);
+  if (t == nullptr || !btf_is_ptr(t)) return "";
+  const btf_type* proto = btf__type_by_id(vmlinux, t->type);
+  if (proto == nullptr || !btf_is_func_proto(proto) || btf_vlen(proto) < 2) return "";
+  int arg = btf__resolve_type(vmlinux, btf_params(proto)[1].type);
+  const btf_type* ptr = arg < 0 ? nullptr : btf__type_by_id(vmlinux, static_cast<__u32>(arg));
+  if (ptr == nullptr || !btf_is_ptr(ptr)) return "";
+  int pointee = btf__resolve_type(vmlinux, ptr->type);
+  const btf_type* st = pointee < 0 ? nullptr : btf__type_by_id(vmlinux, static_cast<__u32>(pointee));
+  if (st == nullptr || !btf_is_struct(st)) return "";
+  const char* name = btf__name_by_offset(vmlinux, st->name_off);
+  return name ? name : "";
 }
 
 BpfFeatures ProbeBpfFeatures() {
@@ -45,6 +63,7 @@ BpfFeatures ProbeBpfFeatures() {
       if (btf__find_by_name_kind(vmlinux, (std::string("btf_trace_") + tp).c_str(), BTF_KIND_TYPEDEF) >= 0)
         f.btf_tracepoints.insert(tp);
     }
+    f.block_rq_issue_first_arg = TracepointFirstArgStruct(vmlinux, "block_rq_issue");
     btf__free(vmlinux);
   }
   f.task_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) == 1;

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+struct btf;  // libbpf's
+
 namespace hostprobe {
 
 struct BpfFeatures {
@@ -13,6 +15,9 @@ struct BpfFeatures {
   bool task_storage = false;              // BPF_MAP_TYPE_TASK_STORAGE (5.11+)
   std::set<std::string> btf_tracepoints;  // tracepoints tp_btf can attach to (of those we use)
   std::string btf_error;                  // why vmlinux BTF did not load
+  // Struct the first argument of block_rq_issue points to: "request" since
+  // 5.11, "request_queue" before (the request came second). Empty without BTF.
+  std::string block_rq_issue_first_arg;
 
   // True when tp_btf can attach to every named tracepoint.
   bool HasTpBtf(std::initializer_list<std::string_view> tracepoints) const;
@@ -20,5 +25,10 @@ struct BpfFeatures {
 };
 
 BpfFeatures ProbeBpfFeatures();
+
+// Name of the struct the first argument of tracepoint `tp` points to, read from
+// its btf_trace_<tp> typedef (a pointer to void (*)(void *, arg1, ...)); empty
+// when the tracepoint is not in `vmlinux` or its first argument is no struct pointer.
+std::string TracepointFirstArgStruct(const btf* vmlinux, const std::string& tp);
 
 }  // namespace hostprobe

@@ -1,6 +1,7 @@
 #include "collectors/diskio_collector.h"
 
 #include <algorithm>
+#include <cerrno>
 
 #include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
@@ -15,6 +16,14 @@ static_assert(sizeof(hp_disk_cgroup_stats) == 8 * HP_DISK_OP__COUNT);
 void DiskioCollector::SkelDeleter::operator()(diskio_bpf* s) const { diskio_bpf__destroy(s); }
 
 Result<std::unique_ptr<DiskioCollector>> DiskioCollector::Start(HookMode mode, const BpfFeatures& features) {
+  // Both hook families read the request as the tracepoint's first argument;
+  // before 5.11 that was the request queue, and the counts would be garbage.
+  if (!features.block_rq_issue_first_arg.empty() && features.block_rq_issue_first_arg != "request") {
+    return Error{"block_rq_issue passes struct " + features.block_rq_issue_first_arg +
+                     " first, not struct request (kernels before 5.11): disk I/O is not collected on this "
+                     "kernel",
+                 ENOTSUP};
+  }
   return StartWithHookMode<std::unique_ptr<DiskioCollector>>(
       "diskio", mode, features.HasTpBtf({"block_rq_issue", "block_rq_complete"}), features,
       [](bool use_tp_btf) { return StartWith(use_tp_btf); });

@@ -6,18 +6,56 @@
 #include <cstdarg>
 #include <cstdio>
 #include <mutex>
+#include <string>
 
 namespace hostprobe {
 namespace {
 
 std::mutex g_mu;
 std::string g_last_warning;
+std::string g_verifier_reason;  // of the latest refused program, until a failure reports it
+
+// "prog NAME: LAST LINE" from a verifier log libbpf passes whole ("libbpf: prog
+// 'NAME': -- BEGIN PROG LOAD LOG --\n...\n-- END PROG LOAD LOG --"). The
+// verifier's last words before its "processed N insns" summary say why it
+// refused; empty when `message` is no such log.
+std::string VerifierReason(const std::string& message) {
+  const std::string end_marker = "-- END PROG LOAD LOG --";
+  size_t end = message.find(end_marker);
+  if (end == std::string::npos) return "";
+  std::string prog;
+  if (size_t open = message.find("prog '"); open != std::string::npos && open < end) {
+    size_t close = message.find('\'', open + 6);
+    if (close != std::string::npos) prog = message.substr(open + 6, close - open - 6);
+  }
+  size_t stop = end;
+  while (stop > 0) {
+    size_t start = message.rfind('\n', stop - 1);
+    start = start == std::string::npos ? 0 : start + 1;
+    std::string l = message.substr(start, stop - start);
+    while (!l.empty() && (l.back() == '\n' || l.back() == ' ')) l.pop_back();
+    if (!l.empty() && l.rfind("processed ", 0) != 0 && l.find("BEGIN PROG LOAD LOG") == std::string::npos)
+      return "verifier (" + (prog.empty() ? "?" : prog) + "): " + l;
+    if (start == 0) break;
+    stop = start - 1;
+  }
+  return "";
+}
 
 int PrintToSpdlog(enum libbpf_print_level level, const char* format, va_list args) {
-  char buf[1024];
-  int n = vsnprintf(buf, sizeof(buf), format, args);
-  if (n <= 0) return n;
-  std::string line(buf);
+  // libbpf passes a refused program's whole verifier log in one call, and the
+  // reason is at its end: size the buffer to the message, never cut it.
+  va_list again;
+  va_copy(again, args);
+  int n = vsnprintf(nullptr, 0, format, args);
+  if (n <= 0) {
+    va_end(again);
+    return n;
+  }
+  std::string line(static_cast<size_t>(n) + 1, '\0');
+  vsnprintf(line.data(), line.size(), format, again);
+  va_end(again);
+  line.resize(static_cast<size_t>(n));
   while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
   if (line.empty()) return n;
   switch (level) {
@@ -25,8 +63,10 @@ int PrintToSpdlog(enum libbpf_print_level level, const char* format, va_list arg
       // The verifier log arrives line by line at warn level too; the summary
       // lines libbpf writes itself start with "libbpf:".
       if (line.rfind("libbpf:", 0) == 0) {
+        std::string reason = VerifierReason(line);
         std::lock_guard lock(g_mu);
         g_last_warning = line;
+        if (!reason.empty()) g_verifier_reason = reason;
       }
       spdlog::warn("{}", line);
       break;
@@ -57,6 +97,13 @@ std::string LibbpfError(int err) {
 
 Error LibbpfFailure(const std::string& what, int err) {
   std::string reason = LastLibbpfWarning();
+  {
+    // libbpf's own last line only says the skeleton failed; the verifier's
+    // reason is what an operator can act on. Reported once, then dropped.
+    std::lock_guard lock(g_mu);
+    if (!g_verifier_reason.empty()) reason += (reason.empty() ? "" : "; ") + g_verifier_reason;
+    g_verifier_reason.clear();
+  }
   return Error{what + ": " + LibbpfError(err) + (reason.empty() ? "" : " [" + reason + "]"), -err};
 }
 

@@ -19,7 +19,8 @@ std::string LibbpfError(int err);
 
 // An Error for a failed libbpf call `what` (e.g. "load diskio BPF programs
 // (tp_btf)") that returned `err` (negative errno), with libbpf's latest
-// warning appended as the reason when there is one.
+// warning appended as the reason when there is one, and the verifier's reason
+// when a program was refused since the last failure reported.
 Error LibbpfFailure(const std::string& what, int err);
 
 }  // namespace hostprobe
