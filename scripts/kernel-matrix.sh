@@ -86,9 +86,12 @@ fallback_flags="--bpf-hook raw_tp"
 if "$build_dir/hostprobe" --help 2>&1 | grep -q -- '--process-memory-source'; then
   fallback_flags+=" --process-memory-source procfs"
 fi
+# A short leak window (the shortest the detector takes at 1 s) so the
+# process-memory check sees a leak flagged in about 36 s.
+leak_flags="--sample-interval 1s --leak-window 36s"
 cat >"$work/runs" <<EOF
-default tp_btf --bpf-hook auto
-fallback raw_tp $fallback_flags
+default tp_btf --bpf-hook auto $leak_flags
+fallback raw_tp $fallback_flags $leak_flags
 EOF
 
 results=$out_dir/results.txt

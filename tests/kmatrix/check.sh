@@ -126,7 +126,9 @@ labels() {  # cgroup path as the sensor names it
 # Which collector owns a program, by the program names in bpf/*.bpf.c.
 collector_of() {
   case "$1" in
-    hp_sys_*) echo syscalls ;;
+    hp_sys_* | hp_task_exit*) echo syscalls ;;
+    hp_rss_stat* | hp_mem_*) echo process_memory ;;
+    hp_brk_exit | hp_mmap_exit | hp_munmap_exit | hp_mremap_exit | hp_mprotect_exit) echo process_memory_heap ;;
     hp_block_*) echo diskio ;;
     hp_sched_switch*) echo cgroup_cpu ;;
     hp_exit* | hp_exec* | hp_oom_kill*) echo process_events ;;
@@ -139,6 +141,7 @@ collector_of() {
 hook_of_program() {
   case "$1" in
     hp_probe_*) echo uprobe ;;
+    hp_brk_exit | hp_mmap_exit | hp_munmap_exit | hp_mremap_exit | hp_mprotect_exit) echo fexit ;;
     *_raw) echo raw_tp ;;
     *) echo tp_btf ;;
   esac
@@ -208,7 +211,7 @@ grep '^hostprobe_bpf_program_attached{' "$work/m0" | sed 's/.*program="\([^"]*\)
 if [ ! -s "$work/progs" ]; then
   report sensor programs FAIL "no hostprobe_bpf_program_attached series"
 fi
-for c in syscalls diskio cgroup_cpu process_events uprobes unmapped; do
+for c in syscalls diskio cgroup_cpu process_events process_memory process_memory_heap uprobes unmapped; do
   n=0 bad= wrong=
   hook=
   while read -r prog v; do
@@ -218,8 +221,22 @@ for c in syscalls diskio cgroup_cpu process_events uprobes unmapped; do
     h=$(hook_of_program "$prog")
     [ -z "$hook" ] || [ "$hook" = "$h" ] || h=mixed
     hook=$h
-    [ -n "$expect_hook" ] && [ "$h" != uprobe ] && [ "$h" != "$expect_hook" ] && wrong="$wrong $prog"
+    [ -n "$expect_hook" ] && [ "$h" != uprobe ] && [ "$h" != fexit ] && [ "$h" != "$expect_hook" ] &&
+      wrong="$wrong $prog"
   done <"$work/progs"
+  # The process memory figures have a /proc fallback of their own: no
+  # programs (--process-memory-source procfs) or fexit programs the kernel
+  # cannot attach (no ftrace) are a documented mode, reported as such.
+  if [ $c = process_memory ] || [ $c = process_memory_heap ]; then
+    figure=resident
+    [ $c = process_memory_heap ] && figure=data
+    src_procfs=$(value "$work/m0" "hostprobe_process_memory_source{figure=\"$figure\",source=\"procfs\"}")
+    if [ "$src_procfs" = 1 ] && { [ $n -eq 0 ] || [ -n "$bad" ]; }; then
+      hook=procfs
+      report $c attached PASS "figure $figure from /proc/<pid>/statm${bad:+ (not attached:$bad)}"
+      continue
+    fi
+  fi
   if [ $n -eq 0 ]; then
     hook=none
     [ $c = unmapped ] || report $c attached FAIL "no programs of this collector"
@@ -399,15 +416,48 @@ if [ "$d" = $probe_calls ] && [ "$l" = $probe_calls ]; then r=PASS; else r=FAIL;
 report uprobes calls_and_latency $r "calls=$d latency_count=$l (expected $probe_calls each)"
 
 # ---- process memory: leak flagged for a steady leak ---------------------------------------
-# The place for the process-memory collector's check. To add it:
-#   1. collector_of(): map its programs to "process_memory" (and add that name to
-#      the "attached" loop), so they are checked and their hook family reported;
-#   2. here, in a fresh cgroup, start "$bin_dir/memory_workload" leaking steadily,
-#      scrape_until "$work/a" for its hostprobe_process_memory_leak_suspected{pid=...}
-#      series, and report process_memory leak_flagged PASS|FAIL "<what was seen>";
-#   3. give the sensor a short --sample-interval and --leak-window for this (in
-#      the runs file of scripts/kernel-matrix.sh, which already copies
-#      memory_workload into the guest when the build has it).
+# The sensor runs with --sample-interval 1s --leak-window 36s (kernel-matrix.sh):
+# a steady 1 MiB/s leak must be flagged with a growth estimate within 50%,
+# a steady process must not be.
+
+hook=$(hook_of process_memory)
+if [ -x "$bin_dir/memory_workload" ]; then
+  "$bin_dir/memory_workload" --shape leak --rate 1MiB --duration 90 >"$work/leak.out" &
+  leak_wl=$!
+  "$bin_dir/memory_workload" --shape steady --rate 0 --base 16MiB --duration 90 >"$work/steady.out" &
+  steady_wl=$!
+  i=0
+  while [ $i -lt 20 ] && ! { grep -q '^ready' "$work/leak.out" && grep -q '^ready' "$work/steady.out"; }; do
+    i=$((i + 1))
+    sleep 0.5
+  done
+  leak_pid=$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$work/leak.out")
+  steady_pid=$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$work/steady.out")
+  flagged=0 growth=0 steady_flagged=0 i=0
+  while [ $i -lt 75 ] && [ -n "$leak_pid" ]; do
+    scrape "$work/a"
+    grep -q "^hostprobe_process_memory_leak_suspected{pid=\"$steady_pid\"," "$work/a" && steady_flagged=1
+    if grep -q "^hostprobe_process_memory_leak_suspected{pid=\"$leak_pid\"," "$work/a"; then
+      flagged=1
+      growth=$(grep "^hostprobe_process_memory_growth_bytes_per_second{pid=\"$leak_pid\"," "$work/a" |
+        awk '{ print $NF; exit }')
+      break
+    fi
+    i=$((i + 1))
+    sleep 1
+  done
+  kill $leak_wl $steady_wl 2>/dev/null
+  wait $leak_wl $steady_wl 2>/dev/null
+  if [ -z "$leak_pid" ]; then
+    report process_memory leak_flagged FAIL "memory_workload did not start"
+  elif [ $flagged = 1 ] && within "${growth:-0}" 524288 1572864 && [ $steady_flagged = 0 ]; then
+    report process_memory leak_flagged PASS "1 MiB/s leak flagged after ~$((i + 1)) s, growth ${growth} B/s; steady not flagged"
+  else
+    report process_memory leak_flagged FAIL "flagged=$flagged growth=${growth:-none} steady_flagged=$steady_flagged"
+  fi
+else
+  report process_memory leak_flagged FAIL "no memory_workload in $bin_dir"
+fi
 
 # ---- the sensor is still healthy after all of the above ------------------------------------
 

@@ -412,6 +412,10 @@ TEST(RssHistoryTest, ValidateRejectsUnworkableParams) {
   EXPECT_TRUE(LeakParams::For(seconds(1), seconds(40)).Validate().ok());
   EXPECT_TRUE(LeakParams::For(seconds(1), minutes(30)).Validate().ok());
   EXPECT_FALSE(LeakParams::For(seconds(10), minutes(1)).Validate().ok());
+  // 20 samples make 6 buckets: even a perfect leak could never reach the
+  // significance threshold, so the window is refused rather than silent.
+  EXPECT_FALSE(LeakParams::For(seconds(1), seconds(20)).Validate().ok());
+  EXPECT_TRUE(LeakParams::For(seconds(1), seconds(36)).Validate().ok());
   EXPECT_FALSE(LeakParams::For(seconds(10), std::chrono::hours(24 * 30)).Validate().ok());
 }
 

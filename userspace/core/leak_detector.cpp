@@ -93,10 +93,13 @@ LeakParams LeakParams::For(std::chrono::milliseconds sample_interval, std::chron
 Status LeakParams::Validate() const {
   auto fail = [](std::string what) { return Status(Error{std::move(what), 0}); };
   if (sample_interval_ms <= 0) return fail("the sample interval must be positive");
-  if (window_ms < 12 * sample_interval_ms)
+  // Fewer samples give fewer than 12 buckets, and a perfectly monotonic
+  // series of so few bucket minima cannot reach the Mann-Kendall threshold
+  // once coverage gaps are allowed for: such a window could never flag.
+  if (window_ms < 36 * sample_interval_ms)
     return fail(
-        "the leak window must be at least 12 sample intervals (e.g. --leak-window 2m with "
-        "--sample-interval 10s)");
+        "the leak window must be at least 36 sample intervals (e.g. --leak-window 6m with "
+        "--sample-interval 10s); a shorter one has too few samples to ever show a trend");
   if (window_ms > kMaxWindowMs) return fail("the leak window must be at most 24d");
   if (max_samples < 16) return fail("the leak history needs at least 16 samples");
   if (resolution_ms < sample_interval_ms)
