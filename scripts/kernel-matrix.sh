@@ -86,9 +86,9 @@ fallback_flags="--bpf-hook raw_tp"
 if "$build_dir/hostprobe" --help 2>&1 | grep -q -- '--process-memory-source'; then
   fallback_flags+=" --process-memory-source procfs"
 fi
-# A short leak window (the shortest the detector takes at 1 s) so the
-# process-memory check sees a leak flagged in about 36 s.
-leak_flags="--sample-interval 1s --leak-window 36s"
+# A short leak window (the shortest the detector takes: 36 samples) so the
+# process-memory check sees a leak flagged in about 18 s.
+leak_flags="--sample-interval 500ms --leak-window 18s"
 cat >"$work/runs" <<EOF
 default tp_btf --bpf-hook auto $leak_flags
 fallback raw_tp $fallback_flags $leak_flags

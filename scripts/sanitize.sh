@@ -35,7 +35,7 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:$report"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0:$report"
 
 status=0
-ctest --test-dir "$build" -L 'unit|integration' --output-on-failure -j1 "$@" || status=$?
+ctest --test-dir "$build" -L 'unit|integration' --output-on-failure -j2 "$@" || status=$?
 
 reports=("$logs"/*)
 if [[ -e ${reports[0]} ]]; then

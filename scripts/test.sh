@@ -23,12 +23,12 @@ stage() {
 
 release() {
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2 &&
-    ctest --test-dir build --output-on-failure
+    ctest --test-dir build --output-on-failure -j2  # tests that need the host alone are RUN_SERIAL
 }
 
 stage release release
 stage sanitize scripts/sanitize.sh
-stage fuzz scripts/fuzz.sh
+stage fuzz scripts/fuzz.sh 6  # seconds per harness: a smoke run; longer runs by hand
 
 echo "==== test.sh: summary"
 failed=0

@@ -112,9 +112,11 @@ class HeapGrower : public Child {
     if (pid_ == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       for (size_t total = 0;; total += bytes_per_10ms) {
+        // sbrk, not malloc: the heap must grow by brk whatever the allocator
+        // (a sanitizer's allocator maps its memory instead).
         if (total < (128u << 20)) {
-          void* p = malloc(bytes_per_10ms);
-          if (p != nullptr) memset(p, 0x5a, bytes_per_10ms);
+          void* p = sbrk(static_cast<intptr_t>(bytes_per_10ms));
+          if (p != reinterpret_cast<void*>(-1)) memset(p, 0x5a, bytes_per_10ms);
         }
         usleep(10'000);
       }

@@ -416,15 +416,15 @@ if [ "$d" = $probe_calls ] && [ "$l" = $probe_calls ]; then r=PASS; else r=FAIL;
 report uprobes calls_and_latency $r "calls=$d latency_count=$l (expected $probe_calls each)"
 
 # ---- process memory: leak flagged for a steady leak ---------------------------------------
-# The sensor runs with --sample-interval 1s --leak-window 36s (kernel-matrix.sh):
+# The sensor runs with --sample-interval 500ms --leak-window 18s (kernel-matrix.sh):
 # a steady 1 MiB/s leak must be flagged with a growth estimate within 50%,
 # a steady process must not be.
 
 hook=$(hook_of process_memory)
 if [ -x "$bin_dir/memory_workload" ]; then
-  "$bin_dir/memory_workload" --shape leak --rate 1MiB --duration 90 >"$work/leak.out" &
+  "$bin_dir/memory_workload" --shape leak --rate 1MiB --duration 60 >"$work/leak.out" &
   leak_wl=$!
-  "$bin_dir/memory_workload" --shape steady --rate 0 --base 16MiB --duration 90 >"$work/steady.out" &
+  "$bin_dir/memory_workload" --shape steady --rate 0 --base 16MiB --duration 60 >"$work/steady.out" &
   steady_wl=$!
   i=0
   while [ $i -lt 20 ] && ! { grep -q '^ready' "$work/leak.out" && grep -q '^ready' "$work/steady.out"; }; do
@@ -434,7 +434,7 @@ if [ -x "$bin_dir/memory_workload" ]; then
   leak_pid=$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$work/leak.out")
   steady_pid=$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$work/steady.out")
   flagged=0 growth=0 steady_flagged=0 i=0
-  while [ $i -lt 75 ] && [ -n "$leak_pid" ]; do
+  while [ $i -lt 50 ] && [ -n "$leak_pid" ]; do
     scrape "$work/a"
     grep -q "^hostprobe_process_memory_leak_suspected{pid=\"$steady_pid\"," "$work/a" && steady_flagged=1
     if grep -q "^hostprobe_process_memory_leak_suspected{pid=\"$leak_pid\"," "$work/a"; then
