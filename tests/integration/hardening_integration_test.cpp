@@ -373,7 +373,13 @@ TEST(CardinalityTest, ThousandsOfShortLivedProcessesInHundredsOfCgroupsStayBound
       "churn took %.1f s\n",
       kCgroups * kPerCgroup, kCgroups, growth_kib, max_series,
       std::chrono::duration<double>(churned - started).count());
+#ifndef __SANITIZE_ADDRESS__
   EXPECT_LT(growth_kib, 25 * 1024);
+#else
+  // AddressSanitizer keeps freed memory in quarantine (256 MB by default):
+  // the sanitized sensor's RSS says nothing about the real one's.
+  (void)growth_kib;
+#endif
 }
 
 }  // namespace
