@@ -23,7 +23,8 @@ BtfPtr TracepointBtf(const std::string& tp, const std::vector<std::string>& stru
   BtfPtr b(btf__new_empty());
   int void_ptr = btf__add_ptr(b.get(), 0);
   std::vector<int> arg_types;
-  for (const auto& name : struct_args) arg_types.push_back(btf__add_ptr(b.get(), btf__add_struct(b.get(), name.c_str(), 8)));
+  for (const auto& name : struct_args)
+    arg_types.push_back(btf__add_ptr(b.get(), btf__add_struct(b.get(), name.c_str(), 8)));
   int proto = btf__add_func_proto(b.get(), 0);
   btf__add_func_param(b.get(), "__data", void_ptr);
   for (size_t i = 0; i < arg_types.size(); ++i)

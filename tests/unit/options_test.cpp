@@ -362,9 +362,9 @@ TEST(OptionsTest, HelpAndVersion) {
 TEST(OptionsTest, UsageMentionsEveryFlag) {
   std::string usage = Usage("hostprobe");
   EXPECT_THAT(usage, HasSubstr("Usage: hostprobe"));
-  for (const char* flag : {"--listen", "--log-level", "--sample-interval", "--leak-window", "--top-processes",
-                           "--bpf-hook", "--process-memory-source", "--cgroup-root", "--web-config", "--version",
-                           "--help"}) {
+  for (const char* flag :
+       {"--listen", "--log-level", "--sample-interval", "--leak-window", "--top-processes", "--bpf-hook",
+        "--process-memory-source", "--cgroup-root", "--web-config", "--version", "--help"}) {
     EXPECT_THAT(usage, HasSubstr(flag));
   }
 }

@@ -10,8 +10,8 @@ namespace hostprobe {
 namespace {
 
 // Every tracepoint a hostprobe program attaches to.
-constexpr const char* kTracepoints[] = {"sys_enter", "sys_exit", "block_rq_issue", "block_rq_complete",
-                                        "sched_switch", "sched_process_exit"};
+constexpr const char* kTracepoints[] = {"sys_enter",         "sys_exit",     "block_rq_issue",
+                                        "block_rq_complete", "sched_switch", "sched_process_exit"};
 
 }  // namespace
 
@@ -30,7 +30,8 @@ std::string BpfFeatures::Describe() const {
   s += ", tp_btf tracepoints:";
   if (btf_tracepoints.empty()) s += " none";
   for (const auto& tp : btf_tracepoints) s += " " + tp;
-  if (!block_rq_issue_first_arg.empty()) s += ", block_rq_issue(struct " + block_rq_issue_first_arg + " *, ...)";
+  if (!block_rq_issue_first_arg.empty())
+    s += ", block_rq_issue(struct " + block_rq_issue_first_arg + " *, ...)";
   return s;
 }
 

@@ -24,7 +24,8 @@ void SyscallsCollector::SkelDeleter::operator()(syscalls_bpf* s) const {
 Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::Start(const Config& config,
                                                                     const BpfFeatures& features) {
   // tp_btf keeps the entry timestamp in task storage; without it, raw_tp.
-  const bool tp_btf = features.HasTpBtf({"sys_enter", "sys_exit", "sched_process_exit"}) && features.task_storage;
+  const bool tp_btf =
+      features.HasTpBtf({"sys_enter", "sys_exit", "sched_process_exit"}) && features.task_storage;
   return StartWithHookMode<std::unique_ptr<SyscallsCollector>>(
       "syscalls", config.mode, tp_btf, features,
       [&](bool use_tp_btf) { return StartWith(config, use_tp_btf); });
@@ -58,11 +59,10 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
 
   // Phase 4: attach.
   if (use_tp_btf) {
-    c->hooks_ =
-        AttachPrograms("syscalls", {{s->progs.hp_sys_enter, &s->links.hp_sys_enter, "tp_btf/sys_enter"},
-                                    {s->progs.hp_sys_exit, &s->links.hp_sys_exit, "tp_btf/sys_exit"},
-                                    {s->progs.hp_task_exit, &s->links.hp_task_exit,
-                                     "tp_btf/sched_process_exit"}});
+    c->hooks_ = AttachPrograms(
+        "syscalls", {{s->progs.hp_sys_enter, &s->links.hp_sys_enter, "tp_btf/sys_enter"},
+                     {s->progs.hp_sys_exit, &s->links.hp_sys_exit, "tp_btf/sys_exit"},
+                     {s->progs.hp_task_exit, &s->links.hp_task_exit, "tp_btf/sched_process_exit"}});
   } else {
     c->hooks_ = AttachPrograms("syscalls",
                                {{s->progs.hp_sys_enter_raw, &s->links.hp_sys_enter_raw, "raw_tp/sys_enter"},
