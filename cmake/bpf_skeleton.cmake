@@ -72,6 +72,9 @@ function(bpf_skeleton name)
     DEPENDS ${obj}
     COMMENT "skeleton ${name}.skel.h")
   add_custom_target(${name}_skel_gen DEPENDS ${skel})
+  # Every skeleton target lists vmlinux.h among its inputs; without a common target that makes
+  # it first, parallel makes run the BTF dump once per target and race on its rename.
+  add_dependencies(${name}_skel_gen vmlinux_h)
   add_library(${name}_skel INTERFACE)
   target_include_directories(${name}_skel INTERFACE ${HOSTPROBE_BPF_OUT})
   add_dependencies(${name}_skel ${name}_skel_gen)

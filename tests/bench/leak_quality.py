@@ -2,7 +2,7 @@
 """Leak detector quality and process-sampling cost, measured on the real sensor.
 
   tests/bench/leak_quality.py BUILD_DIR quality [--interval 1s] [--window 40s] [--duration 150]
-  tests/bench/leak_quality.py BUILD_DIR cost [--processes 2000] [--interval 1s] [--seconds 60]
+  tests/bench/leak_quality.py BUILD_DIR cost [--processes 2000] [--interval 1s] [--window 40s] [--seconds 60]
 
 quality: starts the sensor, then one memory_workload per shape and rate at the
 same moment, scrapes /metrics every second, and prints per workload: when it
@@ -13,15 +13,18 @@ ever flagged (a false positive).
 "flagged share" is the part of the polls from the first flag on that found the
 workload flagged (flicker shows as less than 100%).
 
-cost: starts N steady processes, then the sensor sampling every process at
-the given interval, and prints the sensor's CPU (utime + stime over the run)
-and RSS, and the number of processes it tracks.
+cost: starts N steady processes (they sleep, so they cost no CPU), then the
+sensor sampling every process at the given interval, and prints the sensor's
+CPU (utime + stime over the run) and RSS, the number of processes it tracks,
+its tracker bytes (hostprobe_process_memory_tracker_bytes) and per tracked
+process, the duration of its latest sample, and the workload's own CPU.
 
 Needs root. Measures and prints; never asserts.
 """
 import argparse
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -76,10 +79,16 @@ def start_sensor(build, port, interval, window, extra=()):
     sys.exit("leak_quality: the sensor did not come up")
 
 
-def start_workload(build, args):
+def start_workload(build, args, timeout=60):
     proc = subprocess.Popen([os.path.join(build, "memory_workload"), *args], stdout=subprocess.PIPE, text=True)
     pids = []
+    deadline = time.monotonic() + timeout
     while True:
+        # The workload prints one line when ready and nothing before it, so a readable pipe means a
+        # whole line is on its way.
+        if not select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            proc.kill()
+            sys.exit(f"leak_quality: memory_workload {' '.join(args)} not ready after {timeout:.0f} s")
         line = proc.stdout.readline()
         if not line:
             sys.exit(f"leak_quality: memory_workload {' '.join(args)} exited before it was ready")
@@ -177,27 +186,56 @@ def rss_mib(pid):
     return 0.0
 
 
+def workload_cpu_seconds(pids):
+    total = 0.0
+    for pid in pids:
+        try:
+            total += cpu_seconds(pid)
+        except OSError:
+            pass
+    return total
+
+
+def gauge(text, name):
+    m = re.search(rf'^{name}(?:\{{[^}}]*\}})?\s+(\S+)', text, re.M)
+    return float(m.group(1)) if m else None
+
+
 def cost(a):
     procs = []
     try:
+        # Steady without jitter: the children sleep until the end, so the host is idle but for the
+        # sensor. Forking and faulting in 1 MiB each takes about 6 ms per child here.
         base = ["--shape", "steady", "--base", str(1 * MIB), "--duration", str(a.seconds + 120)]
-        procs.append(start_workload(a.build, [*base, "--processes", str(a.processes)])[0])
+        t0 = time.monotonic()
+        proc, pids = start_workload(a.build, [*base, "--processes", str(a.processes)],
+                                    timeout=60 + 0.05 * a.processes)
+        procs.append(proc)
+        ready_s = time.monotonic() - t0
         port = free_port()
         sensor = start_sensor(a.build, port, a.interval, a.window)
         procs.append(sensor)
         time.sleep(5)  # first full samples, histories allocated
-        c0, r0 = cpu_seconds(sensor.pid), rss_mib(sensor.pid)
+        c0, r0, w0 = cpu_seconds(sensor.pid), rss_mib(sensor.pid), workload_cpu_seconds(pids)
         time.sleep(a.seconds)
-        c1, r1 = cpu_seconds(sensor.pid), rss_mib(sensor.pid)
+        c1, r1, w1 = cpu_seconds(sensor.pid), rss_mib(sensor.pid), workload_cpu_seconds(pids)
         text = scrape(port)
-        tracked = re.search(r'^hostprobe_process_tracked(?:\{[^}]*\})?\s+(\S+)', text, re.M)
         nprocs = len([d for d in os.listdir("/proc") if d.isdigit()])
-        print(f"processes on the host: {nprocs} ({a.processes} from the workload); "
+        print(f"processes on the host: {nprocs} ({a.processes} from the workload, ready after {ready_s:.1f} s); "
               f"sampled every {a.interval}, window {a.window}")
-        if tracked:
-            print(f"processes tracked by the sensor: {float(tracked.group(1)):.0f}")
+        tracked = gauge(text, "hostprobe_process_memory_tracked_processes")
+        tracker = gauge(text, "hostprobe_process_memory_tracker_bytes")
+        duration = gauge(text, "hostprobe_process_memory_sample_duration_seconds")
+        if tracked is not None:
+            print(f"processes tracked by the sensor: {tracked:.0f}")
+        if tracker is not None:
+            per = f" ({tracker / tracked:.0f} bytes per tracked process)" if tracked else ""
+            print(f"tracker bytes (hostprobe_process_memory_tracker_bytes): {tracker:.0f}{per}")
+        if duration is not None:
+            print(f"latest sample took {duration * 1000:.1f} ms")
         print(f"sensor CPU: {(c1 - c0) / a.seconds * 100:.2f}% of one core over {a.seconds} s")
         print(f"sensor RSS: {r0:.1f} MiB after 5 s, {r1:.1f} MiB after {a.seconds + 5} s")
+        print(f"workload CPU (all children): {(w1 - w0) / a.seconds * 100:.2f}% of one core")
     finally:
         for p in procs:
             stop(p)

@@ -93,13 +93,44 @@ class Workload : public Child {
       close(out_);
       out_ = -1;
       ready_ = line.rfind("ready pid=", 0) == 0 && std::atoi(line.c_str() + 10) == pid_;
+      line_ = line;
     }
     return ready_;
+  }
+  // The pids after "children=" in the ready line (--processes N > 1).
+  std::vector<pid_t> children() const {
+    std::vector<pid_t> pids;
+    size_t at = line_.find("children=");
+    if (at == std::string::npos) return pids;
+    for (const char* p = line_.c_str() + at + 9; *p != '\0';) {
+      char* end = nullptr;
+      long v = std::strtol(p, &end, 10);
+      if (end == p) break;
+      pids.push_back(static_cast<pid_t>(v));
+      p = *end == ',' ? end + 1 : end;
+    }
+    return pids;
+  }
+  // Waits for the workload to exit by itself; its exit status, or -1 if it
+  // is still running after `limit` (then it is stopped).
+  int Wait(std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    Stop();
+    return -1;
   }
 
  private:
   int out_ = -1;
   bool ready_ = false;
+  std::string line_;
 };
 
 // A process whose brk heap grows: malloc of small blocks (below glibc's mmap
@@ -165,6 +196,14 @@ void ExpectPromtoolAccepts(const std::string& body) {
   int rc = RunCommand({"sh", "-c", std::string("promtool check metrics < ") + path}, &out);
   unlink(path);
   EXPECT_EQ(rc, 0) << "promtool check metrics:\n" << out;
+}
+
+// Context switches a process has made of its own accord (it slept); -1 once it is gone.
+long VoluntarySwitches(pid_t pid) {
+  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  size_t at = status.find("\nvoluntary_ctxt_switches:");
+  if (at == std::string::npos) return -1;
+  return std::strtol(status.c_str() + at + 25, nullptr, 10);
 }
 
 std::vector<std::string> SensorArgs(std::vector<std::string> extra = {}) {
@@ -334,6 +373,36 @@ TEST(MemoryIntegrationTest, RawTpHooksFollowResidentMemory) {
   EXPECT_NEAR(*rss, truth, 0.1 * truth);
   EXPECT_TRUE(ByPidAndType(e, steady.pid(), "shmem"))
       << "figures written by the kernel, not seeded from statm";
+}
+
+// The generator behind the sampling-cost benchmark: N steady children are all
+// ready with their base resident, then sleep (a child that ticked would
+// switch out ten times a second; thousands of them saturate the host), stop
+// on SIGTERM to the parent with exit 0, and end by themselves at --duration.
+TEST(MemoryIntegrationTest, SteadyWorkloadChildrenAreReadyIdleAndStop) {
+  constexpr int kChildren = 100;
+  Workload many({"--shape", "steady", "--base", "1MiB", "--processes", std::to_string(kChildren)});
+  ASSERT_TRUE(many.ready());
+  std::vector<pid_t> children = many.children();
+  ASSERT_EQ(children.size(), static_cast<size_t>(kChildren));
+  std::vector<long> before;
+  for (pid_t c : children) {
+    EXPECT_GE(VmRssBytes(c), 1 * MiB) << "child " << c << " has its base resident";
+    before.push_back(VoluntarySwitches(c));
+  }
+  std::this_thread::sleep_for(1s);
+  long woke = 0;
+  for (size_t i = 0; i < children.size(); ++i) woke += VoluntarySwitches(children[i]) - before[i];
+  // Ticking children would make about 10 switches each in that second.
+  EXPECT_LT(woke, kChildren) << "steady children woke " << woke << " times in 1 s";
+  pid_t parent = many.pid();
+  ASSERT_EQ(kill(parent, SIGTERM), 0);
+  EXPECT_EQ(many.Wait(10s), 0);
+  for (pid_t c : children) EXPECT_EQ(kill(c, 0), -1) << "child " << c << " outlived the parent";
+
+  Workload timed({"--shape", "steady", "--duration", "1", "--processes", "10"});
+  ASSERT_TRUE(timed.ready());
+  EXPECT_EQ(timed.Wait(20s), 0) << "--duration 1 ends every child and the parent";
 }
 
 // Flags the leak detector cannot work with are usage errors, found before
