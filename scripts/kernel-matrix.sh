@@ -3,6 +3,8 @@
 # the host kernel natively and on Debian 12's own 6.1 kernel booted under qemu,
 # each with the default hooks and with every collector forced onto its
 # fallback. Prints PASS/FAIL per kernel, run and collector; see docs/kernels.md.
+# The guests' kernels allow fexit, so there the LRU eviction counter must
+# attach and count (check.sh --require-evictions); the host may refuse it.
 #
 #   scripts/kernel-matrix.sh [--build-dir DIR] [--kernels host,debian-6.1] [--timeout SECONDS]
 #

@@ -17,7 +17,8 @@ std::vector<prometheus::MetricFamily> BuildMapEvictionFamilies(const MapEviction
                               prometheus::MetricType::Counter);
   std::map<std::string, uint64_t> by_label;
   for (const MapEvictionCount& m : snap.maps) by_label[m.map] += m.evictions;
-  for (const auto& [label, count] : by_label) AddCounter(evictions, {{"map", label}}, static_cast<double>(count));
+  for (const auto& [label, count] : by_label)
+    AddCounter(evictions, {{"map", label}}, static_cast<double>(count));
   std::vector<prometheus::MetricFamily> out;
   out.push_back(std::move(evictions));
   return out;

@@ -492,9 +492,9 @@ i=0
 while [ $i -lt $kills ]; do
   $bb sleep 30 &
   kill -9 $! 2>/dev/null
+  wait $! 2>/dev/null  # that child only: a bare wait would wait for the sensor too
   i=$((i + 1))
 done
-wait 2>/dev/null
 scrape "$work/a"
 if [ "$evict_attached" = 1 ]; then
   ev=$(delta "$work/b" "$work/a" "$evicted_series")

@@ -43,10 +43,12 @@ TEST(MapEvictionFamiliesTest, OneCounterPerMapInLabelOrder) {
   auto families = BuildMapEvictionFamilies(snap);
   ASSERT_EQ(families.size(), 1u);
   EXPECT_EQ(families[0].type, prometheus::MetricType::Counter);
-  EXPECT_THAT(Samples(families), ElementsAre(R"(hostprobe_bpf_map_evictions_total{map="disk_inflight"} 7)",
-                                             R"(hostprobe_bpf_map_evictions_total{map="exits_seen"} 123456789012)",
-                                             R"(hostprobe_bpf_map_evictions_total{map="syscall_inflight"} 0)"));
-  EXPECT_THAT(Lines(Serialize(families)), ::testing::Contains("# TYPE hostprobe_bpf_map_evictions_total counter"));
+  EXPECT_THAT(Samples(families),
+              ElementsAre(R"(hostprobe_bpf_map_evictions_total{map="disk_inflight"} 7)",
+                          R"(hostprobe_bpf_map_evictions_total{map="exits_seen"} 123456789012)",
+                          R"(hostprobe_bpf_map_evictions_total{map="syscall_inflight"} 0)"));
+  EXPECT_THAT(Lines(Serialize(families)),
+              ::testing::Contains("# TYPE hostprobe_bpf_map_evictions_total counter"));
 }
 
 TEST(MapEvictionFamiliesTest, MapsSharingALabelAreSummed) {
@@ -88,10 +90,12 @@ TEST(MapEvictionMetricsTest, AReadFailureIsCountedAndTheFamilyLeftOut) {
   source.snap.counting = true;
   source.snap.maps = {{"exits_seen", 2}};
   MapEvictionMetrics metrics(source);
-  EXPECT_THAT(Samples(metrics.Collect()), ElementsAre(R"(hostprobe_bpf_map_evictions_total{map="exits_seen"} 2)"));
+  EXPECT_THAT(Samples(metrics.Collect()),
+              ElementsAre(R"(hostprobe_bpf_map_evictions_total{map="exits_seen"} 2)"));
   source.fail = true;
   auto failed = Lines(Serialize(metrics.Collect()));
-  EXPECT_THAT(failed, ::testing::Contains(R"(hostprobe_collector_read_errors_total{collector="map_evictions"} 1)"));
+  EXPECT_THAT(failed,
+              ::testing::Contains(R"(hostprobe_collector_read_errors_total{collector="map_evictions"} 1)"));
   EXPECT_THAT(Samples(metrics.Collect()), IsEmpty());
 }
 

@@ -54,7 +54,9 @@ std::vector<MapEvictionsCollector::WatchedMap> OwnLruMaps() {
 
 }  // namespace
 
-void MapEvictionsCollector::SkelDeleter::operator()(map_evictions_bpf* s) const { map_evictions_bpf__destroy(s); }
+void MapEvictionsCollector::SkelDeleter::operator()(map_evictions_bpf* s) const {
+  map_evictions_bpf__destroy(s);
+}
 
 MapEvictionsCollector::~MapEvictionsCollector() = default;
 
@@ -90,7 +92,8 @@ Status MapEvictionsCollector::Load() {
   skel_.reset(map_evictions_bpf__open());
   if (!skel_) return Error::FromErrno("open map_evictions BPF object");
   map_evictions_bpf* s = skel_.get();
-  if (int err = map_evictions_bpf__load(s); err != 0) return LibbpfFailure("load map_evictions BPF program", err);
+  if (int err = map_evictions_bpf__load(s); err != 0)
+    return LibbpfFailure("load map_evictions BPF program", err);
   const int watch_fd = bpf_map__fd(s->maps.evict_watch);
   for (uint32_t slot = 0; slot < watched_.size(); ++slot) {
     if (bpf_map_update_elem(watch_fd, &watched_[slot].id, &slot, BPF_ANY) != 0)
