@@ -508,7 +508,11 @@ if [ "$evict_attached" = 1 ]; then
   report map_evictions exits_seen_overflow $r "evicted=$ev failed=$fl for $kills kills into $evict_cap entries" \
     "(evicted+failed >= $lo, evicted <= $hi)"
 else
-  why=$(grep -m1 -o 'evictions from the LRU maps are not counted.*' "$work/sensor.log" | cut -c1-160)
+  hook=none
+  # libbpf's reason from the sensor's one line about it. (A bare "kernel",
+  # "run", "hook" or "result" in a detail would confuse the summary's parser.)
+  why=$(sed -n 's/.*evictions from the LRU maps are not counted.*refused the fexit program (\([^;]*\)).*/\1/p' \
+    "$work/sensor.log" | head -1 | cut -c1-120)
   if [ $require_evictions = 1 ]; then
     report map_evictions exits_seen_overflow FAIL "hp_lru_evict not attached (attached=${evict_attached:-absent}):" \
       "${why:-no reason in the log}"
