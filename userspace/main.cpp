@@ -22,6 +22,7 @@
 #include "collectors/host_collector.h"
 #include "collectors/kube_pod_watcher.h"
 #include "collectors/libbpf_log.h"
+#include "collectors/map_evictions_collector.h"
 #include "collectors/privileges.h"
 #include "collectors/process_events_collector.h"
 #include "collectors/process_memory_collector.h"
@@ -37,6 +38,7 @@
 #include "exporters/prometheus/events_metrics.h"
 #include "exporters/prometheus/host_metrics.h"
 #include "exporters/prometheus/http_server.h"
+#include "exporters/prometheus/map_eviction_metrics.h"
 #include "exporters/prometheus/pod_names.h"
 #include "exporters/prometheus/process_metrics.h"
 #include "exporters/prometheus/resource_metrics.h"
@@ -226,6 +228,10 @@ int main(int argc, char** argv) {
     uprobes = std::move(*started);
     slots.push_back({"uprobes", uprobes.get(), ""});
   }
+  // Last of the eBPF collectors: it watches the LRU maps the others created.
+  // Optional (fexit): it never stops the sensor.
+  auto evictions = MapEvictionsCollector::Start();
+  slots.push_back({"map_evictions", evictions.get(), ""});
 
   if (!syscalls.ok() && !diskio.ok() && !cgroup_cpu.ok()) {
     return Fail("the kernel refused every eBPF collector (" + syscalls.error().message +
@@ -307,6 +313,7 @@ int main(int argc, char** argv) {
         "process_memory", std::make_shared<ProcessMemoryMetrics>(**process_memory, opts.top_processes));
   handlers.collectables.emplace_back("clock", std::make_shared<ClockMetrics>(clock));
   if (uprobes) handlers.collectables.emplace_back("uprobes", std::make_shared<ProbeMetrics>(*uprobes));
+  handlers.collectables.emplace_back("map_evictions", std::make_shared<MapEvictionMetrics>(*evictions));
   handlers.health = [&slots] { return CheckHealth(slots); };
   if (opts.max_series_per_family != 0)
     handlers.limiter = std::make_shared<SeriesLimiter>(opts.max_series_per_family);
@@ -332,6 +339,7 @@ int main(int argc, char** argv) {
   if (process_events.ok()) process_events->reset();
   if (process_memory.ok()) process_memory->reset();
   uprobes.reset();
+  evictions.reset();
   spdlog::info("stopped");
   // The listening socket closes with the process; skipping civetweb's mg_stop
   // saves its accept-loop timeout (up to 2 s) on every shutdown.

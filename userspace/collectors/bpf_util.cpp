@@ -30,6 +30,28 @@ bool RefusedForTesting(const std::string& program) {
 
 }  // namespace
 
+void ApplyTestMaxEntries(const std::string& collector, bpf_object* obj) {
+  const char* env = std::getenv("HOSTPROBE_TEST_MAX_ENTRIES");
+  if (env == nullptr) return;
+  std::string_view list = env;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    const std::string_view item = list.substr(0, comma);
+    const size_t eq = item.find('=');
+    if (eq != std::string_view::npos) {
+      const std::string name(item.substr(0, eq));
+      const unsigned long n = std::strtoul(std::string(item.substr(eq + 1)).c_str(), nullptr, 10);
+      if (bpf_map* map = bpf_object__find_map_by_name(obj, name.c_str()); map != nullptr && n > 0) {
+        if (bpf_map__set_max_entries(map, static_cast<__u32>(n)) == 0)
+          spdlog::warn("{}: map {} limited to {} entries by HOSTPROBE_TEST_MAX_ENTRIES (fault injection)",
+                       collector, name, n);
+      }
+    }
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
 std::vector<HookStatus> AttachPrograms(const std::string& collector, const std::vector<AttachSpec>& specs) {
   std::vector<HookStatus> hooks;
   for (const AttachSpec& spec : specs) {

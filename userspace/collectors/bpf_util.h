@@ -30,6 +30,11 @@ struct AttachSpec {
 // Failures are logged with libbpf's reason and returned in the statuses.
 std::vector<HookStatus> AttachPrograms(const std::string& collector, const std::vector<AttachSpec>& specs);
 
+// HOSTPROBE_TEST_MAX_ENTRIES=map=N[,map=N...] shrinks those maps of `obj`
+// (between open and load) so tests can overflow an LRU map with a small
+// burst. Not for production; a no-op when unset.
+void ApplyTestMaxEntries(const std::string& collector, bpf_object* obj);
+
 // Number of statuses that are attached.
 size_t CountAttached(const std::vector<HookStatus>& hooks);
 

@@ -98,6 +98,7 @@ Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::StartWit
   bpf_program__set_autoload(s->progs.hp_exit_raw, !use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_exec_raw, !use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_oom_kill_raw, !use_tp_btf);
+  ApplyTestMaxEntries(kName, s->obj);
 
   if (int err = process_events_bpf__load(s); err != 0) {
     return LibbpfFailure("load process_events BPF programs (" + c->family_ + ")", err);

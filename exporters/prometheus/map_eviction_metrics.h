@@ -1,0 +1,30 @@
+// hostprobe_bpf_map_evictions_total: evictions from the sensor's LRU maps.
+#pragma once
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "collectors/map_evictions_collector.h"
+
+namespace hostprobe {
+
+// Pure. One series per map label (maps sharing a label are summed), in label
+// order. Nothing when the kernel program is not attached: an absent family
+// says "not counted", where zeros would say "nothing evicted".
+std::vector<prometheus::MetricFamily> BuildMapEvictionFamilies(const MapEvictionsSnapshot& snap);
+
+class MapEvictionMetrics : public prometheus::Collectable {
+ public:
+  explicit MapEvictionMetrics(MapEvictionsSource& source) : source_(source) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  MapEvictionsSource& source_;
+  mutable std::atomic<uint64_t> read_errors_{0};
+};
+
+}  // namespace hostprobe
