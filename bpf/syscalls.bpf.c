@@ -4,14 +4,18 @@
  * collector reads the maps when it is scraped.
  *
  * Two variants of each hook live in this object:
- *   tp_btf/sys_{enter,exit}  typed arguments, task-local storage for the
- *                            enter timestamp (needs kernel BTF, 5.11+);
- *   raw_tp/sys_{enter,exit}  no BTF needed, enter timestamp in an LRU hash.
+ *   tp_btf/sys_{enter,exit}  typed arguments; every call counted in per-CPU
+ *                            arrays, calls timed as described at hp_sys_enter
+ *                            with the start in task-local storage (needs
+ *                            kernel BTF, 5.11+);
+ *   raw_tp/sys_{enter,exit}  no BTF needed; every call timed, the start kept
+ *                            in an LRU hash.
  * The loader probes the kernel and disables the variant it does not use
  * (bpf_program__set_autoload / bpf_map__set_autocreate) before loading.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 
 #include "bits.bpf.h"
@@ -20,10 +24,35 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Syscalls that never return to sys_exit; counted at sys_enter instead.
- * Set by the loader from the running architecture's table. */
-const volatile __s64 exit_syscall_nr = -1;
-const volatile __s64 exit_group_syscall_nr = -1;
+/* Syscall numbers of the target architecture that the programs treat
+ * specially. They are part of the kernel's ABI and never change.
+ *   counted at sys_enter: exit and exit_group never return, and rt_sigreturn
+ *     reaches sys_exit with its number overwritten (the restored registers
+ *     say "no syscall");
+ *   forks: the child returns 0 from them without having entered, and that
+ *     return is not a call of its own. */
+#if defined(__TARGET_ARCH_arm64)
+#define HP_NR_EXIT 93
+#define HP_NR_EXIT_GROUP 94
+#define HP_NR_RT_SIGRETURN 139
+#define HP_NR_CLONE 220
+#define HP_NR_CLONE3 435
+#define HP_NR_FORK -1
+#define HP_NR_VFORK -1
+#else
+#define HP_NR_EXIT 60
+#define HP_NR_EXIT_GROUP 231
+#define HP_NR_RT_SIGRETURN 15
+#define HP_NR_CLONE 56
+#define HP_NR_CLONE3 435
+#define HP_NR_FORK 57
+#define HP_NR_VFORK 58
+#endif
+
+/* tp_btf variant: beyond the first HP_LATENCY_EXACT_PER_TICK calls of a
+ * syscall on a CPU in a jiffy, time one call in this many (1: every call).
+ * Set by the loader (--syscall-latency-sample). See hp_sys_enter. */
+const volatile __u32 latency_sample_every = 1;
 
 /* A syscall in flight on one thread (raw_tp variant: the LRU hash). */
 struct hp_inflight {
@@ -32,17 +61,13 @@ struct hp_inflight {
 	__u32 pad;
 };
 
-/* Per-thread state of the tp_btf variant, in task storage: the syscall in
- * flight, and calls of this thread not yet added to its cgroup's counters.
- * Batching them saves a hash lookup on almost every call, the most expensive
- * step of the exit path; see flush_cgroup() for when a batch is flushed. */
+/* Per-thread state of the tp_btf variant, in task storage: the timed call in
+ * flight, if any. */
 struct hp_task_state {
-	__u64 start_ns;
-	__u64 cgroup_id;      /* cgroup of the pending calls */
-	__u64 last_flush_ns;
+	__u64 start_ns;   /* 0: no timed call in flight */
 	__u32 syscall_id;
-	__u32 pending_calls;
-	__u32 pending_errors;
+	__u32 weight;     /* calls this timing stands for */
+	__u32 cpu;        /* whose syscall_stats[syscall_id].timed_pending has it */
 	__u32 pad;
 };
 
@@ -103,130 +128,278 @@ static __always_inline void add_cgroup_calls(__u64 cgroup_id, __u32 calls, __u32
 	}
 }
 
-/* Counts one call host-wide: per syscall, per (syscall, errno), latency.
- * Returns whether it failed. */
-static __always_inline bool record_syscall(long id, long ret, __u64 latency_ns, bool timed)
+/* Map slot of a syscall id. Negative or huge ids (x32 calls, garbage) share
+ * the last slot. */
+static __always_inline __u32 syscall_slot(long id)
+{
+	if (id < 0 || id >= HP_MAX_SYSCALLS)
+		return HP_MAX_SYSCALLS - 1;
+	return (__u32)id;
+}
+
+static __always_inline bool is_failure(long ret)
+{
+	return ret < 0 && ret >= -HP_MAX_ERRNO;
+}
+
+/* Counts a failed call under its errno. */
+static __always_inline void record_errno(__u32 slot, long ret)
 {
 	static const __u64 zero = 0;
+	struct hp_errno_key key = { .syscall_id = slot, .errno_value = (__u32)-ret };
+	__u64 *count = hp_lookup_or_init(&syscall_errnos, &key, &zero);
+
+	if (count)
+		(*count)++;
+	else
+		hp_percpu_inc(&syscall_self_stats, HP_STAT_ERRNO_MAP_FULL);
+}
+
+/* Adds a latency standing for `weight` calls to a syscall's histogram. */
+static __always_inline void record_latency(struct hp_syscall_stats *stats, __u64 latency_ns, __u32 weight)
+{
+	stats->latency_sum_ns += latency_ns * weight;
+	stats->latency_slots[hp_latency_slot(latency_ns)] += weight;
+}
+
+/* Counts one call host-wide and for the current cgroup, unbatched, timed
+ * when `weight` is non-zero. */
+static __always_inline void record_call(long id, long ret, __u64 latency_ns, __u32 weight)
+{
+	__u32 slot = syscall_slot(id);
 	struct hp_syscall_stats *stats;
-	__u32 slot;
-	bool failed = ret < 0 && ret >= -HP_MAX_ERRNO;
+	bool failed = is_failure(ret);
 
-	/* Negative or huge ids (x32 calls, garbage) share the last slot. */
-	if (id < 0 || id >= HP_MAX_SYSCALLS) {
+	if (slot != id)
 		hp_percpu_inc(&syscall_self_stats, HP_STAT_ID_OUT_OF_RANGE);
-		id = HP_MAX_SYSCALLS - 1;
-	}
-	slot = (__u32)id;
-
 	stats = bpf_map_lookup_elem(&syscall_stats, &slot);
 	if (stats) {
 		stats->calls++;
 		if (failed)
 			stats->errors++;
-		if (timed) {
-			stats->latency_sum_ns += latency_ns;
-			stats->latency_slots[hp_latency_slot(latency_ns)]++;
-		}
+		if (weight)
+			record_latency(stats, latency_ns, weight);
 	}
-
-	if (failed) {
-		struct hp_errno_key key = { .syscall_id = slot, .errno_value = (__u32)-ret };
-		__u64 *count = hp_lookup_or_init(&syscall_errnos, &key, &zero);
-
-		if (count)
-			(*count)++;
-		else
-			hp_percpu_inc(&syscall_self_stats, HP_STAT_ERRNO_MAP_FULL);
-	}
-	return failed;
-}
-
-/* Counts one call host-wide and for the current cgroup, unbatched. */
-static __always_inline void record_call(long id, long ret, __u64 latency_ns, bool timed)
-{
-	bool failed = record_syscall(id, ret, latency_ns, timed);
-
+	if (failed)
+		record_errno(slot, ret);
 	add_cgroup_calls(bpf_get_current_cgroup_id(), 1, failed ? 1 : 0);
 }
 
-/* A thread's pending cgroup calls are flushed when it changes cgroup, when
- * HP_CGROUP_BATCH_CALLS are pending, when HP_CGROUP_BATCH_NS passed since the
- * last flush (checked at each exit, so a busy thread's counts are never older
- * than that), and when the thread exits. A thread that stops making syscalls
- * holds at most HP_CGROUP_BATCH_CALLS - 1 calls until its next exit. */
-static __always_inline void flush_cgroup(struct hp_task_state *st, __u64 now)
+static __always_inline bool counted_at_enter(long id)
 {
-	if (st->pending_calls)
-		add_cgroup_calls(st->cgroup_id, st->pending_calls, st->pending_errors);
-	st->pending_calls = 0;
-	st->pending_errors = 0;
-	st->last_flush_ns = now;
+	return id == HP_NR_EXIT || id == HP_NR_EXIT_GROUP || id == HP_NR_RT_SIGRETURN;
 }
 
-static __always_inline bool never_returns(long id)
+static __always_inline bool forks(long id)
 {
-	return id == exit_syscall_nr || id == exit_group_syscall_nr;
+	return id == HP_NR_CLONE || id == HP_NR_CLONE3 || id == HP_NR_FORK || id == HP_NR_VFORK;
 }
 
+/* The syscall number at sys_exit, from the saved registers. */
+static __always_inline long exit_syscall_id(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_arm64)
+	return (long)(int)regs->syscallno;
+#else
+	return (long)regs->orig_ax;
+#endif
+}
+
+/* Whether the task has any BPF task storage (of any map, any program).
+ * Kernels without the field: assume it has. */
+static __always_inline bool has_task_storage(struct task_struct *task)
+{
+	if (!bpf_core_field_exists(task->bpf_storage))
+		return true;
+	return task->bpf_storage != NULL;
+}
+
+/* Calls until the next sampled one: uniform in [1, 2N-1], mean N. Random,
+ * not every N-th call, so that a loop repeating a fixed sequence of calls
+ * does not always get the same one of them timed. */
+static __always_inline __u32 next_sample_gap(void)
+{
+	__u32 every = latency_sample_every;
+
+	if (every <= 1)
+		return 1;
+	return 1 + bpf_get_prandom_u32() % (2 * every - 1);
+}
+
+/* Takes a timed call off the pending count where it is kept. */
+static __always_inline void drop_pending(struct hp_task_state *st)
+{
+	__u32 slot = st->syscall_id;
+	struct hp_syscall_stats *at = bpf_map_lookup_percpu_elem(&syscall_stats, &slot, st->cpu);
+
+	if (at)
+		__sync_fetch_and_add(&at->timed_pending, -1);
+}
+
+/* Moves a timed call in flight from the pending count of (st->syscall_id,
+ * st->cpu) to that of (`slot`, `cpu`). */
+static __always_inline void move_pending(struct hp_task_state *st, __u32 slot, __u32 cpu)
+{
+	struct hp_syscall_stats *to;
+
+	drop_pending(st);
+	to = bpf_map_lookup_percpu_elem(&syscall_stats, &slot, cpu);
+	if (to)
+		__sync_fetch_and_add(&to->timed_pending, 1);
+	st->cpu = cpu;
+}
+
+/* Counting happens at sys_exit, where the result is known; here we only
+ * decide whether to time the call, and if so keep its start in task storage.
+ * Per syscall and CPU, the first HP_LATENCY_EXACT_PER_TICK calls in each
+ * jiffy are timed, weighing 1 (a syscall made less often than that is timed
+ * every time), and after that one call in about latency_sample_every,
+ * weighing latency_sample_every. A histogram's count and sum thus estimate
+ * those of every call, while the two clock reads and two storage lookups a
+ * timing needs, which cost more than the tracepoint itself, are spent on a
+ * fraction of the calls of busy syscalls. Whether a call is timed does not
+ * depend on how long it takes, so the sample is unbiased. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(hp_sys_enter, struct pt_regs *regs, long id)
 {
+	struct hp_syscall_stats *stats;
 	struct hp_task_state *st;
+	__u32 slot, weight;
+	__u64 tick;
 
-	if (never_returns(id)) {
-		record_call(id, 0, 0, false);
+	if (counted_at_enter(id)) {
+		record_call(id, 0, 0, 0);
 		return 0;
 	}
+	slot = syscall_slot(id);
+	stats = bpf_map_lookup_elem(&syscall_stats, &slot);
+	if (!stats)
+		return 0;
+	tick = bpf_jiffies64();
+	if (stats->sample_tick != tick) {
+		stats->sample_tick = tick;
+		stats->sample_budget = HP_LATENCY_EXACT_PER_TICK;
+	}
+	if (stats->sample_budget) {
+		stats->sample_budget--;
+		weight = 1;
+	} else if (stats->sample_countdown > 1) {
+		stats->sample_countdown--;
+		return 0;
+	} else {
+		stats->sample_countdown = next_sample_gap();
+		weight = latency_sample_every ? latency_sample_every : 1;
+	}
+
 	st = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st) {
 		hp_percpu_inc(&syscall_self_stats, HP_STAT_INFLIGHT_FAILED);
 		return 0;
 	}
-	st->syscall_id = (__u32)id;
+	if (st->start_ns)  /* the last timed call never reached sys_exit */
+		move_pending(st, slot, bpf_get_smp_processor_id());
+	else
+		__sync_fetch_and_add(&stats->timed_pending, 1);
+	st->syscall_id = slot;
+	st->cpu = bpf_get_smp_processor_id();
+	st->weight = weight;
 	st->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
+/* Adds the batch of pending calls to its cgroup's counters. */
+static __always_inline void flush_batch(struct hp_syscall_stats *stats)
+{
+	if (stats->batch_calls)
+		add_cgroup_calls(stats->batch_cgroup_id, stats->batch_calls, stats->batch_errors);
+	stats->batch_calls = 0;
+	stats->batch_errors = 0;
+}
+
+/* Counts a call, host-wide and for its cgroup, and its latency if it was
+ * timed. Per-cgroup counts go through a batch in the syscall's per-CPU slot,
+ * keyed by the task's css_set (one load from the task; the cgroup id takes
+ * three more pages): a call of another css_set, or HP_CGROUP_BATCH_CALLS
+ * pending calls, flush it into the per-cgroup hash and read the cgroup id
+ * again. Userspace adds the pending calls when it reads, so nothing waits
+ * for a flush. (Were a css_set freed and another allocated at its address
+ * while a batch holds it, at most HP_CGROUP_BATCH_CALLS - 1 calls would go
+ * to the old cgroup.)
+ *
+ * Per-CPU state is safe here: a program runs with migration disabled, and
+ * the kernel does not run a program again on a CPU where it is already
+ * running (it counts a miss instead). */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(hp_sys_exit, struct pt_regs *regs, long ret)
 {
-	struct hp_task_state *st;
-	__u64 start, now, cgroup_id;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct hp_syscall_stats *stats;
+	long id = exit_syscall_id(regs);
+	__u64 css;
+	__u32 slot;
 	bool failed;
 
-	st = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0, 0);
-	/* No record: a fork child's first return, or a call that began before
-	 * we attached. The parent's call is counted on its own exit. */
-	if (!st || !st->start_ns)
+	/* No syscall (rt_sigreturn's restored registers; counted at enter). */
+	if (id < 0)
 		return 0;
-	now = bpf_ktime_get_ns();
-	start = st->start_ns;
-	st->start_ns = 0;
-	failed = record_syscall((long)st->syscall_id, ret, now - start, true);
+	/* A fork child's first return: the parent's call is counted on its own. */
+	if (ret == 0 && forks(id))
+		return 0;
+	slot = syscall_slot(id);
+	if (slot != id)
+		hp_percpu_inc(&syscall_self_stats, HP_STAT_ID_OUT_OF_RANGE);
+	stats = bpf_map_lookup_elem(&syscall_stats, &slot);
+	if (!stats)
+		return 0;
 
-	cgroup_id = bpf_get_current_cgroup_id();
-	if (cgroup_id != st->cgroup_id) {
-		flush_cgroup(st, now);
-		st->cgroup_id = cgroup_id;
+	failed = is_failure(ret);
+	stats->calls++;
+	if (failed) {
+		stats->errors++;
+		record_errno(slot, ret);
 	}
-	st->pending_calls++;
+
+	css = (__u64)task->cgroups;
+	if (css != stats->batch_css || stats->batch_calls >= HP_CGROUP_BATCH_CALLS) {
+		flush_batch(stats);
+		stats->batch_css = css;
+		stats->batch_cgroup_id = bpf_get_current_cgroup_id();
+	}
+	stats->batch_calls++;
 	if (failed)
-		st->pending_errors++;
-	if (st->pending_calls >= HP_CGROUP_BATCH_CALLS || now - st->last_flush_ns >= HP_CGROUP_BATCH_NS)
-		flush_cgroup(st, now);
+		stats->batch_errors++;
+
+	/* Timed calls in flight are counted per syscall on the CPU their thread
+	 * is on (hp_migrate moves them along), so the untimed majority of calls
+	 * see a zero here, in memory this path already touched, and skip the
+	 * task storage lookup, whose memory is elsewhere. */
+	if (stats->timed_pending) {
+		struct hp_task_state *st = bpf_task_storage_get(&inflight_task, task, 0, 0);
+
+		if (st && st->start_ns) {
+			/* A tracer may have changed the number: then the timing is not this call's. */
+			if (st->syscall_id == slot)
+				record_latency(stats, bpf_ktime_get_ns() - st->start_ns, st->weight);
+			drop_pending(st);
+			st->start_ns = 0;
+		}
+	}
 	return 0;
 }
 
-/* A thread's last pending cgroup calls, before its task storage is freed. */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(hp_task_exit, struct task_struct *task)
+/* A thread moves to another CPU: if it has a timed call in flight, move the
+ * call's pending count along, so that its sys_exit sees it there. */
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(hp_migrate, struct task_struct *task, int dest_cpu)
 {
-	struct hp_task_state *st = bpf_task_storage_get(&inflight_task, task, 0, 0);
+	struct hp_task_state *st;
 
-	if (st)
-		flush_cgroup(st, 0);
+	if (!has_task_storage(task))
+		return 0;
+	st = bpf_task_storage_get(&inflight_task, task, 0, 0);
+	if (st && st->start_ns && st->cpu != (__u32)dest_cpu)
+		move_pending(st, st->syscall_id, (__u32)dest_cpu);
 	return 0;
 }
 
@@ -236,8 +409,8 @@ int BPF_PROG(hp_sys_enter_raw, struct pt_regs *regs, long id)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct hp_inflight inflight = {};
 
-	if (never_returns(id)) {
-		record_call(id, 0, 0, false);
+	if (counted_at_enter(id)) {
+		record_call(id, 0, 0, 0);
 		return 0;
 	}
 	inflight.syscall_id = (__u32)id;
@@ -261,6 +434,6 @@ int BPF_PROG(hp_sys_exit_raw, struct pt_regs *regs, long ret)
 	start = inflight->start_ns;
 	id = inflight->syscall_id;
 	bpf_map_delete_elem(&inflight_lru, &tid);
-	record_call((long)id, ret, bpf_ktime_get_ns() - start, true);
+	record_call((long)id, ret, bpf_ktime_get_ns() - start, 1);
 	return 0;
 }

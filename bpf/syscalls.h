@@ -16,14 +16,32 @@
 /* Threads with a syscall in flight, used only when task storage is missing. */
 #define HP_MAX_INFLIGHT 65536
 #define HP_MAX_ERRNO 4095
-/* Per-cgroup counts are added in per-thread batches (tp_btf variant). */
+/* Per-cgroup counts are added in per-CPU, per-syscall batches of at most
+ * this many calls (tp_btf variant). */
 #define HP_CGROUP_BATCH_CALLS 64
-#define HP_CGROUP_BATCH_NS 100000000ULL /* 100 ms */
+/* tp_btf variant: calls of one syscall timed unconditionally per CPU and
+ * jiffy, before sampling sets in (see hp_sys_enter). */
+#define HP_LATENCY_EXACT_PER_TICK 4
 
-/* Per syscall id, per CPU. */
+/* Per syscall id, per CPU. The first 64 bytes are everything the tp_btf
+ * programs touch on an untimed call, so that a call costs one cache line and
+ * one page of map memory (see docs/design.md, "Syscall fast path"). */
 struct hp_syscall_stats {
 	__u64 calls;
 	__u64 errors;
+	/* Calls of this syscall on this CPU not yet added to their cgroup's
+	 * counters (tp_btf variant). Userspace adds them when it reads. */
+	__u64 batch_cgroup_id;
+	__u64 batch_css;        /* kernel's css_set of the pending calls */
+	__u32 batch_calls;
+	__u32 batch_errors;
+	/* Latency sampling state (tp_btf variant), see hp_sys_enter. */
+	__u64 sample_tick;
+	__u32 sample_budget;
+	__u32 sample_countdown;
+	/* Timed calls of this syscall in flight on threads now on this CPU. */
+	__u32 timed_pending;
+	__u32 pad;
 	__u64 latency_sum_ns;
 	__u64 latency_slots[HP_LATENCY_SLOTS];
 };

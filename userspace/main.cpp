@@ -195,8 +195,7 @@ int main(int argc, char** argv) {
 
   SyscallsCollector::Config sys_config;
   sys_config.mode = opts.hook_mode;
-  sys_config.exit_nr = table.Number("exit");
-  sys_config.exit_group_nr = table.Number("exit_group");
+  sys_config.latency_sample_every = opts.syscall_latency_sample;
   auto syscalls = SyscallsCollector::Start(sys_config, features);
   track("syscalls", syscalls);
   auto diskio = DiskioCollector::Start(opts.hook_mode, features);

@@ -39,7 +39,10 @@ class SyscallsTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     REQUIRE_ROOT();
-    sensor_ = std::make_unique<SensorProcess>(kSensor, std::vector<std::string>{"--bpf-hook", GetParam()});
+    // Every call timed, so latency counts are exact (SampledLatencyTest
+    // covers the default, sampled timing).
+    sensor_ = std::make_unique<SensorProcess>(
+        kSensor, std::vector<std::string>{"--bpf-hook", GetParam(), "--syscall-latency-sample", "1"});
     ASSERT_TRUE(sensor_->Start());
     ASSERT_TRUE(sensor_->WaitHealthy()) << "sensor never became healthy; log:\n" << sensor_->Log();
   }
@@ -253,6 +256,70 @@ TEST_P(SyscallsTest, SigtermExitsCleanlyAndUnloadsEveryProgram) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Hooks, SyscallsTest, ::testing::Values("tp_btf", "raw_tp"));
+
+// ---- sampled latency (tp_btf, the default) -------------------------------------
+
+class SampledLatencyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    REQUIRE_ROOT();
+    sensor_ = std::make_unique<SensorProcess>(
+        kSensor, std::vector<std::string>{"--bpf-hook", "tp_btf", "--syscall-latency-sample", "64"});
+    ASSERT_TRUE(sensor_->Start());
+    ASSERT_TRUE(sensor_->WaitHealthy()) << "sensor never became healthy; log:\n" << sensor_->Log();
+  }
+
+  Exposition Scrape() {
+    std::string body = sensor_->Scrape();
+    EXPECT_FALSE(body.empty()) << sensor_->Log();
+    return ParseExposition(body);
+  }
+
+  std::unique_ptr<SensorProcess> sensor_;
+};
+
+const std::string kGetppidCalls = "hostprobe_syscalls_total{syscall=\"getppid\"}";
+const std::string kGetppidCount = "hostprobe_syscall_latency_seconds_count{syscall=\"getppid\"}";
+const std::string kGetppidSum = "hostprobe_syscall_latency_seconds_sum{syscall=\"getppid\"}";
+const std::string kGetppidFast =
+    "hostprobe_syscall_latency_seconds_bucket{syscall=\"getppid\",le=\"0.004194304\"}";
+
+// A busy syscall: counted exactly, timed one call in about 64, each timing
+// weighing 64, so the histogram's count estimates the calls.
+TEST_F(SampledLatencyTest, BusySyscallIsCountedExactlyAndItsHistogramEstimatesTheCalls) {
+  constexpr int kCalls = 400000;
+  auto before = Scrape();
+  ASSERT_EQ(RunWorkload({"--getppid", std::to_string(kCalls)}), 0);
+  auto after = Scrape();
+  double calls = Value(after, kGetppidCalls) - Value(before, kGetppidCalls);
+  EXPECT_GE(calls, kCalls);
+  EXPECT_LE(calls, kCalls + 200);
+  // The estimate's standard deviation is about 1.6% here (gaps uniform in
+  // [1, 127]); 15% is over nine of them.
+  double count = Value(after, kGetppidCount) - Value(before, kGetppidCount);
+  EXPECT_GT(count, kCalls * 0.85);
+  EXPECT_LT(count, kCalls * 1.15);
+  EXPECT_GE(Value(after, kGetppidFast) - Value(before, kGetppidFast), count * 0.99);
+  double sum = Value(after, kGetppidSum) - Value(before, kGetppidSum);
+  EXPECT_GT(sum, 0);
+  EXPECT_LT(sum / count, 0.001) << "mean getppid latency should be far below 1 ms";
+}
+
+// A syscall made less often than a few times per jiffy and CPU is timed on
+// every call, so its histogram is exact, not an estimate.
+TEST_F(SampledLatencyTest, RareSyscallIsTimedEveryTime) {
+  constexpr int kCalls = 40;
+  auto before = Scrape();
+  ASSERT_EQ(RunWorkload({"--getppid", std::to_string(kCalls), "--gap-ms", "10"}), 0);
+  auto after = Scrape();
+  double calls = Value(after, kGetppidCalls) - Value(before, kGetppidCalls);
+  double count = Value(after, kGetppidCount) - Value(before, kGetppidCount);
+  EXPECT_GE(calls, kCalls);
+  EXPECT_LE(calls, kCalls + 5);
+  // Other processes rarely call getppid; when they do, their calls are
+  // timed too. Exact means equal to the calls counted.
+  EXPECT_EQ(count, calls);
+}
 
 // ---- start-up and bad input ---------------------------------------------------
 

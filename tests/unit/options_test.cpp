@@ -213,6 +213,18 @@ TEST(OptionsTest, MaxSeriesPerFamily) {
   ExpectBothFormsFail("--max-series-per-family", "");
 }
 
+TEST(OptionsTest, SyscallLatencySample) {
+  EXPECT_EQ(Parse({}).value().syscall_latency_sample, kDefaultSyscallLatencySample);
+  EXPECT_EQ(ParseBothForms("--syscall-latency-sample", "1").syscall_latency_sample, 1u);
+  EXPECT_EQ(ParseBothForms("--syscall-latency-sample", "64").syscall_latency_sample, 64u);
+  EXPECT_EQ(ParseBothForms("--syscall-latency-sample", "65536").syscall_latency_sample, 65536u);
+  ExpectBothFormsFail("--syscall-latency-sample", "0");
+  ExpectBothFormsFail("--syscall-latency-sample", "65537");
+  ExpectBothFormsFail("--syscall-latency-sample", "-1");
+  ExpectBothFormsFail("--syscall-latency-sample", "1/16");
+  ExpectBothFormsFail("--syscall-latency-sample", "");
+}
+
 TEST(OptionsTest, KeepCapabilities) {
   EXPECT_FALSE(Parse({}).value().keep_capabilities);
   EXPECT_TRUE(Parse({"--keep-capabilities"}).value().keep_capabilities);

@@ -1,12 +1,13 @@
 // Makes an exact, known number of syscalls, optionally from inside a given
 // cgroup, so tests and benchmarks can check what the sensor counted.
 //
-//   syscall_workload [--name NAME] [--cgroup DIR] [--getppid N] [--enoent N]
+//   syscall_workload [--name NAME] [--cgroup DIR] [--getppid N [--gap-ms N]] [--enoent N]
 //
 // --name NAME    set this process's name (comm, prctl PR_SET_NAME: any bytes
 //                but NUL, at most 15) first, e.g. to test label escaping
 // --cgroup DIR   move this process into the cgroup v2 directory DIR first
 // --getppid N    N getppid calls (always succeed)
+// --gap-ms N     sleep N ms after each getppid call (calls spread out in time)
 // --enoent N     N openat calls on a path that does not exist (fail with ENOENT)
 // --burn-ms N    spin on the CPU for N ms of wall time
 // --direct-io F  write --mib MiB to file F with O_DIRECT, fsync, read it back with
@@ -14,6 +15,7 @@
 // --mib N        size for --direct-io (default 96)
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -51,7 +53,7 @@ static bool DirectIo(const std::string& path, long mib) {
 
 int main(int argc, char** argv) {
   std::string cgroup;
-  long getppid_calls = 0, enoent_calls = 0, burn_ms = 0, mib = 96;
+  long getppid_calls = 0, gap_ms = 0, enoent_calls = 0, burn_ms = 0, mib = 96;
   std::string direct_io;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -65,6 +67,8 @@ int main(int argc, char** argv) {
       cgroup = argv[++i];
     else if (a == "--getppid")
       getppid_calls = std::atol(argv[++i]);
+    else if (a == "--gap-ms")
+      gap_ms = std::atol(argv[++i]);
     else if (a == "--enoent")
       enoent_calls = std::atol(argv[++i]);
     else if (a == "--burn-ms")
@@ -87,7 +91,13 @@ int main(int argc, char** argv) {
     }
     close(fd);
   }
-  for (long i = 0; i < getppid_calls; ++i) syscall(SYS_getppid);
+  for (long i = 0; i < getppid_calls; ++i) {
+    syscall(SYS_getppid);
+    if (gap_ms > 0) {
+      struct timespec gap = {gap_ms / 1000, (gap_ms % 1000) * 1000000};
+      nanosleep(&gap, nullptr);
+    }
+  }
   long unexpected = 0;
   for (long i = 0; i < enoent_calls; ++i) {
     long rc = syscall(SYS_openat, AT_FDCWD, "/nonexistent/hostprobe-workload", O_RDONLY);

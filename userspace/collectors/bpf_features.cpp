@@ -11,7 +11,8 @@ namespace {
 
 // Every tracepoint a hostprobe program attaches to.
 constexpr const char* kTracepoints[] = {"sys_enter",         "sys_exit",     "block_rq_issue",
-                                        "block_rq_complete", "sched_switch", "sched_process_exit"};
+                                        "block_rq_complete", "sched_switch", "sched_process_exit",
+                                        "sched_migrate_task"};
 
 }  // namespace
 

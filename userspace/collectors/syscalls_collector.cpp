@@ -13,7 +13,7 @@
 
 namespace hostprobe {
 
-static_assert(sizeof(hp_syscall_stats) == 8 * (3 + HP_LATENCY_SLOTS));
+static_assert(sizeof(hp_syscall_stats) == 8 * (9 + HP_LATENCY_SLOTS));
 static_assert(sizeof(hp_errno_key) == 8);
 static_assert(sizeof(hp_cgroup_stats) == 16);
 
@@ -25,7 +25,7 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::Start(const Config
                                                                     const BpfFeatures& features) {
   // tp_btf keeps the entry timestamp in task storage; without it, raw_tp.
   const bool tp_btf =
-      features.HasTpBtf({"sys_enter", "sys_exit", "sched_process_exit"}) && features.task_storage;
+      features.HasTpBtf({"sys_enter", "sys_exit", "sched_migrate_task"}) && features.task_storage;
   return StartWithHookMode<std::unique_ptr<SyscallsCollector>>(
       "syscalls", config.mode, tp_btf, features,
       [&](bool use_tp_btf) { return StartWith(config, use_tp_btf); });
@@ -42,11 +42,10 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
   syscalls_bpf* s = c->skel_.get();
 
   // Phase 2: configure before load.
-  s->rodata->exit_syscall_nr = config.exit_nr ? static_cast<int64_t>(*config.exit_nr) : -1;
-  s->rodata->exit_group_syscall_nr = config.exit_group_nr ? static_cast<int64_t>(*config.exit_group_nr) : -1;
+  s->rodata->latency_sample_every = std::max<uint32_t>(config.latency_sample_every, 1);
   bpf_program__set_autoload(s->progs.hp_sys_enter, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_sys_exit, use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_task_exit, use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_migrate, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_sys_enter_raw, !use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_sys_exit_raw, !use_tp_btf);
   bpf_map__set_autocreate(s->maps.inflight_task, use_tp_btf);
@@ -62,7 +61,7 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
     c->hooks_ = AttachPrograms(
         "syscalls", {{s->progs.hp_sys_enter, &s->links.hp_sys_enter, "tp_btf/sys_enter"},
                      {s->progs.hp_sys_exit, &s->links.hp_sys_exit, "tp_btf/sys_exit"},
-                     {s->progs.hp_task_exit, &s->links.hp_task_exit, "tp_btf/sched_process_exit"}});
+                     {s->progs.hp_migrate, &s->links.hp_migrate, "tp_btf/sched_migrate_task"}});
   } else {
     c->hooks_ = AttachPrograms("syscalls",
                                {{s->progs.hp_sys_enter_raw, &s->links.hp_sys_enter_raw, "raw_tp/sys_enter"},
@@ -95,20 +94,38 @@ CollectorHealth SyscallsCollector::health() {
 Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
   SyscallSnapshot snap;
 
+  // Per-cgroup hash first, the per-CPU batches (in the per-syscall array)
+  // second: see CgroupCountMerger for why this order.
+  std::vector<CgroupSyscallCounts> flushed;
+  ForEachPerCpuEntry<uint64_t, hp_cgroup_stats>(bpf_map__fd(skel_->maps.cgroup_syscalls),
+                                                [&](uint64_t id, std::span<const hp_cgroup_stats> v) {
+                                                  CgroupSyscallCounts cc{id, 0, 0};
+                                                  for (const auto& x : v) {
+                                                    cc.calls += x.calls;
+                                                    cc.errors += x.errors;
+                                                  }
+                                                  flushed.push_back(cc);
+                                                });
+
   // Per-syscall array, in batches like the hashes.
-  ForEachPerCpuEntry<uint32_t, hp_syscall_stats>(bpf_map__fd(skel_->maps.syscall_stats),
-                                                 [&](uint32_t id, std::span<const hp_syscall_stats> v) {
-                                                   SyscallCounts sc;
-                                                   sc.id = id;
-                                                   for (const auto& x : v) {
-                                                     sc.calls += x.calls;
-                                                     sc.errors += x.errors;
-                                                     sc.latency_sum_ns += x.latency_sum_ns;
-                                                     for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i)
-                                                       sc.latency_slots[i] += x.latency_slots[i];
-                                                   }
-                                                   if (sc.calls != 0) snap.syscalls.push_back(sc);
-                                                 });
+  std::vector<CgroupSyscallCounts> pending;
+  ForEachPerCpuEntry<uint32_t, hp_syscall_stats>(
+      bpf_map__fd(skel_->maps.syscall_stats), [&](uint32_t id, std::span<const hp_syscall_stats> v) {
+        SyscallCounts sc;
+        sc.id = id;
+        for (const auto& x : v) {
+          sc.calls += x.calls;
+          sc.errors += x.errors;
+          sc.latency_sum_ns += x.latency_sum_ns;
+          for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i) sc.latency_slots[i] += x.latency_slots[i];
+          if (x.batch_calls != 0) pending.push_back({x.batch_cgroup_id, x.batch_calls, x.batch_errors});
+        }
+        if (sc.calls != 0) snap.syscalls.push_back(sc);
+      });
+  {
+    std::lock_guard lock(merge_mu_);
+    snap.cgroups = merger_.Merge(flushed, pending);
+  }
 
   // Per-(syscall, errno) hash.
   ForEachPerCpuEntry<hp_errno_key, uint64_t>(bpf_map__fd(skel_->maps.syscall_errnos),
@@ -117,17 +134,6 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
                                                for (uint64_t x : v) ec.count += x;
                                                snap.errnos.push_back(ec);
                                              });
-
-  // Per-cgroup hash.
-  ForEachPerCpuEntry<uint64_t, hp_cgroup_stats>(bpf_map__fd(skel_->maps.cgroup_syscalls),
-                                                [&](uint64_t id, std::span<const hp_cgroup_stats> v) {
-                                                  CgroupSyscallCounts cc{id, 0, 0};
-                                                  for (const auto& x : v) {
-                                                    cc.calls += x.calls;
-                                                    cc.errors += x.errors;
-                                                  }
-                                                  snap.cgroups.push_back(cc);
-                                                });
 
   // The program's own failure counters.
   auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.syscall_self_stats), HP_STAT__COUNT);
@@ -138,6 +144,8 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
 
 void SyscallsCollector::ForgetCgroups(const std::vector<uint64_t>& ids) {
   DeleteKeys(bpf_map__fd(skel_->maps.cgroup_syscalls), ids);
+  std::lock_guard lock(merge_mu_);
+  merger_.Forget(ids);
 }
 
 }  // namespace hostprobe

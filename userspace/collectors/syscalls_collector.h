@@ -22,8 +22,8 @@ class SyscallsCollector final : public Collector, public SyscallSource {
  public:
   struct Config {
     HookMode mode = HookMode::kAuto;
-    std::optional<uint32_t> exit_nr;  // syscalls that never reach sys_exit
-    std::optional<uint32_t> exit_group_nr;
+    // tp_btf: time one call in this many of a hot syscall (1: every call).
+    uint32_t latency_sample_every = 1;
   };
 
   // Opens, configures, loads and attaches. Fails when the object cannot be
@@ -54,6 +54,9 @@ class SyscallsCollector final : public Collector, public SyscallSource {
   std::unique_ptr<syscalls_bpf, SkelDeleter> skel_;  // defined where the skeleton is visible
   std::string family_;
   std::vector<HookStatus> hooks_;
+
+  std::mutex merge_mu_;  // ReadSyscalls runs for scrapes and health checks at once
+  CgroupCountMerger merger_;
 
   std::mutex health_mu_;
   uint64_t last_total_calls_ = 0;

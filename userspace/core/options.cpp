@@ -126,7 +126,8 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
                                                    "--kubernetes-token-file",
                                                    "--kubernetes-ca-file",
                                                    "--web-config",
-                                                   "--max-series-per-family"};
+                                                   "--max-series-per-family",
+                                                   "--syscall-latency-sample"};
     bool known = false;
     for (auto k : kValued) known = known || k == flag;
     if (!known) return Error{"unknown flag " + std::string(flag), EINVAL};
@@ -167,6 +168,12 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
       if (ec != std::errc() || end != value.data() + value.size() || n == 1 || n > 10000000)
         return BadValue(flag, value, "expected 0 (no cap) or a whole number from 2 to 10000000");
       o.max_series_per_family = n;
+    } else if (flag == "--syscall-latency-sample") {
+      uint32_t n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc() || end != value.data() + value.size() || n == 0 || n > 65536)
+        return BadValue(flag, value, "expected a whole number from 1 (time every call) to 65536");
+      o.syscall_latency_sample = n;
     } else if (flag == "--bpf-hook") {
       if (value == "auto")
         o.hook_mode = HookMode::kAuto;
@@ -230,6 +237,10 @@ Flags:
   --leak-window DURATION      history the leak heuristic judges (default 30m)
   --top-processes N           per-process series kept, largest RSS first (default 20)
   --bpf-hook MODE             auto, tp_btf or raw_tp: kernel hook family (default auto)
+  --syscall-latency-sample N  time one call in N of a busy syscall for the latency
+                              histograms (each counts as N); every call of a syscall
+                              made less than 4 times a jiffy per CPU is timed; 1 times
+                              every call (default 64; tp_btf only, raw_tp times all)
   --process-memory-source SRC auto, ebpf or procfs: where per-process memory comes from;
                               auto uses eBPF and /proc/<pid>/statm where a hook is
                               missing (default auto)

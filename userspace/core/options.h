@@ -24,6 +24,8 @@ enum class MemorySource {
   kProcfs,  // read /proc/<pid>/statm every sample, load no program (for testing it, or odd kernels)
 };
 
+inline constexpr uint32_t kDefaultSyscallLatencySample = 64;
+
 struct Options {
   std::string listen_host = "0.0.0.0";
   uint16_t listen_port = 9640;
@@ -57,6 +59,9 @@ struct Options {
   // Series per metric family beyond which the rest fold into one "overflow"
   // series (0: no cap).
   uint32_t max_series_per_family = 5000;
+  // tp_btf syscall programs: beyond the first few calls of a syscall per CPU
+  // and jiffy, time one call in this many (1: time every call).
+  uint32_t syscall_latency_sample = kDefaultSyscallLatencySample;
   bool show_help = false;
   bool show_version = false;
 

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "../../bpf/syscalls.h"
@@ -42,6 +43,25 @@ struct SyscallSnapshot {
 
 // Id of the slot that collects syscall numbers outside [0, HP_MAX_SYSCALLS - 1).
 inline constexpr uint32_t kSyscallOutOfRangeSlot = HP_MAX_SYSCALLS - 1;
+
+// Per-cgroup syscall counts are what the kernel flushed into its per-cgroup
+// map plus calls still pending in per-CPU batches. Reading the map first and
+// the batches second, a batch flushed in between is seen in neither read, so
+// each read is at most the truth, never more. The merger sums the two parts
+// and keeps, per cgroup, the largest figure seen: a counter that never goes
+// down and is at most one read behind.
+class CgroupCountMerger {
+ public:
+  // Every cgroup seen since it was last forgotten, by id, with its counts.
+  std::vector<CgroupSyscallCounts> Merge(const std::vector<CgroupSyscallCounts>& flushed,
+                                         const std::vector<CgroupSyscallCounts>& pending);
+  // Cgroups removed from the host: forget them, counts and all.
+  void Forget(const std::vector<uint64_t>& ids);
+  size_t size() const { return floor_.size(); }
+
+ private:
+  std::unordered_map<uint64_t, CgroupSyscallCounts> floor_;
+};
 
 // Implemented by the eBPF collector, faked in tests.
 class SyscallSource {
