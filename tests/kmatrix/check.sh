@@ -130,7 +130,7 @@ labels() {  # cgroup path as the sensor names it
 # Which collector owns a program, by the program names in bpf/*.bpf.c.
 collector_of() {
   case "$1" in
-    hp_sys_* | hp_task_exit*) echo syscalls ;;
+    hp_sys_* | hp_migrate*) echo syscalls ;;
     hp_rss_stat* | hp_mem_*) echo process_memory ;;
     hp_brk_exit | hp_mmap_exit | hp_munmap_exit | hp_mremap_exit | hp_mprotect_exit) echo process_memory_heap ;;
     hp_block_*) echo diskio ;;
