@@ -132,8 +132,8 @@ int main(int argc, char** argv) {
     empty = std::min(empty, e);
     with_sensor = std::min(with_sensor, w);
     ratios.push_back((w - b) / (e - b));
-    std::printf("  cycle %d: bare %.1f, empty pair +%.1f, sensor +%.1f ns/call, ratio %.2f\n", cycle + 1, b, e - b,
-                w - b, ratios.back());
+    std::printf("  cycle %d: bare %.1f, empty pair +%.1f, sensor +%.1f ns/call, ratio %.2f\n", cycle + 1, b,
+                e - b, w - b, ratios.back());
   }
   std::sort(ratios.begin(), ratios.end());
   double median = ratios.size() % 2 ? ratios[ratios.size() / 2]
@@ -143,8 +143,9 @@ int main(int argc, char** argv) {
   std::printf("  bare                %8.1f ns/call (best)\n", bare);
   std::printf("  empty tp_btf pair   %8.1f ns/call  (+%.1f)\n", empty, empty - bare);
   std::printf("  sensor running      %8.1f ns/call  (+%.1f)\n", with_sensor, with_sensor - bare);
-  std::printf("ratio of the best runs (sensor - bare) / (empty - bare) = %.2f\n", (with_sensor - bare) / (empty - bare));
-  std::printf("ratio, median of %zu cycles = %.2f (min %.2f, max %.2f)\n", ratios.size(), median, ratios.front(),
-              ratios.back());
+  std::printf("ratio of the best runs (sensor - bare) / (empty - bare) = %.2f\n",
+              (with_sensor - bare) / (empty - bare));
+  std::printf("ratio, median of %zu cycles = %.2f (min %.2f, max %.2f)\n", ratios.size(), median,
+              ratios.front(), ratios.back());
   return 0;
 }

@@ -15,8 +15,8 @@
 // --mib N        size for --direct-io (default 96)
 #include <fcntl.h>
 #include <sys/prctl.h>
-#include <time.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>

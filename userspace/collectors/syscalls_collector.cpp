@@ -58,10 +58,10 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
 
   // Phase 4: attach.
   if (use_tp_btf) {
-    c->hooks_ = AttachPrograms(
-        "syscalls", {{s->progs.hp_sys_enter, &s->links.hp_sys_enter, "tp_btf/sys_enter"},
-                     {s->progs.hp_sys_exit, &s->links.hp_sys_exit, "tp_btf/sys_exit"},
-                     {s->progs.hp_migrate, &s->links.hp_migrate, "tp_btf/sched_migrate_task"}});
+    c->hooks_ = AttachPrograms("syscalls",
+                               {{s->progs.hp_sys_enter, &s->links.hp_sys_enter, "tp_btf/sys_enter"},
+                                {s->progs.hp_sys_exit, &s->links.hp_sys_exit, "tp_btf/sys_exit"},
+                                {s->progs.hp_migrate, &s->links.hp_migrate, "tp_btf/sched_migrate_task"}});
   } else {
     c->hooks_ = AttachPrograms("syscalls",
                                {{s->progs.hp_sys_enter_raw, &s->links.hp_sys_enter_raw, "raw_tp/sys_enter"},

@@ -26,8 +26,9 @@ std::vector<CgroupSyscallCounts> CgroupCountMerger::Merge(const std::vector<Cgro
   std::vector<CgroupSyscallCounts> out;
   out.reserve(floor_.size());
   for (const auto& [id, f] : floor_) out.push_back(f);
-  std::sort(out.begin(), out.end(),
-            [](const CgroupSyscallCounts& a, const CgroupSyscallCounts& b) { return a.cgroup_id < b.cgroup_id; });
+  std::sort(out.begin(), out.end(), [](const CgroupSyscallCounts& a, const CgroupSyscallCounts& b) {
+    return a.cgroup_id < b.cgroup_id;
+  });
   return out;
 }
 
