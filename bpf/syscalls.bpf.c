@@ -162,9 +162,9 @@ static __always_inline void record_latency(struct hp_syscall_stats *stats, __u64
 	stats->latency_slots[hp_latency_slot(latency_ns)] += weight;
 }
 
-/* Counts one call host-wide and for the current cgroup, unbatched, timed
- * when `weight` is non-zero. */
-static __always_inline void record_call(long id, long ret, __u64 latency_ns, __u32 weight)
+/* Counts one call host-wide: per syscall and per (syscall, errno). Returns
+ * the syscall's per-CPU value (NULL only if the lookup failed). */
+static __always_inline struct hp_syscall_stats *count_call(long id, long ret)
 {
 	__u32 slot = syscall_slot(id);
 	struct hp_syscall_stats *stats;
@@ -177,12 +177,21 @@ static __always_inline void record_call(long id, long ret, __u64 latency_ns, __u
 		stats->calls++;
 		if (failed)
 			stats->errors++;
-		if (weight)
-			record_latency(stats, latency_ns, weight);
 	}
 	if (failed)
 		record_errno(slot, ret);
-	add_cgroup_calls(bpf_get_current_cgroup_id(), 1, failed ? 1 : 0);
+	return stats;
+}
+
+/* Counts one call host-wide and for the current cgroup, unbatched, timed
+ * when `weight` is non-zero. */
+static __always_inline void record_call(long id, long ret, __u64 latency_ns, __u32 weight)
+{
+	struct hp_syscall_stats *stats = count_call(id, ret);
+
+	if (stats && weight)
+		record_latency(stats, latency_ns, weight);
+	add_cgroup_calls(bpf_get_current_cgroup_id(), 1, is_failure(ret) ? 1 : 0);
 }
 
 static __always_inline bool counted_at_enter(long id)
@@ -288,7 +297,7 @@ int BPF_PROG(hp_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	} else {
 		stats->sample_countdown = next_sample_gap();
-		weight = latency_sample_every ? latency_sample_every : 1;
+		weight = latency_sample_every;  /* at least 1: the loader clamps it */
 	}
 
 	st = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0,
@@ -346,19 +355,11 @@ int BPF_PROG(hp_sys_exit, struct pt_regs *regs, long ret)
 	/* A fork child's first return: the parent's call is counted on its own. */
 	if (ret == 0 && forks(id))
 		return 0;
-	slot = syscall_slot(id);
-	if (slot != id)
-		hp_percpu_inc(&syscall_self_stats, HP_STAT_ID_OUT_OF_RANGE);
-	stats = bpf_map_lookup_elem(&syscall_stats, &slot);
+	stats = count_call(id, ret);
 	if (!stats)
 		return 0;
-
+	slot = syscall_slot(id);
 	failed = is_failure(ret);
-	stats->calls++;
-	if (failed) {
-		stats->errors++;
-		record_errno(slot, ret);
-	}
 
 	css = (__u64)task->cgroups;
 	if (css != stats->batch_css || stats->batch_calls >= HP_CGROUP_BATCH_CALLS) {

@@ -35,14 +35,11 @@ int RunWorkload(const std::vector<std::string>& args) {
   return rc;
 }
 
-class SyscallsTest : public ::testing::TestWithParam<std::string> {
+// A running sensor, started with the given flags, and its scrapes.
+class SensorFixture {
  protected:
-  void SetUp() override {
-    REQUIRE_ROOT();
-    // Every call timed, so latency counts are exact (SampledLatencyTest
-    // covers the default, sampled timing).
-    sensor_ = std::make_unique<SensorProcess>(
-        kSensor, std::vector<std::string>{"--bpf-hook", GetParam(), "--syscall-latency-sample", "1"});
+  void StartSensor(const std::vector<std::string>& args) {
+    sensor_ = std::make_unique<SensorProcess>(kSensor, args);
     ASSERT_TRUE(sensor_->Start());
     ASSERT_TRUE(sensor_->WaitHealthy()) << "sensor never became healthy; log:\n" << sensor_->Log();
   }
@@ -54,6 +51,16 @@ class SyscallsTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::unique_ptr<SensorProcess> sensor_;
+};
+
+class SyscallsTest : public ::testing::TestWithParam<std::string>, protected SensorFixture {
+ protected:
+  void SetUp() override {
+    REQUIRE_ROOT();
+    // Every call timed, so latency counts are exact (SampledLatencyTest
+    // covers the default, sampled timing).
+    StartSensor({"--bpf-hook", GetParam(), "--syscall-latency-sample", "1"});
+  }
 };
 
 TEST_P(SyscallsTest, ProgramsOfTheChosenHookAreAttached) {
@@ -259,23 +266,12 @@ INSTANTIATE_TEST_SUITE_P(Hooks, SyscallsTest, ::testing::Values("tp_btf", "raw_t
 
 // ---- sampled latency (tp_btf, the default) -------------------------------------
 
-class SampledLatencyTest : public ::testing::Test {
+class SampledLatencyTest : public ::testing::Test, protected SensorFixture {
  protected:
   void SetUp() override {
     REQUIRE_ROOT();
-    sensor_ = std::make_unique<SensorProcess>(
-        kSensor, std::vector<std::string>{"--bpf-hook", "tp_btf", "--syscall-latency-sample", "64"});
-    ASSERT_TRUE(sensor_->Start());
-    ASSERT_TRUE(sensor_->WaitHealthy()) << "sensor never became healthy; log:\n" << sensor_->Log();
+    StartSensor({"--bpf-hook", "tp_btf", "--syscall-latency-sample", "64"});
   }
-
-  Exposition Scrape() {
-    std::string body = sensor_->Scrape();
-    EXPECT_FALSE(body.empty()) << sensor_->Log();
-    return ParseExposition(body);
-  }
-
-  std::unique_ptr<SensorProcess> sensor_;
 };
 
 const std::string kGetppidCalls = "hostprobe_syscalls_total{syscall=\"getppid\"}";
