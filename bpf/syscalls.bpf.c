@@ -4,10 +4,11 @@
  * collector reads the maps when it is scraped.
  *
  * Two variants of each hook live in this object:
- *   tp_btf/sys_{enter,exit}  typed arguments; every call counted in per-CPU
- *                            arrays, calls timed as described at hp_sys_enter
- *                            with the start in task-local storage (needs
- *                            kernel BTF, 5.11+);
+ *   tp_btf/sys_{enter,exit}  typed arguments; every call counted at sys_exit
+ *                            in per-CPU arrays; sys_enter only times calls,
+ *                            with the start in task-local storage, and is
+ *                            attached only while latency is sampled (see
+ *                            hp_sys_enter) (needs kernel BTF, 5.19+);
  *   raw_tp/sys_{enter,exit}  no BTF needed; every call timed, the start kept
  *                            in an LRU hash.
  * The loader probes the kernel and disables the variant it does not use
@@ -26,9 +27,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Syscall numbers of the target architecture that the programs treat
  * specially. They are part of the kernel's ABI and never change.
- *   counted at sys_enter: exit and exit_group never return, and rt_sigreturn
- *     reaches sys_exit with its number overwritten (the restored registers
- *     say "no syscall");
+ *   not seen as themselves at sys_exit: exit and exit_group never return
+ *     (the tp_btf variant counts them when their thread exits, the raw_tp
+ *     variant at sys_enter), and rt_sigreturn reaches sys_exit with its
+ *     number overwritten (the restored registers say "no syscall", which
+ *     sys_exit counts as rt_sigreturn);
  *   forks: the child returns 0 from them without having entered, and that
  *     return is not a call of its own. */
 #if defined(__TARGET_ARCH_arm64)
@@ -49,9 +52,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define HP_NR_VFORK 58
 #endif
 
-/* tp_btf variant: beyond the first HP_LATENCY_EXACT_PER_TICK calls of a
- * syscall on a CPU in a jiffy, time one call in this many (1: every call).
- * Set by the loader (--syscall-latency-sample). See hp_sys_enter. */
+/* task_struct.flags bit of kernel threads (include/linux/sched.h). */
+#define HP_PF_KTHREAD 0x00200000
+
+/* tp_btf variant: what one timed call counts as in the histogram. The
+ * loader attaches hp_sys_enter one part in this many of the time
+ * (--syscall-latency-sample; 1: all the time). See hp_sys_enter. */
 const volatile __u32 latency_sample_every = 1;
 
 /* A syscall in flight on one thread (raw_tp variant: the LRU hash). */
@@ -194,7 +200,8 @@ static __always_inline void record_call(long id, long ret, __u64 latency_ns, __u
 	add_cgroup_calls(bpf_get_current_cgroup_id(), 1, is_failure(ret) ? 1 : 0);
 }
 
-static __always_inline bool counted_at_enter(long id)
+/* exit, exit_group, rt_sigreturn: see the syscall numbers above. */
+static __always_inline bool not_seen_at_exit(long id)
 {
 	return id == HP_NR_EXIT || id == HP_NR_EXIT_GROUP || id == HP_NR_RT_SIGRETURN;
 }
@@ -223,18 +230,6 @@ static __always_inline bool has_task_storage(struct task_struct *task)
 	return task->bpf_storage != NULL;
 }
 
-/* Calls until the next sampled one: uniform in [1, 2N-1], mean N. Random,
- * not every N-th call, so that a loop repeating a fixed sequence of calls
- * does not always get the same one of them timed. */
-static __always_inline __u32 next_sample_gap(void)
-{
-	__u32 every = latency_sample_every;
-
-	if (every <= 1)
-		return 1;
-	return 1 + bpf_get_prandom_u32() % (2 * every - 1);
-}
-
 /* Takes a timed call off the pending count where it is kept. */
 static __always_inline void drop_pending(struct hp_task_state *st)
 {
@@ -258,61 +253,44 @@ static __always_inline void move_pending(struct hp_task_state *st, __u32 slot, _
 	st->cpu = cpu;
 }
 
-/* Counting happens at sys_exit, where the result is known; here we only
- * decide whether to time the call, and if so keep its start in task storage.
- * Per syscall and CPU, the first HP_LATENCY_EXACT_PER_TICK calls in each
- * jiffy are timed, weighing 1 (a syscall made less often than that is timed
- * every time), and after that one call in about latency_sample_every,
- * weighing latency_sample_every. A histogram's count and sum thus estimate
- * those of every call, while the two clock reads and two storage lookups a
- * timing needs, which cost more than the tracepoint itself, are spent on a
- * fraction of the calls of busy syscalls. Whether a call is timed does not
- * depend on how long it takes, so the sample is unbiased. */
+/* Times a call: keeps its start in task storage. Counting happens at
+ * sys_exit, where the result is known.
+ *
+ * Merely having a program on sys_enter costs a syscall as much as all the
+ * counting done at sys_exit, so with --syscall-latency-sample N > 1 the
+ * loader attaches this program only during short windows at random times,
+ * one part in N of the time in all (see docs/design.md, "Syscall fast
+ * path"). Every call entered in a window is timed and weighs N, so a
+ * histogram's count and sum estimate those of every call; whether a call is
+ * timed depends on when it starts, not on how long it takes, so the sample
+ * is unbiased. With N = 1 the program stays attached and every call weighs 1. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(hp_sys_enter, struct pt_regs *regs, long id)
 {
 	struct hp_syscall_stats *stats;
 	struct hp_task_state *st;
-	__u32 slot, weight;
-	__u64 tick;
+	__u32 slot, cpu;
 
-	if (counted_at_enter(id)) {
-		record_call(id, 0, 0, 0);
+	if (not_seen_at_exit(id))
 		return 0;
-	}
 	slot = syscall_slot(id);
 	stats = bpf_map_lookup_elem(&syscall_stats, &slot);
 	if (!stats)
 		return 0;
-	tick = bpf_jiffies64();
-	if (stats->sample_tick != tick) {
-		stats->sample_tick = tick;
-		stats->sample_budget = HP_LATENCY_EXACT_PER_TICK;
-	}
-	if (stats->sample_budget) {
-		stats->sample_budget--;
-		weight = 1;
-	} else if (stats->sample_countdown > 1) {
-		stats->sample_countdown--;
-		return 0;
-	} else {
-		stats->sample_countdown = next_sample_gap();
-		weight = latency_sample_every;  /* at least 1: the loader clamps it */
-	}
-
 	st = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st) {
 		hp_percpu_inc(&syscall_self_stats, HP_STAT_INFLIGHT_FAILED);
 		return 0;
 	}
+	cpu = bpf_get_smp_processor_id();
 	if (st->start_ns)  /* the last timed call never reached sys_exit */
-		move_pending(st, slot, bpf_get_smp_processor_id());
+		move_pending(st, slot, cpu);
 	else
 		__sync_fetch_and_add(&stats->timed_pending, 1);
 	st->syscall_id = slot;
-	st->cpu = bpf_get_smp_processor_id();
-	st->weight = weight;
+	st->cpu = cpu;
+	st->weight = latency_sample_every;  /* at least 1: the loader clamps it */
 	st->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
@@ -349,9 +327,15 @@ int BPF_PROG(hp_sys_exit, struct pt_regs *regs, long ret)
 	__u32 slot;
 	bool failed;
 
-	/* No syscall (rt_sigreturn's restored registers; counted at enter). */
-	if (id < 0)
-		return 0;
+	/* No syscall: rt_sigreturn, whose restored registers say so (their
+	 * return value is the interrupted code's, not a result). Other negative
+	 * numbers: a tracer skipped the call. */
+	if (id < 0) {
+		if (id != -1)
+			return 0;
+		id = HP_NR_RT_SIGRETURN;
+		ret = 0;
+	}
 	/* A fork child's first return: the parent's call is counted on its own. */
 	if (ret == 0 && forks(id))
 		return 0;
@@ -389,6 +373,29 @@ int BPF_PROG(hp_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* A thread exits. exit and exit_group never reach sys_exit, so they are
+ * counted here, from the syscall number the thread's saved registers still
+ * hold. A thread that did not call them (killed by a signal, or a sibling
+ * of an exit_group caller) holds the number of the call it was in, or a
+ * negative one if it was not in a call, and is not counted. Kernel threads
+ * have no such registers. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(hp_sys_task_exit, struct task_struct *task)
+{
+	struct pt_regs *regs;
+	long id;
+
+	if (task->flags & HP_PF_KTHREAD)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return 0;
+	id = exit_syscall_id(regs);
+	if (id == HP_NR_EXIT || id == HP_NR_EXIT_GROUP)
+		record_call(id, 0, 0, 0);
+	return 0;
+}
+
 /* A thread moves to another CPU: if it has a timed call in flight, move the
  * call's pending count along, so that its sys_exit sees it there. */
 SEC("tp_btf/sched_migrate_task")
@@ -410,7 +417,7 @@ int BPF_PROG(hp_sys_enter_raw, struct pt_regs *regs, long id)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct hp_inflight inflight = {};
 
-	if (counted_at_enter(id)) {
+	if (not_seen_at_exit(id)) {
 		record_call(id, 0, 0, 0);
 		return 0;
 	}

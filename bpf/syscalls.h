@@ -19,13 +19,10 @@
 /* Per-cgroup counts are added in per-CPU, per-syscall batches of at most
  * this many calls (tp_btf variant). */
 #define HP_CGROUP_BATCH_CALLS 64
-/* tp_btf variant: calls of one syscall timed unconditionally per CPU and
- * jiffy, before sampling sets in (see hp_sys_enter). */
-#define HP_LATENCY_EXACT_PER_TICK 4
 
-/* Per syscall id, per CPU. The first 64 bytes are everything the tp_btf
- * programs touch on an untimed call, so that a call costs one cache line and
- * one page of map memory (see docs/design.md, "Syscall fast path"). */
+/* Per syscall id, per CPU. The first 48 bytes are everything hp_sys_exit
+ * touches for an untimed call: one cache line (see docs/design.md,
+ * "Syscall fast path"). */
 struct hp_syscall_stats {
 	__u64 calls;
 	__u64 errors;
@@ -35,10 +32,6 @@ struct hp_syscall_stats {
 	__u64 batch_css;        /* kernel's css_set of the pending calls */
 	__u32 batch_calls;
 	__u32 batch_errors;
-	/* Latency sampling state (tp_btf variant), see hp_sys_enter. */
-	__u64 sample_tick;
-	__u32 sample_budget;
-	__u32 sample_countdown;
 	/* Timed calls of this syscall in flight on threads now on this CPU. */
 	__u32 timed_pending;
 	__u32 pad;

@@ -247,6 +247,7 @@ int main(int argc, char** argv) {
     return Fail(st.error().message);
   }
   if (process_memory.ok()) (*process_memory)->StartSampling();
+  if (syscalls.ok()) (*syscalls)->StartLatencyWindows();
 
   // /proc and statvfs figures need no eBPF; declared before the server so it
   // outlives Close().

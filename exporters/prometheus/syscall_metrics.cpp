@@ -86,6 +86,22 @@ SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallT
 
   out.families = {std::move(calls),     std::move(errors),   std::move(latency),     std::move(cg_calls),
                   std::move(cg_errors), std::move(failures), std::move(out_of_range)};
+  if (snap.latency_windows.enabled) {
+    auto attached = MakeFamily("hostprobe_syscall_latency_sampled_seconds_total",
+                               "Time the sys_enter program was attached, timing the calls that started "
+                               "(latency sampling windows, --syscall-latency-sample).",
+                               MetricType::Counter);
+    AddCounter(attached, {}, snap.latency_windows.attached_seconds);
+    auto windows = MakeFamily("hostprobe_syscall_latency_windows_total",
+                              "Latency sampling windows, by result: ok, or attach_failed (the "
+                              "window did not open; the log says why).",
+                              MetricType::Counter);
+    AddCounter(windows, {{"result", "ok"}}, static_cast<double>(snap.latency_windows.windows));
+    AddCounter(windows, {{"result", "attach_failed"}},
+               static_cast<double>(snap.latency_windows.attach_failures));
+    out.families.push_back(std::move(attached));
+    out.families.push_back(std::move(windows));
+  }
   return out;
 }
 

@@ -262,15 +262,46 @@ TEST_P(SyscallsTest, SigtermExitsCleanlyAndUnloadsEveryProgram) {
   EXPECT_TRUE(left.empty()) << left.size() << " programs still loaded after exit";
 }
 
+// exit and exit_group never return, and rt_sigreturn returns with its
+// number gone from the registers: counted all the same, once each.
+TEST_P(SyscallsTest, CallsThatDoNotReturnAsThemselvesAreCountedOnce) {
+  constexpr int kSignals = 500, kThreads = 200;
+  const std::string sigreturn = "hostprobe_syscalls_total{syscall=\"rt_sigreturn\"}";
+  const std::string exit_call = "hostprobe_syscalls_total{syscall=\"exit\"}";
+  const std::string exit_group = "hostprobe_syscalls_total{syscall=\"exit_group\"}";
+  auto before = Scrape();
+  ASSERT_EQ(RunWorkload({"--signals", std::to_string(kSignals), "--threads", std::to_string(kThreads)}), 0);
+  auto after = Scrape();
+  // Other processes on the host make these calls too, now and then: the
+  // upper bounds leave room for them, not for counting a call twice.
+  double sigreturns = Value(after, sigreturn) - Value(before, sigreturn);
+  EXPECT_GE(sigreturns, kSignals);
+  EXPECT_LE(sigreturns, kSignals * 1.5);
+  double exits = Value(after, exit_call) - Value(before, exit_call);
+  EXPECT_GE(exits, kThreads);
+  EXPECT_LE(exits, kThreads * 1.5);
+  EXPECT_GE(Value(after, exit_group) - Value(before, exit_group), 1);
+  // None of them has a latency: exit and exit_group never return, and
+  // rt_sigreturn's return is not its own.
+  for (const char* name : {"exit", "exit_group", "rt_sigreturn"}) {
+    const std::string count =
+        "hostprobe_syscall_latency_seconds_count{syscall=\"" + std::string(name) + "\"}";
+    EXPECT_EQ(Value(after, count), 0) << name;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Hooks, SyscallsTest, ::testing::Values("tp_btf", "raw_tp"));
 
 // ---- sampled latency (tp_btf, the default) -------------------------------------
 
+// Windows 1/4 of the time rather than the default 1/64, so that a test of a
+// few seconds sees dozens of them.
 class SampledLatencyTest : public ::testing::Test, protected SensorFixture {
  protected:
+  static constexpr int kEvery = 4;
   void SetUp() override {
     REQUIRE_ROOT();
-    StartSensor({"--bpf-hook", "tp_btf", "--syscall-latency-sample", "64"});
+    StartSensor({"--bpf-hook", "tp_btf", "--syscall-latency-sample", std::to_string(kEvery)});
   }
 };
 
@@ -279,42 +310,67 @@ const std::string kGetppidCount = "hostprobe_syscall_latency_seconds_count{sysca
 const std::string kGetppidSum = "hostprobe_syscall_latency_seconds_sum{syscall=\"getppid\"}";
 const std::string kGetppidFast =
     "hostprobe_syscall_latency_seconds_bucket{syscall=\"getppid\",le=\"0.004194304\"}";
+const std::string kSampledSeconds = "hostprobe_syscall_latency_sampled_seconds_total";
+const std::string kWindowsOk = "hostprobe_syscall_latency_windows_total{result=\"ok\"}";
+const std::string kWindowsFailed = "hostprobe_syscall_latency_windows_total{result=\"attach_failed\"}";
 
-// A busy syscall: counted exactly, timed one call in about 64, each timing
-// weighing 64, so the histogram's count estimates the calls.
+// A busy syscall, made at a steady rate for about two seconds: counted
+// exactly; the calls that started in a window are timed and each counts as
+// kEvery, so the histogram's count is kEvery times the calls made while
+// hp_sys_enter was attached.
 TEST_F(SampledLatencyTest, BusySyscallIsCountedExactlyAndItsHistogramEstimatesTheCalls) {
-  constexpr int kCalls = 400000;
+  constexpr int kCalls = 2'000'000;
   auto before = Scrape();
+  auto start = std::chrono::steady_clock::now();
   ASSERT_EQ(RunWorkload({"--getppid", std::to_string(kCalls)}), 0);
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto after = Scrape();
   double calls = Value(after, kGetppidCalls) - Value(before, kGetppidCalls);
   EXPECT_GE(calls, kCalls);
   EXPECT_LE(calls, kCalls + 200);
-  // The estimate's standard deviation is about 1.6% here (gaps uniform in
-  // [1, 127]); 15% is over nine of them.
+  double sampled = Value(after, kSampledSeconds) - Value(before, kSampledSeconds);
+  ASSERT_GT(sampled, 0) << "no latency window closed during the workload";
+  // kEvery times the calls made while attached, at the workload's average
+  // rate. That overestimates them: timing a call costs about 15% of a
+  // getppid here, so a loop of nothing else runs slower in a window (an
+  // application that spends less of its time in syscalls is slowed less),
+  // and the windows in the scrapes around the workload count too.
+  double expected = kEvery * kCalls * std::min(1.0, sampled / wall);
   double count = Value(after, kGetppidCount) - Value(before, kGetppidCount);
-  EXPECT_GT(count, kCalls * 0.85);
-  EXPECT_LT(count, kCalls * 1.15);
+  EXPECT_GT(count, expected * 0.65) << "sampled " << sampled << " s of " << wall << " s";
+  EXPECT_LT(count, expected * 1.1) << "sampled " << sampled << " s of " << wall << " s";
+  // And the estimate of the calls themselves: the windows covered a quarter
+  // of the time give or take their random gaps (a standard deviation of
+  // about 8% over two seconds).
+  EXPECT_GT(count, kCalls * 0.5);
+  EXPECT_LT(count, kCalls * 1.5);
   EXPECT_GE(Value(after, kGetppidFast) - Value(before, kGetppidFast), count * 0.99);
   double sum = Value(after, kGetppidSum) - Value(before, kGetppidSum);
   EXPECT_GT(sum, 0);
   EXPECT_LT(sum / count, 0.001) << "mean getppid latency should be far below 1 ms";
 }
 
-// A syscall made less often than a few times per jiffy and CPU is timed on
-// every call, so its histogram is exact, not an estimate.
-TEST_F(SampledLatencyTest, RareSyscallIsTimedEveryTime) {
-  constexpr int kCalls = 40;
+// hp_sys_enter is attached in 20 ms windows covering 1/kEvery of the time,
+// and reported as attached throughout.
+TEST_F(SampledLatencyTest, WindowsCoverTheirShareOfTheTime) {
   auto before = Scrape();
-  ASSERT_EQ(RunWorkload({"--getppid", std::to_string(kCalls), "--gap-ms", "10"}), 0);
+  auto start = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto after = Scrape();
-  double calls = Value(after, kGetppidCalls) - Value(before, kGetppidCalls);
-  double count = Value(after, kGetppidCount) - Value(before, kGetppidCount);
-  EXPECT_GE(calls, kCalls);
-  EXPECT_LE(calls, kCalls + 5);
-  // Other processes rarely call getppid; when they do, their calls are
-  // timed too. Exact means equal to the calls counted.
-  EXPECT_EQ(count, calls);
+  double windows = Value(after, kWindowsOk) - Value(before, kWindowsOk);
+  // A window and its gap last 80 ms on average: about 37 in 3 s.
+  EXPECT_GE(windows, 15);
+  EXPECT_LE(windows, 80);
+  ASSERT_EQ(after.count(kWindowsFailed), 1u);
+  EXPECT_EQ(Value(after, kWindowsFailed), 0);
+  double share = (Value(after, kSampledSeconds) - Value(before, kSampledSeconds)) / wall;
+  EXPECT_GT(share, 0.25 * 0.5);
+  EXPECT_LT(share, 0.25 * 1.6);
+  EXPECT_EQ(Value(after, "hostprobe_bpf_program_attached{program=\"hp_sys_enter\"}"), 1);
+  auto health = HttpRequest(sensor_->port(), "GET", "/healthz");
+  ASSERT_TRUE(health.has_value());
+  EXPECT_EQ(health->status, 200) << health->body;
 }
 
 // ---- start-up and bad input ---------------------------------------------------

@@ -335,6 +335,28 @@ else
   report syscalls cgroup_attribution $r "calls=$c (5700..5720) errors=$e (700..705) in /$name"
 fi
 
+# Calls that do not return as themselves, each counted once: rt_sigreturn (500
+# signals caught; its registers say "no syscall" on the way out), exit (200
+# threads) and exit_group (the workload's own; neither ever returns).
+scrape "$work/b"
+"$workload" --signals 500 --threads 200
+scrape "$work/a"
+sr=$(delta "$work/b" "$work/a" 'hostprobe_syscalls_total{syscall="rt_sigreturn"}')
+ex=$(delta "$work/b" "$work/a" 'hostprobe_syscalls_total{syscall="exit"}')
+eg=$(delta "$work/b" "$work/a" 'hostprobe_syscalls_total{syscall="exit_group"}')
+if within "$sr" 500 750 && within "$ex" 200 300 && within "$eg" 1 1e12; then r=PASS; else r=FAIL; fi
+report syscalls unreturned_calls $r "rt_sigreturn=$sr (500..750) exit=$ex (200..300) exit_group=$eg (1..)"
+
+# tp_btf with the default --syscall-latency-sample 64: hp_sys_enter is attached
+# in short windows by a thread that started after the capability drop, so this
+# proves attaching works without them on this kernel.
+if [ "$hook" = tp_btf ]; then
+  ok=$(value "$work/a" 'hostprobe_syscall_latency_windows_total{result="ok"}')
+  failed=$(value "$work/a" 'hostprobe_syscall_latency_windows_total{result="attach_failed"}')
+  if within "$ok" 1 1e12 && within "$failed" 0 0; then r=PASS; else r=FAIL; fi
+  report syscalls latency_windows $r "windows ok=$ok attach_failed=$failed"
+fi
+
 # ---- diskio: O_DIRECT bytes on the disk under --disk-dir vs /proc/diskstats ------------
 
 hook=$(hook_of diskio)

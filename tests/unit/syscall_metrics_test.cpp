@@ -273,6 +273,21 @@ TEST_F(BuildSyscallFamiliesTest, SelfStats) {
   EXPECT_THAT(lines, Contains("hostprobe_syscall_ids_out_of_range_total 14"));
 }
 
+TEST_F(BuildSyscallFamiliesTest, LatencyWindowsOnlyWhenSampling) {
+  std::string text = Text();
+  EXPECT_TRUE(Samples(text, "hostprobe_syscall_latency_sampled_seconds_total").empty());
+  EXPECT_TRUE(Samples(text, "hostprobe_syscall_latency_windows_total").empty());
+
+  snap_.latency_windows = {true, 1.25, 61, 2};
+  text = Text();
+  ExpectWellFormedExposition(text);
+  auto lines = Lines(text);
+  EXPECT_THAT(lines, Contains("# TYPE hostprobe_syscall_latency_sampled_seconds_total counter"));
+  EXPECT_THAT(lines, Contains("hostprobe_syscall_latency_sampled_seconds_total 1.25"));
+  EXPECT_THAT(lines, Contains("hostprobe_syscall_latency_windows_total{result=\"ok\"} 61"));
+  EXPECT_THAT(lines, Contains("hostprobe_syscall_latency_windows_total{result=\"attach_failed\"} 2"));
+}
+
 TEST_F(BuildSyscallFamiliesTest, EmptySnapshot) {
   SyscallSnapshot empty;
   SyscallFamilies built = BuildSyscallFamilies(empty, table_, [](uint64_t) { return std::nullopt; });

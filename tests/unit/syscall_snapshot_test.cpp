@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace hostprobe {
 namespace {
 
@@ -67,6 +69,42 @@ TEST(CgroupCountMergerTest, OutputIsSortedById) {
   EXPECT_EQ(out[0].cgroup_id, 10u);
   EXPECT_EQ(out[1].cgroup_id, 20u);
   EXPECT_EQ(out[2].cgroup_id, 30u);
+}
+
+using std::chrono::nanoseconds;
+
+TEST(LatencyWindowGapTest, NoGapWhenEveryCallIsTimed) {
+  EXPECT_EQ(LatencyWindowGap(1, nanoseconds(20'000'000), 0.7), nanoseconds(0));
+  EXPECT_EQ(LatencyWindowGap(0, nanoseconds(20'000'000), 0.7), nanoseconds(0));
+}
+
+TEST(LatencyWindowGapTest, UniformUpToTwiceTheMeanClosedTime) {
+  const nanoseconds open(20'000'000);
+  EXPECT_EQ(LatencyWindowGap(64, open, 0.0), nanoseconds(0));
+  EXPECT_EQ(LatencyWindowGap(64, open, 0.5), 63 * open);
+  EXPECT_EQ(LatencyWindowGap(4, open, 0.25), nanoseconds(30'000'000));
+  // Out-of-range draws are clamped, never negative or beyond the range.
+  EXPECT_EQ(LatencyWindowGap(4, open, -1.0), nanoseconds(0));
+  EXPECT_EQ(LatencyWindowGap(4, open, 7.0), 6 * open);
+  EXPECT_EQ(LatencyWindowGap(4, nanoseconds(0), 0.5), nanoseconds(0));
+}
+
+// Windows of varying length (as attaching takes more or less time) followed
+// by their gaps cover 1/every of the time.
+TEST(LatencyWindowGapTest, WindowsCoverOnePartInEveryOfTheTime) {
+  for (uint32_t every : {2u, 4u, 64u}) {
+    std::mt19937_64 rng(every);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    std::uniform_int_distribution<int64_t> open_ns(19'000'000, 23'000'000);
+    double open_total = 0, total = 0;
+    for (int i = 0; i < 50'000; ++i) {
+      nanoseconds open(open_ns(rng));
+      nanoseconds gap = LatencyWindowGap(every, open, u(rng));
+      open_total += static_cast<double>(open.count());
+      total += static_cast<double>((open + gap).count());
+    }
+    EXPECT_NEAR(open_total / total, 1.0 / every, 0.02 / every) << "every " << every;
+  }
 }
 
 }  // namespace

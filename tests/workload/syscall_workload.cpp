@@ -9,11 +9,14 @@
 // --getppid N    N getppid calls (always succeed)
 // --gap-ms N     sleep N ms after each getppid call (calls spread out in time)
 // --enoent N     N openat calls on a path that does not exist (fail with ENOENT)
+// --signals N    raise SIGUSR1 N times, caught by a handler (N rt_sigreturn calls)
+// --threads N    start and join N threads one by one (each ends with an exit call)
 // --burn-ms N    spin on the CPU for N ms of wall time
 // --direct-io F  write --mib MiB to file F with O_DIRECT, fsync, read it back with
 //                O_DIRECT, then delete it (block I/O the page cache cannot absorb)
 // --mib N        size for --direct-io (default 96)
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -26,6 +29,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
+
+static volatile sig_atomic_t g_caught = 0;
+
+static void OnSignal(int) { g_caught = g_caught + 1; }
 
 static bool DirectIo(const std::string& path, long mib) {
   constexpr size_t kBlock = 1 << 20;
@@ -53,7 +61,7 @@ static bool DirectIo(const std::string& path, long mib) {
 
 int main(int argc, char** argv) {
   std::string cgroup;
-  long getppid_calls = 0, gap_ms = 0, enoent_calls = 0, burn_ms = 0, mib = 96;
+  long getppid_calls = 0, gap_ms = 0, enoent_calls = 0, burn_ms = 0, mib = 96, signals = 0, threads = 0;
   std::string direct_io;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -71,6 +79,10 @@ int main(int argc, char** argv) {
       gap_ms = std::atol(argv[++i]);
     else if (a == "--enoent")
       enoent_calls = std::atol(argv[++i]);
+    else if (a == "--signals")
+      signals = std::atol(argv[++i]);
+    else if (a == "--threads")
+      threads = std::atol(argv[++i]);
     else if (a == "--burn-ms")
       burn_ms = std::atol(argv[++i]);
     else if (a == "--direct-io")
@@ -107,6 +119,19 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "syscall_workload: %ld openat calls did not fail with ENOENT\n", unexpected);
     return 1;
   }
+  if (signals > 0) {
+    struct sigaction sa {};
+    sa.sa_handler = OnSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, nullptr);
+    for (long i = 0; i < signals; ++i) raise(SIGUSR1);
+    if (g_caught != signals) {
+      std::fprintf(stderr, "syscall_workload: caught %ld of %ld signals\n", static_cast<long>(g_caught),
+                   signals);
+      return 1;
+    }
+  }
+  for (long i = 0; i < threads; ++i) std::thread([] {}).join();
   if (burn_ms > 0) {
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(burn_ms);
     volatile uint64_t x = 0;

@@ -2,10 +2,12 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 
 #include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
@@ -13,7 +15,7 @@
 
 namespace hostprobe {
 
-static_assert(sizeof(hp_syscall_stats) == 8 * (9 + HP_LATENCY_SLOTS));
+static_assert(sizeof(hp_syscall_stats) == 8 * (7 + HP_LATENCY_SLOTS));
 static_assert(sizeof(hp_errno_key) == 8);
 static_assert(sizeof(hp_cgroup_stats) == 16);
 
@@ -25,7 +27,8 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::Start(const Config
                                                                     const BpfFeatures& features) {
   // tp_btf keeps the entry timestamp in task storage; without it, raw_tp.
   const bool tp_btf =
-      features.HasTpBtf({"sys_enter", "sys_exit", "sched_migrate_task"}) && features.task_storage;
+      features.HasTpBtf({"sys_enter", "sys_exit", "sched_migrate_task", "sched_process_exit"}) &&
+      features.task_storage;
   return StartWithHookMode<std::unique_ptr<SyscallsCollector>>(
       "syscalls", config.mode, tp_btf, features,
       [&](bool use_tp_btf) { return StartWith(config, use_tp_btf); });
@@ -35,6 +38,8 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
                                                                         bool use_tp_btf) {
   std::unique_ptr<SyscallsCollector> c(new SyscallsCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
+  c->latency_every_ = std::max<uint32_t>(config.latency_sample_every, 1);
+  c->windowed_ = use_tp_btf && c->latency_every_ > 1;
 
   // Phase 1: open.
   c->skel_.reset(syscalls_bpf__open());
@@ -42,10 +47,11 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
   syscalls_bpf* s = c->skel_.get();
 
   // Phase 2: configure before load.
-  s->rodata->latency_sample_every = std::max<uint32_t>(config.latency_sample_every, 1);
+  s->rodata->latency_sample_every = c->latency_every_;
   bpf_program__set_autoload(s->progs.hp_sys_enter, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_sys_exit, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_migrate, use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_sys_task_exit, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_sys_enter_raw, !use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_sys_exit_raw, !use_tp_btf);
   bpf_map__set_autocreate(s->maps.inflight_task, use_tp_btf);
@@ -58,10 +64,17 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
 
   // Phase 4: attach.
   if (use_tp_btf) {
-    c->hooks_ = AttachPrograms("syscalls",
-                               {{s->progs.hp_sys_enter, &s->links.hp_sys_enter, "tp_btf/sys_enter"},
-                                {s->progs.hp_sys_exit, &s->links.hp_sys_exit, "tp_btf/sys_exit"},
-                                {s->progs.hp_migrate, &s->links.hp_migrate, "tp_btf/sched_migrate_task"}});
+    c->hooks_ = AttachPrograms(
+        "syscalls", {{s->progs.hp_sys_enter, &s->links.hp_sys_enter, "tp_btf/sys_enter"},
+                     {s->progs.hp_sys_exit, &s->links.hp_sys_exit, "tp_btf/sys_exit"},
+                     {s->progs.hp_migrate, &s->links.hp_migrate, "tp_btf/sched_migrate_task"},
+                     {s->progs.hp_sys_task_exit, &s->links.hp_sys_task_exit, "tp_btf/sched_process_exit"}});
+    // Sampling windows: attaching hp_sys_enter once proved that it can be;
+    // it stays detached until StartLatencyWindows opens the first window.
+    if (c->windowed_ && s->links.hp_sys_enter != nullptr) {
+      bpf_link__destroy(s->links.hp_sys_enter);
+      s->links.hp_sys_enter = nullptr;
+    }
   } else {
     c->hooks_ = AttachPrograms("syscalls",
                                {{s->progs.hp_sys_enter_raw, &s->links.hp_sys_enter_raw, "raw_tp/sys_enter"},
@@ -72,12 +85,102 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
   return c;
 }
 
-SyscallsCollector::~SyscallsCollector() = default;
+SyscallsCollector::~SyscallsCollector() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (windows_thread_.joinable()) windows_thread_.join();
+}
 
-std::vector<HookStatus> SyscallsCollector::hooks() const { return hooks_; }
+std::vector<HookStatus> SyscallsCollector::hooks() const {
+  std::lock_guard lock(hooks_mu_);
+  return hooks_;
+}
+
+void SyscallsCollector::StartLatencyWindows() {
+  if (!windowed_ || windows_thread_.joinable()) return;
+  {
+    std::lock_guard lock(hooks_mu_);
+    windows_.enabled = true;
+  }
+  spdlog::info(
+      "syscalls: timing the calls that start during {} ms windows, 1/{} of the time "
+      "(--syscall-latency-sample {}); each timing counts as {} calls",
+      kLatencyWindow.count(), latency_every_, latency_every_, latency_every_);
+  auto begin = Clock::now();
+  bool open = OpenWindow();
+  auto end = Clock::now();
+  windows_thread_ = std::thread([this, begin, end, open] {
+    pthread_setname_np(pthread_self(), "hp-latency");
+    RunLatencyWindows(begin, end, open);
+  });
+}
+
+bool SyscallsCollector::OpenWindow() {
+  bpf_link* link = bpf_program__attach(skel_->progs.hp_sys_enter);
+  int err = link == nullptr ? -errno : 0;
+  std::lock_guard lock(hooks_mu_);
+  auto hook = std::find_if(hooks_.begin(), hooks_.end(),
+                           [](const HookStatus& h) { return h.name == "hp_sys_enter"; });
+  if (link == nullptr) {
+    ++windows_.attach_failures;
+    if (hook != hooks_.end() && hook->attached) {
+      hook->attached = false;
+      hook->error = "latency window: " + LibbpfError(err);
+      spdlog::error(
+          "syscalls: cannot attach hp_sys_enter for a latency sampling window: {}; latency "
+          "is not sampled until it can (retrying after each gap; "
+          "--syscall-latency-sample 1 keeps it attached from the start instead)",
+          LibbpfError(err));
+    }
+    return false;
+  }
+  skel_->links.hp_sys_enter = link;
+  if (hook != hooks_.end() && !hook->attached) {
+    hook->attached = true;
+    hook->error.clear();
+    spdlog::info("syscalls: hp_sys_enter attaches again; latency sampling resumed");
+  }
+  return true;
+}
+
+bool SyscallsCollector::SleepOrStop(std::chrono::nanoseconds d) {
+  std::unique_lock lock(stop_mu_);
+  return stop_cv_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+// Each window is attached from about the middle of the attach call to about
+// the middle of the detach call; that is the time counted, and the next gap
+// is scaled to it, so that the windows cover 1/latency_every_ of the time
+// however long attaching takes.
+void SyscallsCollector::RunLatencyWindows(Clock::time_point attach_begin, Clock::time_point attach_end,
+                                          bool open) {
+  std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  for (;;) {
+    std::chrono::nanoseconds opened = kLatencyWindow;
+    if (open) {
+      if (SleepOrStop(kLatencyWindow)) return;
+      auto detach_begin = Clock::now();
+      bpf_link__destroy(skel_->links.hp_sys_enter);
+      skel_->links.hp_sys_enter = nullptr;
+      auto detach_end = Clock::now();
+      opened = ((detach_begin - attach_begin) + (detach_end - attach_end)) / 2;
+      std::lock_guard lock(hooks_mu_);
+      windows_.attached_seconds += std::chrono::duration<double>(opened).count();
+      ++windows_.windows;
+    }
+    if (SleepOrStop(LatencyWindowGap(latency_every_, opened, uniform(rng)))) return;
+    attach_begin = Clock::now();
+    open = OpenWindow();
+    attach_end = Clock::now();
+  }
+}
 
 CollectorHealth SyscallsCollector::health() {
-  if (auto detached = DetachedHook(hooks_)) return *detached;
+  if (auto detached = DetachedHook(hooks())) return *detached;
   auto snap = ReadSyscalls();
   if (!snap) return {false, "reading maps failed: " + snap.error().message};
   uint64_t total = 0;
@@ -139,6 +242,8 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
   auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.syscall_self_stats), HP_STAT__COUNT);
   if (!self) return self.error();
   std::copy(self->begin(), self->end(), snap.self_stats.begin());
+  std::lock_guard lock(hooks_mu_);
+  snap.latency_windows = windows_;
   return snap;
 }
 

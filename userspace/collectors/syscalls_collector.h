@@ -2,10 +2,12 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "collectors/bpf_features.h"
@@ -22,7 +24,8 @@ class SyscallsCollector final : public Collector, public SyscallSource {
  public:
   struct Config {
     HookMode mode = HookMode::kAuto;
-    // tp_btf: time one call in this many of a hot syscall (1: every call).
+    // tp_btf: time calls during windows covering 1/this of the time, each
+    // timing counting as this many calls (1: every call, no windows).
     uint32_t latency_sample_every = 1;
   };
 
@@ -44,16 +47,40 @@ class SyscallsCollector final : public Collector, public SyscallSource {
   // "tp_btf" or "raw_tp": the hook family actually in use.
   const std::string& hook_family() const { return family_; }
 
+  // tp_btf with latency_sample_every > 1: opens the first latency sampling
+  // window and starts the thread that opens and closes the others (attaches
+  // and detaches hp_sys_enter). Call it once the process has dropped the
+  // capabilities it does not keep: the thread inherits the caller's. A
+  // no-op otherwise.
+  void StartLatencyWindows();
+
  private:
+  using Clock = std::chrono::steady_clock;
+
   SyscallsCollector() = default;
   static Result<std::unique_ptr<SyscallsCollector>> StartWith(const Config& config, bool use_tp_btf);
+  // Attaches hp_sys_enter for a window; updates its status and logs when
+  // that changes. Returns whether it is attached.
+  bool OpenWindow();
+  void RunLatencyWindows(Clock::time_point attach_begin, Clock::time_point attach_end, bool open);
+  // Sleeps `d`; true when the collector is stopping.
+  bool SleepOrStop(std::chrono::nanoseconds d);
 
   struct SkelDeleter {
     void operator()(syscalls_bpf* s) const;
   };
   std::unique_ptr<syscalls_bpf, SkelDeleter> skel_;  // defined where the skeleton is visible
   std::string family_;
+  mutable std::mutex hooks_mu_;  // the window thread updates hp_sys_enter's status
   std::vector<HookStatus> hooks_;
+
+  uint32_t latency_every_ = 1;
+  bool windowed_ = false;   // tp_btf and latency_every_ > 1
+  LatencyWindows windows_;  // guarded by hooks_mu_
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;  // guarded by stop_mu_
+  std::thread windows_thread_;
 
   std::mutex merge_mu_;  // ReadSyscalls runs for scrapes and health checks at once
   CgroupCountMerger merger_;

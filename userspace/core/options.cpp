@@ -237,10 +237,11 @@ Flags:
   --leak-window DURATION      history the leak heuristic judges (default 30m)
   --top-processes N           per-process series kept, largest RSS first (default 20)
   --bpf-hook MODE             auto, tp_btf or raw_tp: kernel hook family (default auto)
-  --syscall-latency-sample N  time one call in N of a busy syscall for the latency
-                              histograms (each counts as N); every call of a syscall
-                              made less than 4 times a jiffy per CPU is timed; 1 times
-                              every call (default 64; tp_btf only, raw_tp times all)
+  --syscall-latency-sample N  time the calls that start in 20 ms windows at random
+                              moments, 1/N of the time, for the latency histograms
+                              (each counts as N; counts stay exact). 1 times every
+                              call, at about twice the per-call cost (default 64;
+                              tp_btf only, raw_tp times every call)
   --process-memory-source SRC auto, ebpf or procfs: where per-process memory comes from;
                               auto uses eBPF and /proc/<pid>/statm where a hook is
                               missing (default auto)

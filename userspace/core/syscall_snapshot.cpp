@@ -32,6 +32,13 @@ std::vector<CgroupSyscallCounts> CgroupCountMerger::Merge(const std::vector<Cgro
   return out;
 }
 
+std::chrono::nanoseconds LatencyWindowGap(uint32_t every, std::chrono::nanoseconds open, double u) {
+  if (every <= 1 || open.count() <= 0) return std::chrono::nanoseconds(0);
+  u = std::clamp(u, 0.0, 1.0);
+  double gap = 2.0 * static_cast<double>(every - 1) * static_cast<double>(open.count()) * u;
+  return std::chrono::nanoseconds(static_cast<int64_t>(gap));
+}
+
 void CgroupCountMerger::Forget(const std::vector<uint64_t>& ids) {
   for (uint64_t id : ids) floor_.erase(id);
 }

@@ -5,6 +5,7 @@
 #include <linux/types.h>  // __u32/__u64 for the shared BPF header
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -34,11 +35,21 @@ struct CgroupSyscallCounts {
   uint64_t errors = 0;
 };
 
+// Latency sampling windows (tp_btf, --syscall-latency-sample N > 1): the
+// sys_enter program is attached only during short windows, 1/N of the time.
+struct LatencyWindows {
+  bool enabled = false;          // false: sys_enter always attached (or raw_tp)
+  double attached_seconds = 0;   // total time sys_enter was attached so far
+  uint64_t windows = 0;          // windows completed
+  uint64_t attach_failures = 0;  // windows that could not open
+};
+
 struct SyscallSnapshot {
   std::vector<SyscallCounts> syscalls;  // only ids that were called
   std::vector<SyscallErrnoCount> errnos;
   std::vector<CgroupSyscallCounts> cgroups;
   std::array<uint64_t, HP_STAT__COUNT> self_stats{};  // indexed by hp_syscall_self_stat
+  LatencyWindows latency_windows;
 };
 
 // Id of the slot that collects syscall numbers outside [0, HP_MAX_SYSCALLS - 1).
@@ -62,6 +73,19 @@ class CgroupCountMerger {
  private:
   std::unordered_map<uint64_t, CgroupSyscallCounts> floor_;
 };
+
+// Length of a latency sampling window: long enough that attaching and
+// detaching (a fraction of a millisecond each) are small beside it, short
+// enough that a window is a brief sample of the host's calls.
+inline constexpr std::chrono::milliseconds kLatencyWindow{20};
+
+// How long to leave the sys_enter program detached after a window that was
+// attached for `open`, with `every` = --syscall-latency-sample and `u`
+// uniform in [0, 1): uniform in [0, 2 (every - 1) open). Windows then cover
+// 1/every of the time on average, and start at random moments, so that a
+// workload with a period of its own is not always inside or always outside
+// them. every <= 1: 0 (always attached).
+std::chrono::nanoseconds LatencyWindowGap(uint32_t every, std::chrono::nanoseconds open, double u);
 
 // Implemented by the eBPF collector, faked in tests.
 class SyscallSource {
