@@ -8,7 +8,7 @@
  *                            in per-CPU arrays; sys_enter only times calls,
  *                            with the start in task-local storage, and is
  *                            attached only while latency is sampled (see
- *                            hp_sys_enter) (needs kernel BTF, 5.19+);
+ *                            hp_sys_enter) (needs kernel BTF, 5.15+);
  *   raw_tp/sys_{enter,exit}  no BTF needed; every call timed, the start kept
  *                            in an LRU hash.
  * The loader probes the kernel and disables the variant it does not use
@@ -73,16 +73,31 @@ struct hp_task_state {
 	__u64 start_ns;   /* 0: no timed call in flight */
 	__u32 syscall_id;
 	__u32 weight;     /* calls this timing stands for */
-	__u32 cpu;        /* whose syscall_stats[syscall_id].timed_pending has it */
+	__u32 cpu;        /* whose syscall_hot entry for syscall_id has it pending */
 	__u32 pad;
 };
+
+/* Entry cpu * HP_MAX_SYSCALLS + syscall: a plain array, not a per-CPU one.
+ * Looking it up is arithmetic on the map's address; a per-CPU array's lookup
+ * first loads the value's per-CPU pointer from another page, and on a host
+ * that empties the TLB at every kernel entry (page-table isolation without
+ * PCID) that page costs a walk on every syscall. Each CPU writes only its
+ * own entries (timed_pending aside, changed atomically). The loader sizes
+ * it to the possible CPUs and reads it through mmap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, HP_MAX_SYSCALLS);  /* times the possible CPUs: set by the loader */
+	__type(key, __u32);
+	__type(value, struct hp_syscall_hot);
+} syscall_hot SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, HP_MAX_SYSCALLS);
 	__type(key, __u32);
-	__type(value, struct hp_syscall_stats);
-} syscall_stats SEC(".maps");
+	__type(value, struct hp_syscall_latency);
+} syscall_latency SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -161,24 +176,36 @@ static __always_inline void record_errno(__u32 slot, long ret)
 		hp_percpu_inc(&syscall_self_stats, HP_STAT_ERRNO_MAP_FULL);
 }
 
-/* Adds a latency standing for `weight` calls to a syscall's histogram. */
-static __always_inline void record_latency(struct hp_syscall_stats *stats, __u64 latency_ns, __u32 weight)
+/* A syscall's entry for a CPU in syscall_hot. */
+static __always_inline struct hp_syscall_hot *hot_entry(__u32 slot, __u32 cpu)
 {
-	stats->latency_sum_ns += latency_ns * weight;
-	stats->latency_slots[hp_latency_slot(latency_ns)] += weight;
+	__u32 key = cpu * HP_MAX_SYSCALLS + slot;
+
+	return bpf_map_lookup_elem(&syscall_hot, &key);
+}
+
+/* Adds a latency standing for `weight` calls to a syscall's histogram. */
+static __always_inline void record_latency(__u32 slot, __u64 latency_ns, __u32 weight)
+{
+	struct hp_syscall_latency *lat = bpf_map_lookup_elem(&syscall_latency, &slot);
+
+	if (!lat)
+		return;
+	lat->sum_ns += latency_ns * weight;
+	lat->slots[hp_latency_slot(latency_ns)] += weight;
 }
 
 /* Counts one call host-wide: per syscall and per (syscall, errno). Returns
  * the syscall's per-CPU value (NULL only if the lookup failed). */
-static __always_inline struct hp_syscall_stats *count_call(long id, long ret)
+static __always_inline struct hp_syscall_hot *count_call(long id, long ret)
 {
 	__u32 slot = syscall_slot(id);
-	struct hp_syscall_stats *stats;
+	struct hp_syscall_hot *stats;
 	bool failed = is_failure(ret);
 
 	if (slot != id)
 		hp_percpu_inc(&syscall_self_stats, HP_STAT_ID_OUT_OF_RANGE);
-	stats = bpf_map_lookup_elem(&syscall_stats, &slot);
+	stats = hot_entry(slot, bpf_get_smp_processor_id());
 	if (stats) {
 		stats->calls++;
 		if (failed)
@@ -193,10 +220,9 @@ static __always_inline struct hp_syscall_stats *count_call(long id, long ret)
  * when `weight` is non-zero. */
 static __always_inline void record_call(long id, long ret, __u64 latency_ns, __u32 weight)
 {
-	struct hp_syscall_stats *stats = count_call(id, ret);
-
-	if (stats && weight)
-		record_latency(stats, latency_ns, weight);
+	count_call(id, ret);
+	if (weight)
+		record_latency(syscall_slot(id), latency_ns, weight);
 	add_cgroup_calls(bpf_get_current_cgroup_id(), 1, is_failure(ret) ? 1 : 0);
 }
 
@@ -233,8 +259,7 @@ static __always_inline bool has_task_storage(struct task_struct *task)
 /* Takes a timed call off the pending count where it is kept. */
 static __always_inline void drop_pending(struct hp_task_state *st)
 {
-	__u32 slot = st->syscall_id;
-	struct hp_syscall_stats *at = bpf_map_lookup_percpu_elem(&syscall_stats, &slot, st->cpu);
+	struct hp_syscall_hot *at = hot_entry(st->syscall_id, st->cpu);
 
 	if (at)
 		__sync_fetch_and_add(&at->timed_pending, -1);
@@ -244,10 +269,10 @@ static __always_inline void drop_pending(struct hp_task_state *st)
  * st->cpu) to that of (`slot`, `cpu`). */
 static __always_inline void move_pending(struct hp_task_state *st, __u32 slot, __u32 cpu)
 {
-	struct hp_syscall_stats *to;
+	struct hp_syscall_hot *to;
 
 	drop_pending(st);
-	to = bpf_map_lookup_percpu_elem(&syscall_stats, &slot, cpu);
+	to = hot_entry(slot, cpu);
 	if (to)
 		__sync_fetch_and_add(&to->timed_pending, 1);
 	st->cpu = cpu;
@@ -267,14 +292,15 @@ static __always_inline void move_pending(struct hp_task_state *st, __u32 slot, _
 SEC("tp_btf/sys_enter")
 int BPF_PROG(hp_sys_enter, struct pt_regs *regs, long id)
 {
-	struct hp_syscall_stats *stats;
+	struct hp_syscall_hot *stats;
 	struct hp_task_state *st;
 	__u32 slot, cpu;
 
 	if (not_seen_at_exit(id))
 		return 0;
 	slot = syscall_slot(id);
-	stats = bpf_map_lookup_elem(&syscall_stats, &slot);
+	cpu = bpf_get_smp_processor_id();
+	stats = hot_entry(slot, cpu);
 	if (!stats)
 		return 0;
 	st = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0,
@@ -283,7 +309,6 @@ int BPF_PROG(hp_sys_enter, struct pt_regs *regs, long id)
 		hp_percpu_inc(&syscall_self_stats, HP_STAT_INFLIGHT_FAILED);
 		return 0;
 	}
-	cpu = bpf_get_smp_processor_id();
 	if (st->start_ns)  /* the last timed call never reached sys_exit */
 		move_pending(st, slot, cpu);
 	else
@@ -296,7 +321,7 @@ int BPF_PROG(hp_sys_enter, struct pt_regs *regs, long id)
 }
 
 /* Adds the batch of pending calls to its cgroup's counters. */
-static __always_inline void flush_batch(struct hp_syscall_stats *stats)
+static __always_inline void flush_batch(struct hp_syscall_hot *stats)
 {
 	if (stats->batch_calls)
 		add_cgroup_calls(stats->batch_cgroup_id, stats->batch_calls, stats->batch_errors);
@@ -321,7 +346,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(hp_sys_exit, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct hp_syscall_stats *stats;
+	struct hp_syscall_hot *stats;
 	long id = exit_syscall_id(regs);
 	__u64 css;
 	__u32 slot;
@@ -365,7 +390,7 @@ int BPF_PROG(hp_sys_exit, struct pt_regs *regs, long ret)
 		if (st && st->start_ns) {
 			/* A tracer may have changed the number: then the timing is not this call's. */
 			if (st->syscall_id == slot)
-				record_latency(stats, bpf_ktime_get_ns() - st->start_ns, st->weight);
+				record_latency(slot, bpf_ktime_get_ns() - st->start_ns, st->weight);
 			drop_pending(st);
 			st->start_ns = 0;
 		}

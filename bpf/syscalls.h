@@ -20,10 +20,10 @@
  * this many calls (tp_btf variant). */
 #define HP_CGROUP_BATCH_CALLS 64
 
-/* Per syscall id, per CPU. The first 48 bytes are everything hp_sys_exit
- * touches for an untimed call: one cache line (see docs/design.md,
- * "Syscall fast path"). */
-struct hp_syscall_stats {
+/* Per (CPU, syscall id): everything hp_sys_exit touches for an untimed
+ * call, in one cache line (see docs/design.md, "Syscall fast path"). Entry
+ * cpu * HP_MAX_SYSCALLS + id of the syscall_hot array. */
+struct hp_syscall_hot {
 	__u64 calls;
 	__u64 errors;
 	/* Calls of this syscall on this CPU not yet added to their cgroup's
@@ -35,8 +35,14 @@ struct hp_syscall_stats {
 	/* Timed calls of this syscall in flight on threads now on this CPU. */
 	__u32 timed_pending;
 	__u32 pad;
-	__u64 latency_sum_ns;
-	__u64 latency_slots[HP_LATENCY_SLOTS];
+	__u64 reserved[2];      /* to 64 bytes: one entry, one cache line */
+};
+
+/* Per syscall id, per CPU: the latency histogram, touched by timed calls
+ * only. */
+struct hp_syscall_latency {
+	__u64 sum_ns;
+	__u64 slots[HP_LATENCY_SLOTS];
 };
 
 struct hp_errno_key {

@@ -5,8 +5,8 @@
 // and the ratio (sensor - bare) / (empty pair - bare): how much the sensor's
 // in-kernel work costs relative to the unavoidable cost of tracing at all.
 //
-//   syscall_overhead [--sensor PATH] [--calls N] [--rounds R] [--cycles C] [--settle SECONDS]
-//                    [-- sensor args...]
+//   syscall_overhead [--sensor PATH] [--chunks N] [--chunk-calls N] [--cycles C]
+//                    [--settle SECONDS] [-- sensor args...]
 //
 // Needs root. Prints a table; measures, never asserts.
 #include <bpf/libbpf.h>
@@ -36,22 +36,41 @@ double NsPerCall(long calls) {
   return std::chrono::duration<double, std::nano>(end - start).count() / static_cast<double>(calls);
 }
 
-// Best of `rounds` runs after a warm-up: the least-disturbed run is the best
-// estimate of the intrinsic cost on a shared, noisy machine.
-double Measure(long calls, int rounds) {
-  NsPerCall(calls / 10);
-  double best = 1e300;
-  for (int r = 0; r < rounds; ++r) best = std::min(best, NsPerCall(calls));
-  return best;
+// Mean ns per call over `chunks` back-to-back chunks of `chunk_calls` calls,
+// leaving out chunks that took more than twice the median: those were hit by
+// something outside the loop (an interrupt storm, the hypervisor taking the
+// CPU). Everything the sensor does to a call stays in, latency sampling
+// windows included (they slow the calls in them by a fraction, not twofold).
+double Measure(int chunks, long chunk_calls) {
+  NsPerCall(chunk_calls * 10);  // warm-up
+  std::vector<double> v;
+  v.reserve(static_cast<size_t>(chunks));
+  for (int c = 0; c < chunks; ++c) v.push_back(NsPerCall(chunk_calls));
+  std::vector<double> sorted = v;
+  std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+  const double median = sorted[sorted.size() / 2];
+  double sum = 0;
+  int kept = 0;
+  for (double x : v) {
+    if (x > 2 * median) continue;
+    sum += x;
+    ++kept;
+  }
+  return sum / kept;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string sensor = HOSTPROBE_BIN;
-  long calls = 1'000'000;
-  int rounds = 3;
-  int cycles = 7;
+  int chunks = 300;
+  long chunk_calls = 2000;
+  int cycles = 9;
   int settle_s = 3;
   std::vector<std::string> sensor_args;
   for (int i = 1; i < argc; ++i) {
@@ -66,10 +85,10 @@ int main(int argc, char** argv) {
     }
     if (a == "--sensor")
       sensor = argv[++i];
-    else if (a == "--calls")
-      calls = std::atol(argv[++i]);
-    else if (a == "--rounds")
-      rounds = std::atoi(argv[++i]);
+    else if (a == "--chunks")
+      chunks = std::atoi(argv[++i]);
+    else if (a == "--chunk-calls")
+      chunk_calls = std::atol(argv[++i]);
     else if (a == "--cycles")
       cycles = std::atoi(argv[++i]);
     else if (a == "--settle")
@@ -78,6 +97,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       return 2;
     }
+  }
+  if (chunks < 1 || chunk_calls < 1 || cycles < 1 || settle_s < 0) {
+    std::fprintf(stderr, "syscall_overhead: --chunks, --chunk-calls and --cycles must be positive\n");
+    return 2;
   }
   if (geteuid() != 0) {
     std::fprintf(stderr, "syscall_overhead: needs root to attach eBPF programs\n");
@@ -96,23 +119,25 @@ int main(int argc, char** argv) {
   for (long c = ncpu > 1 ? 1 : 0; c < ncpu && c < CPU_SETSIZE; ++c) CPU_SET(c, &sensor_cpus);
   sched_setaffinity(0, sizeof(loop_cpu), &loop_cpu);
 
-  // The three configurations are interleaved `cycles` times. Each cycle
-  // yields a ratio from the best run of each configuration in it; the
-  // median over cycles is the figure, robust to a slow phase of a shared
-  // machine hitting one configuration of one cycle. The best run of each
-  // configuration over all cycles is printed too.
-  double bare = 1e300, empty = 1e300, with_sensor = 1e300;
-  std::vector<double> ratios;
-  for (int cycle = 0; cycle < cycles; ++cycle) {
-    double b = Measure(calls, rounds);
-
+  // Each cycle measures bare and the empty pair, then the sensor, then bare
+  // and the empty pair again: the cost of a syscall on a shared VM drifts by
+  // a few per cent over seconds, which is as much as the difference measured,
+  // and averaging before and after cancels a steady drift. Each cycle gives
+  // a ratio; the median over cycles is the figure.
+  auto measure_empty = [&]() -> double {
     empty_pair_bpf* skel = empty_pair_bpf__open_and_load();
     if (skel == nullptr || empty_pair_bpf__attach(skel) != 0) {
       std::fprintf(stderr, "syscall_overhead: cannot load/attach the empty pair: %s\n", std::strerror(errno));
-      return 1;
+      std::exit(1);
     }
-    double e = Measure(calls, rounds);
+    double e = Measure(chunks, chunk_calls);
     empty_pair_bpf__destroy(skel);
+    return e;
+  };
+  std::vector<double> bares, empties, sensors, ratios;
+  for (int cycle = 0; cycle < cycles; ++cycle) {
+    double b1 = Measure(chunks, chunk_calls);
+    double e1 = measure_empty();
 
     sched_setaffinity(0, sizeof(sensor_cpus), &sensor_cpus);
     hostprobe::testing::SensorProcess proc(sensor, sensor_args);
@@ -125,27 +150,25 @@ int main(int argc, char** argv) {
     // Healthy is not idle: let the sensor finish its first walks of /proc
     // and the cgroup tree before measuring.
     std::this_thread::sleep_for(std::chrono::seconds(settle_s));
-    double w = Measure(calls, rounds);
+    double w = Measure(chunks, chunk_calls);
     proc.Stop(SIGTERM, std::chrono::seconds(5));
 
-    bare = std::min(bare, b);
-    empty = std::min(empty, e);
-    with_sensor = std::min(with_sensor, w);
+    double b2 = Measure(chunks, chunk_calls);
+    double e2 = measure_empty();
+    double b = (b1 + b2) / 2, e = (e1 + e2) / 2;
+    bares.push_back(b);
+    empties.push_back(e - b);
+    sensors.push_back(w - b);
     ratios.push_back((w - b) / (e - b));
     std::printf("  cycle %d: bare %.1f, empty pair +%.1f, sensor +%.1f ns/call, ratio %.2f\n", cycle + 1, b,
                 e - b, w - b, ratios.back());
   }
-  std::sort(ratios.begin(), ratios.end());
-  double median = ratios.size() % 2 ? ratios[ratios.size() / 2]
-                                    : (ratios[ratios.size() / 2 - 1] + ratios[ratios.size() / 2]) / 2;
-
-  std::printf("getppid: %d cycles x %d rounds x %ld calls\n", cycles, rounds, calls);
-  std::printf("  bare                %8.1f ns/call (best)\n", bare);
-  std::printf("  empty tp_btf pair   %8.1f ns/call  (+%.1f)\n", empty, empty - bare);
-  std::printf("  sensor running      %8.1f ns/call  (+%.1f)\n", with_sensor, with_sensor - bare);
-  std::printf("ratio of the best runs (sensor - bare) / (empty - bare) = %.2f\n",
-              (with_sensor - bare) / (empty - bare));
-  std::printf("ratio, median of %zu cycles = %.2f (min %.2f, max %.2f)\n", ratios.size(), median,
-              ratios.front(), ratios.back());
+  auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
+  std::printf("getppid: %d cycles, each configuration %d chunks x %ld calls\n", cycles, chunks, chunk_calls);
+  std::printf("  bare                %8.1f ns/call (median over cycles)\n", Median(bares));
+  std::printf("  empty tp_btf pair   %+8.1f ns/call\n", Median(empties));
+  std::printf("  sensor running      %+8.1f ns/call\n", Median(sensors));
+  std::printf("ratio (sensor - bare) / (empty - bare), median of %zu cycles = %.2f (min %.2f, max %.2f)\n",
+              ratios.size(), Median(ratios), *lo, *hi);
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -15,7 +16,8 @@
 
 namespace hostprobe {
 
-static_assert(sizeof(hp_syscall_stats) == 8 * (7 + HP_LATENCY_SLOTS));
+static_assert(sizeof(hp_syscall_hot) == 64);
+static_assert(sizeof(hp_syscall_latency) == 8 * (1 + HP_LATENCY_SLOTS));
 static_assert(sizeof(hp_errno_key) == 8);
 static_assert(sizeof(hp_cgroup_stats) == 16);
 
@@ -56,11 +58,23 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
   bpf_program__set_autoload(s->progs.hp_sys_exit_raw, !use_tp_btf);
   bpf_map__set_autocreate(s->maps.inflight_task, use_tp_btf);
   bpf_map__set_autocreate(s->maps.inflight_lru, !use_tp_btf);
+  // One row of syscalls per possible CPU (bpf_get_smp_processor_id() is
+  // below that count).
+  const int ncpus = libbpf_num_possible_cpus();
+  if (ncpus <= 0) return Error{"count possible CPUs: " + LibbpfError(ncpus), -ncpus};
+  c->ncpus_ = static_cast<uint32_t>(ncpus);
+  bpf_map__set_max_entries(s->maps.syscall_hot, c->ncpus_ * HP_MAX_SYSCALLS);
 
   // Phase 3: load (verifier).
   if (int err = syscalls_bpf__load(s); err != 0) {
     return LibbpfFailure("load syscalls BPF programs (" + c->family_ + ")", err);
   }
+
+  // The per-(CPU, syscall) counters are read in place, without a syscall.
+  c->hot_bytes_ = sizeof(hp_syscall_hot) * c->ncpus_ * HP_MAX_SYSCALLS;
+  void* hot = mmap(nullptr, c->hot_bytes_, PROT_READ, MAP_SHARED, bpf_map__fd(s->maps.syscall_hot), 0);
+  if (hot == MAP_FAILED) return Error::FromErrno("mmap the syscall_hot map");
+  c->hot_ = static_cast<const hp_syscall_hot*>(hot);
 
   // Phase 4: attach.
   if (use_tp_btf) {
@@ -92,6 +106,7 @@ SyscallsCollector::~SyscallsCollector() {
   }
   stop_cv_.notify_all();
   if (windows_thread_.joinable()) windows_thread_.join();
+  if (hot_ != nullptr) munmap(const_cast<hp_syscall_hot*>(hot_), hot_bytes_);
 }
 
 std::vector<HookStatus> SyscallsCollector::hooks() const {
@@ -210,21 +225,36 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
                                                   flushed.push_back(cc);
                                                 });
 
-  // Per-syscall array, in batches like the hashes.
+  // Per-(CPU, syscall) counters, in place; the programs keep writing them,
+  // so each field is loaded once, whole.
+  std::vector<SyscallCounts> by_id(HP_MAX_SYSCALLS);
   std::vector<CgroupSyscallCounts> pending;
-  ForEachPerCpuEntry<uint32_t, hp_syscall_stats>(
-      bpf_map__fd(skel_->maps.syscall_stats), [&](uint32_t id, std::span<const hp_syscall_stats> v) {
-        SyscallCounts sc;
-        sc.id = id;
+  auto load = [](const auto& field) { return __atomic_load_n(&field, __ATOMIC_RELAXED); };
+  for (uint32_t cpu = 0; cpu < ncpus_; ++cpu) {
+    const hp_syscall_hot* row = hot_ + static_cast<size_t>(cpu) * HP_MAX_SYSCALLS;
+    for (uint32_t id = 0; id < HP_MAX_SYSCALLS; ++id) {
+      const hp_syscall_hot& h = row[id];
+      uint64_t calls = load(h.calls);
+      if (calls == 0) continue;  // never called on this CPU: nothing else is set
+      by_id[id].calls += calls;
+      by_id[id].errors += load(h.errors);
+      if (uint32_t batch = load(h.batch_calls); batch != 0)
+        pending.push_back({load(h.batch_cgroup_id), batch, load(h.batch_errors)});
+    }
+  }
+  ForEachPerCpuEntry<uint32_t, hp_syscall_latency>(
+      bpf_map__fd(skel_->maps.syscall_latency), [&](uint32_t id, std::span<const hp_syscall_latency> v) {
+        if (id >= HP_MAX_SYSCALLS) return;
         for (const auto& x : v) {
-          sc.calls += x.calls;
-          sc.errors += x.errors;
-          sc.latency_sum_ns += x.latency_sum_ns;
-          for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i) sc.latency_slots[i] += x.latency_slots[i];
-          if (x.batch_calls != 0) pending.push_back({x.batch_cgroup_id, x.batch_calls, x.batch_errors});
+          by_id[id].latency_sum_ns += x.sum_ns;
+          for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i) by_id[id].latency_slots[i] += x.slots[i];
         }
-        if (sc.calls != 0) snap.syscalls.push_back(sc);
       });
+  for (uint32_t id = 0; id < HP_MAX_SYSCALLS; ++id) {
+    if (by_id[id].calls == 0) continue;
+    by_id[id].id = id;
+    snap.syscalls.push_back(by_id[id]);
+  }
   {
     std::lock_guard lock(merge_mu_);
     snap.cgroups = merger_.Merge(flushed, pending);

@@ -74,6 +74,9 @@ class SyscallsCollector final : public Collector, public SyscallSource {
   mutable std::mutex hooks_mu_;  // the window thread updates hp_sys_enter's status
   std::vector<HookStatus> hooks_;
 
+  uint32_t ncpus_ = 0;                   // rows of syscall_hot
+  const hp_syscall_hot* hot_ = nullptr;  // syscall_hot, mapped read-only
+  size_t hot_bytes_ = 0;
   uint32_t latency_every_ = 1;
   bool windowed_ = false;   // tp_btf and latency_every_ > 1
   LatencyWindows windows_;  // guarded by hooks_mu_
