@@ -83,10 +83,10 @@ struct hp_task_state {
  * that empties the TLB at every kernel entry (page-table isolation without
  * PCID) that page costs a walk on every syscall. Each CPU writes only its
  * own entries (timed_pending aside, changed atomically). The loader sizes
- * it to the possible CPUs and reads it through mmap. */
+ * it to the possible CPUs and reads it through mmap where it can. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
+	/* The loader adds BPF_F_MMAPABLE where the kernel has it (5.5+). */
 	__uint(max_entries, HP_MAX_SYSCALLS);  /* times the possible CPUs: set by the loader */
 	__type(key, __u32);
 	__type(value, struct hp_syscall_hot);

@@ -221,6 +221,54 @@ TEST(FaultTest, OneProgramRefusedLeavesTheOthersRunningAndHealthzNamesIt) {
   EXPECT_LE(d, kCalls + 200);
 }
 
+// A latency sampling window that cannot open (hp_sys_enter refused, at start
+// and at every window): /healthz names it, the windows' failures are counted,
+// and calls are still counted exactly (they are counted at sys_exit).
+TEST(FaultTest, RefusedLatencyWindowIsReportedAndCountingGoesOn) {
+  REQUIRE_ROOT();
+  setenv("HOSTPROBE_TEST_REFUSE_ATTACH", "hp_sys_enter", 1);
+  SensorProcess sensor(kSensor, {"--bpf-hook", "tp_btf", "--syscall-latency-sample", "4"});
+  const bool started = sensor.Start();
+  unsetenv("HOSTPROBE_TEST_REFUSE_ATTACH");
+  ASSERT_TRUE(started);
+  std::optional<HttpResponse> health;
+  for (int i = 0; i < 300 && !health; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    health = HttpRequest(sensor.port(), "GET", "/healthz");
+  }
+  ASSERT_TRUE(health.has_value()) << sensor.Log();
+  EXPECT_EQ(health->status, 503);
+  EXPECT_NE(health->body.find("syscalls: program hp_sys_enter not attached"), std::string::npos)
+      << health->body;
+  constexpr int kCalls = 20000;
+  double d = CountedGetppids(sensor, kCalls);
+  EXPECT_GE(d, kCalls);
+  EXPECT_LE(d, kCalls + 200);
+  auto e = ParseExposition(sensor.Scrape());
+  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_sys_enter\"}"), 0);
+  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_sys_exit\"}"), 1);
+  EXPECT_GE(Value(e, "hostprobe_syscall_latency_windows_total{result=\"attach_failed\"}"), 1) << sensor.Log();
+  EXPECT_EQ(Value(e, "hostprobe_syscall_latency_windows_total{result=\"ok\"}"), 0);
+  EXPECT_EQ(Value(e, "hostprobe_syscall_latency_seconds_count{syscall=\"getppid\"}"), 0);
+}
+
+// Before 5.5 the counters cannot be mmapped and are read entry by entry;
+// forced here, the counts are the same.
+TEST(FaultTest, CountersReadWithoutMmapAreExact) {
+  REQUIRE_ROOT();
+  setenv("HOSTPROBE_TEST_NO_MMAP", "1", 1);
+  SensorProcess sensor(kSensor, {});
+  const bool started = sensor.Start();
+  unsetenv("HOSTPROBE_TEST_NO_MMAP");
+  ASSERT_TRUE(started);
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+  EXPECT_NE(sensor.Log().find("reading counters entry by entry"), std::string::npos) << sensor.Log();
+  constexpr int kCalls = 20000;
+  double d = CountedGetppids(sensor, kCalls);
+  EXPECT_GE(d, kCalls);
+  EXPECT_LE(d, kCalls + 200);
+}
+
 // ---- hostile names --------------------------------------------------------------
 
 TEST(HostileInputTest, HostileProcessCgroupAndMountNamesAreEscaped) {

@@ -10,11 +10,6 @@
 
 namespace hostprobe {
 
-namespace {
-
-// HOSTPROBE_TEST_REFUSE_ATTACH=prog[,prog...] makes those programs fail to
-// attach as if the kernel had refused them, so tests can prove that the other
-// collectors run on and that /healthz names the failure. Not for production.
 bool RefusedForTesting(const std::string& program) {
   const char* env = std::getenv("HOSTPROBE_TEST_REFUSE_ATTACH");
   if (env == nullptr) return false;
@@ -27,8 +22,6 @@ bool RefusedForTesting(const std::string& program) {
   }
   return false;
 }
-
-}  // namespace
 
 void ApplyTestMaxEntries(const std::string& collector, bpf_object* obj) {
   const char* env = std::getenv("HOSTPROBE_TEST_MAX_ENTRIES");

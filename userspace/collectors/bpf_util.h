@@ -26,6 +26,11 @@ struct AttachSpec {
   std::string attach;  // "tp_btf/sys_enter", for logs and /healthz
 };
 
+// HOSTPROBE_TEST_REFUSE_ATTACH=prog[,prog...] makes those programs fail to
+// attach as if the kernel had refused them, so tests can prove that the other
+// collectors run on and that /healthz names the failure. Not for production.
+bool RefusedForTesting(const std::string& program);
+
 // Attaches each program independently so one failure does not hide others.
 // Failures are logged with libbpf's reason and returned in the statuses.
 std::vector<HookStatus> AttachPrograms(const std::string& collector, const std::vector<AttachSpec>& specs);

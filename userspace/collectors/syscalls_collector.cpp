@@ -3,10 +3,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -20,6 +22,21 @@ static_assert(sizeof(hp_syscall_hot) == 64);
 static_assert(sizeof(hp_syscall_latency) == 8 * (1 + HP_LATENCY_SLOTS));
 static_assert(sizeof(hp_errno_key) == 8);
 static_assert(sizeof(hp_cgroup_stats) == 16);
+
+namespace {
+
+// Whether the kernel creates array maps userspace can mmap (5.5+).
+// HOSTPROBE_TEST_NO_MMAP makes it say no, so tests cover the other path.
+bool KernelHasMmapableArrays() {
+  if (std::getenv("HOSTPROBE_TEST_NO_MMAP") != nullptr) return false;
+  LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+  int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "hp_mmap_probe", 4, 8, 1, &opts);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
+
+}  // namespace
 
 void SyscallsCollector::SkelDeleter::operator()(syscalls_bpf* s) const {
   syscalls_bpf__destroy(s);  // detaches every link, closes every program and map fd
@@ -64,17 +81,26 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
   if (ncpus <= 0) return Error{"count possible CPUs: " + LibbpfError(ncpus), -ncpus};
   c->ncpus_ = static_cast<uint32_t>(ncpus);
   bpf_map__set_max_entries(s->maps.syscall_hot, c->ncpus_ * HP_MAX_SYSCALLS);
+  const bool mmapable = KernelHasMmapableArrays();
+  if (mmapable)
+    bpf_map__set_map_flags(s->maps.syscall_hot, bpf_map__map_flags(s->maps.syscall_hot) | BPF_F_MMAPABLE);
 
   // Phase 3: load (verifier).
   if (int err = syscalls_bpf__load(s); err != 0) {
     return LibbpfFailure("load syscalls BPF programs (" + c->family_ + ")", err);
   }
 
-  // The per-(CPU, syscall) counters are read in place, without a syscall.
-  c->hot_bytes_ = sizeof(hp_syscall_hot) * c->ncpus_ * HP_MAX_SYSCALLS;
-  void* hot = mmap(nullptr, c->hot_bytes_, PROT_READ, MAP_SHARED, bpf_map__fd(s->maps.syscall_hot), 0);
-  if (hot == MAP_FAILED) return Error::FromErrno("mmap the syscall_hot map");
-  c->hot_ = static_cast<const hp_syscall_hot*>(hot);
+  // The per-(CPU, syscall) counters are read in place, without a syscall
+  // (before 5.5, one lookup per entry instead).
+  if (mmapable) {
+    c->hot_bytes_ = sizeof(hp_syscall_hot) * c->ncpus_ * HP_MAX_SYSCALLS;
+    void* hot = mmap(nullptr, c->hot_bytes_, PROT_READ, MAP_SHARED, bpf_map__fd(s->maps.syscall_hot), 0);
+    if (hot == MAP_FAILED) return Error::FromErrno("mmap the syscall_hot map");
+    c->hot_ = static_cast<const hp_syscall_hot*>(hot);
+  } else {
+    spdlog::info(
+        "syscalls: this kernel cannot mmap array maps (before 5.5): reading counters entry by entry");
+  }
 
   // Phase 4: attach.
   if (use_tp_btf) {
@@ -134,8 +160,9 @@ void SyscallsCollector::StartLatencyWindows() {
 }
 
 bool SyscallsCollector::OpenWindow() {
-  bpf_link* link = bpf_program__attach(skel_->progs.hp_sys_enter);
-  int err = link == nullptr ? -errno : 0;
+  const bool refused = RefusedForTesting("hp_sys_enter");
+  bpf_link* link = refused ? nullptr : bpf_program__attach(skel_->progs.hp_sys_enter);
+  int err = link == nullptr ? (refused ? -EPERM : -errno) : 0;
   std::lock_guard lock(hooks_mu_);
   auto hook = std::find_if(hooks_.begin(), hooks_.end(),
                            [](const HookStatus& h) { return h.name == "hp_sys_enter"; });
@@ -230,10 +257,14 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
   std::vector<SyscallCounts> by_id(HP_MAX_SYSCALLS);
   std::vector<CgroupSyscallCounts> pending;
   auto load = [](const auto& field) { return __atomic_load_n(&field, __ATOMIC_RELAXED); };
+  const int hot_fd = bpf_map__fd(skel_->maps.syscall_hot);
+  hp_syscall_hot copy{};
   for (uint32_t cpu = 0; cpu < ncpus_; ++cpu) {
-    const hp_syscall_hot* row = hot_ + static_cast<size_t>(cpu) * HP_MAX_SYSCALLS;
     for (uint32_t id = 0; id < HP_MAX_SYSCALLS; ++id) {
-      const hp_syscall_hot& h = row[id];
+      const uint32_t key = cpu * HP_MAX_SYSCALLS + id;
+      if (hot_ == nullptr && bpf_map_lookup_elem(hot_fd, &key, &copy) != 0)
+        return Error::FromErrno("read syscall_hot");
+      const hp_syscall_hot& h = hot_ != nullptr ? hot_[key] : copy;
       uint64_t calls = load(h.calls);
       if (calls == 0) continue;  // never called on this CPU: nothing else is set
       by_id[id].calls += calls;
@@ -242,14 +273,15 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
         pending.push_back({load(h.batch_cgroup_id), batch, load(h.batch_errors)});
     }
   }
-  ForEachPerCpuEntry<uint32_t, hp_syscall_latency>(
-      bpf_map__fd(skel_->maps.syscall_latency), [&](uint32_t id, std::span<const hp_syscall_latency> v) {
-        if (id >= HP_MAX_SYSCALLS) return;
-        for (const auto& x : v) {
-          by_id[id].latency_sum_ns += x.sum_ns;
-          for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i) by_id[id].latency_slots[i] += x.slots[i];
-        }
-      });
+  ForEachPerCpuEntry<uint32_t, hp_syscall_latency>(bpf_map__fd(skel_->maps.syscall_latency),
+                                                   [&](uint32_t id, std::span<const hp_syscall_latency> v) {
+                                                     if (id >= HP_MAX_SYSCALLS) return;
+                                                     for (const auto& x : v) {
+                                                       by_id[id].latency_sum_ns += x.sum_ns;
+                                                       for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i)
+                                                         by_id[id].latency_slots[i] += x.slots[i];
+                                                     }
+                                                   });
   for (uint32_t id = 0; id < HP_MAX_SYSCALLS; ++id) {
     if (by_id[id].calls == 0) continue;
     by_id[id].id = id;
