@@ -59,8 +59,8 @@ struct Options {
   // Series per metric family beyond which the rest fold into one "overflow"
   // series (0: no cap).
   uint32_t max_series_per_family = 5000;
-  // tp_btf syscall programs: beyond the first few calls of a syscall per CPU
-  // and jiffy, time one call in this many (1: time every call).
+  // tp_btf syscall programs: time the calls that start in sampling windows
+  // open 1/this of the time, each counting as this many (1: every call).
   uint32_t syscall_latency_sample = kDefaultSyscallLatencySample;
   bool show_help = false;
   bool show_version = false;
