@@ -281,7 +281,7 @@ static __always_inline void move_pending(struct hp_task_state *st, __u32 slot, _
 /* Times a call: keeps its start in task storage. Counting happens at
  * sys_exit, where the result is known.
  *
- * Merely having a program on sys_enter costs a syscall as much as all the
+ * Merely having a program on sys_enter costs a syscall more than all the
  * counting done at sys_exit, so with --syscall-latency-sample N > 1 the
  * loader attaches this program only during short windows at random times,
  * one part in N of the time in all (see docs/design.md, "Syscall fast
@@ -330,7 +330,7 @@ static __always_inline void flush_batch(struct hp_syscall_hot *stats)
 }
 
 /* Counts a call, host-wide and for its cgroup, and its latency if it was
- * timed. Per-cgroup counts go through a batch in the syscall's per-CPU slot,
+ * timed. Per-cgroup counts go through a batch in the (CPU, syscall) entry,
  * keyed by the task's css_set (one load from the task; the cgroup id takes
  * three more pages): a call of another css_set, or HP_CGROUP_BATCH_CALLS
  * pending calls, flush it into the per-cgroup hash and read the cgroup id
@@ -339,7 +339,7 @@ static __always_inline void flush_batch(struct hp_syscall_hot *stats)
  * while a batch holds it, at most HP_CGROUP_BATCH_CALLS - 1 calls would go
  * to the old cgroup.)
  *
- * Per-CPU state is safe here: a program runs with migration disabled, and
+ * A CPU's entries are safe here: a program runs with migration disabled, and
  * the kernel does not run a program again on a CPU where it is already
  * running (it counts a miss instead). */
 SEC("tp_btf/sys_exit")
@@ -403,7 +403,9 @@ int BPF_PROG(hp_sys_exit, struct pt_regs *regs, long ret)
  * hold. A thread that did not call them (killed by a signal, or a sibling
  * of an exit_group caller) holds the number of the call it was in, or a
  * negative one if it was not in a call, and is not counted. Kernel threads
- * have no such registers. */
+ * have no such registers. A timed call still in flight (its sys_exit did
+ * not run) comes off the pending count, so that the count does not stay
+ * above zero and send that syscall's exits to task storage for nothing. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(hp_sys_task_exit, struct task_struct *task)
 {
@@ -418,6 +420,14 @@ int BPF_PROG(hp_sys_task_exit, struct task_struct *task)
 	id = exit_syscall_id(regs);
 	if (id == HP_NR_EXIT || id == HP_NR_EXIT_GROUP)
 		record_call(id, 0, 0, 0);
+	if (has_task_storage(task)) {
+		struct hp_task_state *st = bpf_task_storage_get(&inflight_task, task, 0, 0);
+
+		if (st && st->start_ns) {
+			drop_pending(st);
+			st->start_ns = 0;
+		}
+	}
 	return 0;
 }
 

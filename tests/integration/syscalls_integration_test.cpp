@@ -129,9 +129,10 @@ TEST_P(SyscallsTest, AttributesWorkToAFreshCgroup) {
   const std::string calls = "hostprobe_cgroup_syscalls_total" + labels;
   const std::string errors = "hostprobe_cgroup_syscall_errors_total" + labels;
   // A cgroup made after the sensor's last walk is found on a later scrape
-  // (walks are rate-limited to one per second).
+  // (walks are rate-limited to one per second), and a read may miss a batch
+  // flushed while it was under way (see CgroupCountMerger): it is in the next.
   Exposition e;
-  for (int i = 0; i < 5 && Value(e, calls) == 0; ++i) {
+  for (int i = 0; i < 5 && Value(e, calls) < kCalls + kErrors; ++i) {
     if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(600));
     e = Scrape();
   }
@@ -168,8 +169,12 @@ TEST_P(SyscallsTest, AttributesWorkInKubeletShapedCgroupsToPodAndContainer) {
     ASSERT_EQ(RunWorkload({"--cgroup", root + path, "--getppid", "1000"}), 0) << path;
     const std::string series = "hostprobe_cgroup_syscalls_total{cgroup=\"" + path + "\",pod_uid=\"" +
                                std::string(uid) + "\",container_id=\"" + id + "\"}";
+    // A new cgroup is named on a later walk; and a read may miss a batch
+    // that another cgroup's call of the same syscall on that CPU flushed
+    // while the read was under way (it is in the next one): see
+    // CgroupCountMerger.
     Exposition e;
-    for (int i = 0; i < 5 && Value(e, series) == 0; ++i) {
+    for (int i = 0; i < 5 && Value(e, series) < 1000; ++i) {
       if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(600));
       e = Scrape();
     }
