@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "empty_pair.skel.h"
 #include "getppid_loop.h"
 #include "hook_variants.skel.h"
 #include "syscalls.h"
@@ -78,6 +79,11 @@ int main(int argc, char** argv) {
   sched_setaffinity(0, sizeof(cpu0), &cpu0);
   const int ncpus = libbpf_num_possible_cpus();
 
+  empty_pair_bpf* empty = empty_pair_bpf__open_and_load();
+  if (empty == nullptr) {
+    std::fprintf(stderr, "hook_cost: cannot load the empty pair\n");
+    return 1;
+  }
   hook_variants_bpf* v = hook_variants_bpf__open();
   if (v == nullptr) return 1;
   bpf_map__set_max_entries(v->maps.by_cpu, static_cast<uint32_t>(ncpus) * 1024);
@@ -99,9 +105,9 @@ int main(int argc, char** argv) {
   }
 
   std::vector<Config> configs = {
-      {"empty sys_enter + sys_exit", {v->progs.empty_enter, v->progs.empty_exit}, {}, {}},
-      {"empty sys_enter alone", {v->progs.empty_enter}, {}, {}},
-      {"empty sys_exit alone", {v->progs.empty_exit}, {}, {}},
+      {"empty sys_enter + sys_exit", {empty->progs.bench_enter, empty->progs.bench_exit}, {}, {}},
+      {"empty sys_enter alone", {empty->progs.bench_enter}, {}, {}},
+      {"empty sys_exit alone", {empty->progs.bench_exit}, {}, {}},
       {"sys_exit: per-CPU array ++", {v->progs.per_cpu_exit}, {}, {}},
       {"sys_exit: (CPU, syscall) array ++", {v->progs.by_cpu_exit}, {}, {}},
       {"hp_sys_exit alone (between windows)", {s->progs.hp_sys_exit}, {}, {}},
@@ -149,6 +155,7 @@ int main(int argc, char** argv) {
     std::printf("%-42s %+12.1f %16.2f\n", c.name.c_str(), hostprobe::bench::Median(c.added),
                 hostprobe::bench::Median(c.share));
   }
+  empty_pair_bpf__destroy(empty);
   hook_variants_bpf__destroy(v);
   syscalls_bpf__destroy(s);
   return 0;

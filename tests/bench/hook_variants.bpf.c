@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Syscall-tracepoint programs that each do one thing, so hook_cost can
- * measure what each thing costs a syscall: nothing at all, or one increment
- * in a per-CPU array or in a plain array indexed by CPU and syscall. */
+/* sys_exit programs that each do one map increment, so hook_cost can
+ * measure what one costs a syscall: in a per-CPU array, or in a plain array
+ * indexed by CPU and syscall. (The empty programs are empty_pair.bpf.c's.) */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -33,18 +33,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct line);
 } by_cpu SEC(".maps");
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(empty_enter, struct pt_regs *regs, long id)
-{
-	return 0;
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(empty_exit, struct pt_regs *regs, long ret)
-{
-	return 0;
-}
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(per_cpu_exit, struct pt_regs *regs, long ret)

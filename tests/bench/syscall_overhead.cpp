@@ -12,7 +12,6 @@
 #include <bpf/libbpf.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,13 +27,8 @@
 #include "getppid_loop.h"
 #include "test_support.h"
 
+using hostprobe::bench::MeasureGetppid;
 using hostprobe::bench::Median;
-
-namespace {
-
-double Measure(int chunks, long chunk_calls) { return hostprobe::bench::MeasureGetppid(chunks, chunk_calls); }
-
-}  // namespace
 
 int main(int argc, char** argv) {
   std::string sensor = HOSTPROBE_BIN;
@@ -100,13 +94,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "syscall_overhead: cannot load/attach the empty pair: %s\n", std::strerror(errno));
       std::exit(1);
     }
-    double e = Measure(chunks, chunk_calls);
+    double e = MeasureGetppid(chunks, chunk_calls);
     empty_pair_bpf__destroy(skel);
     return e;
   };
   std::vector<double> bares, empties, sensors, ratios;
   for (int cycle = 0; cycle < cycles; ++cycle) {
-    double b1 = Measure(chunks, chunk_calls);
+    double b1 = MeasureGetppid(chunks, chunk_calls);
     double e1 = measure_empty();
 
     sched_setaffinity(0, sizeof(sensor_cpus), &sensor_cpus);
@@ -120,10 +114,10 @@ int main(int argc, char** argv) {
     // Healthy is not idle: let the sensor finish its first walks of /proc
     // and the cgroup tree before measuring.
     std::this_thread::sleep_for(std::chrono::seconds(settle_s));
-    double w = Measure(chunks, chunk_calls);
+    double w = MeasureGetppid(chunks, chunk_calls);
     proc.Stop(SIGTERM, std::chrono::seconds(5));
 
-    double b2 = Measure(chunks, chunk_calls);
+    double b2 = MeasureGetppid(chunks, chunk_calls);
     double e2 = measure_empty();
     double b = (b1 + b2) / 2, e = (e1 + e2) / 2;
     bares.push_back(b);

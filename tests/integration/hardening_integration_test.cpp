@@ -191,18 +191,22 @@ TEST(PrivilegesTest, RunsAsNobodyWithOnlyBpfAndPerfmon) {
 
 // ---- faults ---------------------------------------------------------------------
 
-TEST(FaultTest, OneProgramRefusedLeavesTheOthersRunningAndHealthzNamesIt) {
-  REQUIRE_ROOT();
-  setenv("HOSTPROBE_TEST_REFUSE_ATTACH", "hp_block_issue", 1);
-  SensorProcess sensor(kSensor, {});
-  const bool started = sensor.Start();
-  unsetenv("HOSTPROBE_TEST_REFUSE_ATTACH");
-  ASSERT_TRUE(started);
+// The sensor's first answer to /healthz, whatever its status (nullopt if it
+// never answered within 15 s).
+std::optional<HttpResponse> FirstHealthAnswer(const SensorProcess& sensor) {
   std::optional<HttpResponse> health;
   for (int i = 0; i < 300 && !health; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     health = HttpRequest(sensor.port(), "GET", "/healthz");
   }
+  return health;
+}
+
+TEST(FaultTest, OneProgramRefusedLeavesTheOthersRunningAndHealthzNamesIt) {
+  REQUIRE_ROOT();
+  SensorProcess sensor(kSensor, {});
+  ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_REFUSE_ATTACH", "hp_block_issue"}}));
+  std::optional<HttpResponse> health = FirstHealthAnswer(sensor);
   ASSERT_TRUE(health.has_value()) << sensor.Log();
   EXPECT_EQ(health->status, 503);
   EXPECT_NE(health->body.find("diskio: program hp_block_issue not attached"), std::string::npos)
@@ -226,16 +230,9 @@ TEST(FaultTest, OneProgramRefusedLeavesTheOthersRunningAndHealthzNamesIt) {
 // and calls are still counted exactly (they are counted at sys_exit).
 TEST(FaultTest, RefusedLatencyWindowIsReportedAndCountingGoesOn) {
   REQUIRE_ROOT();
-  setenv("HOSTPROBE_TEST_REFUSE_ATTACH", "hp_sys_enter", 1);
   SensorProcess sensor(kSensor, {"--bpf-hook", "tp_btf", "--syscall-latency-sample", "4"});
-  const bool started = sensor.Start();
-  unsetenv("HOSTPROBE_TEST_REFUSE_ATTACH");
-  ASSERT_TRUE(started);
-  std::optional<HttpResponse> health;
-  for (int i = 0; i < 300 && !health; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    health = HttpRequest(sensor.port(), "GET", "/healthz");
-  }
+  ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_REFUSE_ATTACH", "hp_sys_enter"}}));
+  std::optional<HttpResponse> health = FirstHealthAnswer(sensor);
   ASSERT_TRUE(health.has_value()) << sensor.Log();
   EXPECT_EQ(health->status, 503);
   EXPECT_NE(health->body.find("syscalls: program hp_sys_enter not attached"), std::string::npos)
@@ -256,11 +253,8 @@ TEST(FaultTest, RefusedLatencyWindowIsReportedAndCountingGoesOn) {
 // forced here, the counts are the same.
 TEST(FaultTest, CountersReadWithoutMmapAreExact) {
   REQUIRE_ROOT();
-  setenv("HOSTPROBE_TEST_NO_MMAP", "1", 1);
   SensorProcess sensor(kSensor, {});
-  const bool started = sensor.Start();
-  unsetenv("HOSTPROBE_TEST_NO_MMAP");
-  ASSERT_TRUE(started);
+  ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_NO_MMAP", "1"}}));
   ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
   EXPECT_NE(sensor.Log().find("reading counters entry by entry"), std::string::npos) << sensor.Log();
   constexpr int kCalls = 20000;

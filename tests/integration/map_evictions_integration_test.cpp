@@ -55,11 +55,8 @@ void KilledChildren(int n) {
 TEST(MapEvictionsTest, EvictionsOfATinyLruMapAreCountedOrTheProgramIsReportedMissing) {
   REQUIRE_ROOT();
   constexpr int kCapacity = 16, kKills = 300;
-  setenv("HOSTPROBE_TEST_MAX_ENTRIES", "exits_seen=16", 1);
   SensorProcess sensor(kSensor, {});
-  const bool started = sensor.Start();
-  unsetenv("HOSTPROBE_TEST_MAX_ENTRIES");
-  ASSERT_TRUE(started);
+  ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_MAX_ENTRIES", "exits_seen=16"}}));
   // Healthy whether or not the kernel takes the fexit program.
   ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
   const std::string log = sensor.Log();
@@ -99,11 +96,8 @@ TEST(MapEvictionsTest, EvictionsOfATinyLruMapAreCountedOrTheProgramIsReportedMis
 
 TEST(MapEvictionsTest, ARefusedProgramLeavesTheSensorHealthyWithoutTheFamily) {
   REQUIRE_ROOT();
-  setenv("HOSTPROBE_TEST_REFUSE_ATTACH", "hp_lru_evict", 1);
   SensorProcess sensor(kSensor, {});
-  const bool started = sensor.Start();
-  unsetenv("HOSTPROBE_TEST_REFUSE_ATTACH");
-  ASSERT_TRUE(started);
+  ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_REFUSE_ATTACH", "hp_lru_evict"}}));
   ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
   auto e = ParseExposition(sensor.Scrape());
   ASSERT_EQ(e.count(kAttached), 1u);

@@ -114,7 +114,7 @@ SensorProcess::~SensorProcess() {
   unlink(log_path_.c_str());
 }
 
-bool SensorProcess::Start() {
+bool SensorProcess::Start(const std::vector<std::pair<std::string, std::string>>& env) {
   port_ = FreePort();
   std::vector<std::string> argv = {binary_, "--listen", "127.0.0.1:" + std::to_string(port_)};
   argv.insert(argv.end(), args_.begin(), args_.end());
@@ -126,6 +126,7 @@ bool SensorProcess::Start() {
       dup2(fd, STDERR_FILENO);
       dup2(fd, STDOUT_FILENO);
     }
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
     std::vector<char*> cargv;
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);

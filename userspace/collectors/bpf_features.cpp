@@ -1,7 +1,9 @@
 #include "collectors/bpf_features.h"
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -28,6 +30,8 @@ std::string BpfFeatures::Describe() const {
   s += vmlinux_btf ? "yes" : "no (" + btf_error + ")";
   s += ", task storage: ";
   s += task_storage ? "yes" : "no";
+  s += ", mmapable arrays: ";
+  s += mmapable_arrays ? "yes" : "no";
   s += ", tp_btf tracepoints:";
   if (btf_tracepoints.empty()) s += " none";
   for (const auto& tp : btf_tracepoints) s += " " + tp;
@@ -69,6 +73,12 @@ BpfFeatures ProbeBpfFeatures() {
     btf__free(vmlinux);
   }
   f.task_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) == 1;
+  // libbpf's map-type probe takes no flags: create one.
+  LIBBPF_OPTS(bpf_map_create_opts, mmapable, .map_flags = BPF_F_MMAPABLE);
+  if (int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "hp_probe_mmap", 4, 8, 1, &mmapable); fd >= 0) {
+    f.mmapable_arrays = true;
+    close(fd);
+  }
   return f;
 }
 

@@ -13,6 +13,7 @@ namespace hostprobe {
 struct BpfFeatures {
   bool vmlinux_btf = false;               // /sys/kernel/btf/vmlinux loads
   bool task_storage = false;              // BPF_MAP_TYPE_TASK_STORAGE (5.11+)
+  bool mmapable_arrays = false;           // array maps userspace can mmap (BPF_F_MMAPABLE, 5.5+)
   std::set<std::string> btf_tracepoints;  // tracepoints tp_btf can attach to (of those we use)
   std::string btf_error;                  // why vmlinux BTF did not load
   // Struct the first argument of block_rq_issue points to: "request" since

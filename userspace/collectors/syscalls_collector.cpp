@@ -5,7 +5,6 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -23,21 +22,6 @@ static_assert(sizeof(hp_syscall_latency) == 8 * (1 + HP_LATENCY_SLOTS));
 static_assert(sizeof(hp_errno_key) == 8);
 static_assert(sizeof(hp_cgroup_stats) == 16);
 
-namespace {
-
-// Whether the kernel creates array maps userspace can mmap (5.5+).
-// HOSTPROBE_TEST_NO_MMAP makes it say no, so tests cover the other path.
-bool KernelHasMmapableArrays() {
-  if (std::getenv("HOSTPROBE_TEST_NO_MMAP") != nullptr) return false;
-  LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
-  int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "hp_mmap_probe", 4, 8, 1, &opts);
-  if (fd < 0) return false;
-  close(fd);
-  return true;
-}
-
-}  // namespace
-
 void SyscallsCollector::SkelDeleter::operator()(syscalls_bpf* s) const {
   syscalls_bpf__destroy(s);  // detaches every link, closes every program and map fd
 }
@@ -48,13 +32,15 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::Start(const Config
   const bool tp_btf =
       features.HasTpBtf({"sys_enter", "sys_exit", "sched_migrate_task", "sched_process_exit"}) &&
       features.task_storage;
+  // HOSTPROBE_TEST_NO_MMAP takes the path of kernels before 5.5, for tests.
+  const bool mmapable = features.mmapable_arrays && std::getenv("HOSTPROBE_TEST_NO_MMAP") == nullptr;
   return StartWithHookMode<std::unique_ptr<SyscallsCollector>>(
       "syscalls", config.mode, tp_btf, features,
-      [&](bool use_tp_btf) { return StartWith(config, use_tp_btf); });
+      [&](bool use_tp_btf) { return StartWith(config, use_tp_btf, mmapable); });
 }
 
-Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Config& config,
-                                                                        bool use_tp_btf) {
+Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Config& config, bool use_tp_btf,
+                                                                        bool mmapable) {
   std::unique_ptr<SyscallsCollector> c(new SyscallsCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
   c->latency_every_ = std::max<uint32_t>(config.latency_sample_every, 1);
@@ -81,7 +67,6 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
   if (ncpus <= 0) return Error{"count possible CPUs: " + LibbpfError(ncpus), -ncpus};
   c->ncpus_ = static_cast<uint32_t>(ncpus);
   bpf_map__set_max_entries(s->maps.syscall_hot, c->ncpus_ * HP_MAX_SYSCALLS);
-  const bool mmapable = KernelHasMmapableArrays();
   if (mmapable)
     bpf_map__set_map_flags(s->maps.syscall_hot, bpf_map__map_flags(s->maps.syscall_hot) | BPF_F_MMAPABLE);
 

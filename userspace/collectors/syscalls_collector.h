@@ -58,7 +58,9 @@ class SyscallsCollector final : public Collector, public SyscallSource {
   using Clock = std::chrono::steady_clock;
 
   SyscallsCollector() = default;
-  static Result<std::unique_ptr<SyscallsCollector>> StartWith(const Config& config, bool use_tp_btf);
+  // mmapable: map syscall_hot for reading (BpfFeatures::mmapable_arrays).
+  static Result<std::unique_ptr<SyscallsCollector>> StartWith(const Config& config, bool use_tp_btf,
+                                                              bool mmapable);
   // Attaches hp_sys_enter for a window; updates its status and logs when
   // that changes. Returns whether it is attached.
   bool OpenWindow();
