@@ -7,12 +7,26 @@
 # attach and count (check.sh --require-evictions); the host may refuse it.
 #
 #   scripts/kernel-matrix.sh [--build-dir DIR] [--kernels host,debian-6.1] [--timeout SECONDS]
+#                            [--accel tcg|kvm|auto]
 #
 # --build-dir DIR    the build tree holding hostprobe and the workloads (default: build)
 # --kernels LIST     which kernels to run on (default: host,debian-6.1,debian-6.12): host runs
 #                    natively; debian-6.1 and debian-6.12 (bookworm's backports
 #                    kernel) boot the newest Debian cloud kernel of that series
 # --timeout SECONDS  hard deadline for each qemu boot (default 300)
+# --accel MODE       how qemu runs the guests (default tcg, or $KMATRIX_ACCEL):
+#                    tcg   software emulation, single-threaded: slower than KVM
+#                          but the same on every machine (the default)
+#                    kvm   hardware virtualisation through /dev/kvm
+#                    auto  KVM when a short probe boot under it reaches its init
+#                          (a /dev/kvm of a nested VM may exist and fail to run
+#                          guests: "emulation failure"), TCG otherwise
+#                    Whatever the mode, a guest that dies for the host's reasons
+#                    (KVM's emulation failure or internal error, or no sign of
+#                    its init before the boot deadline, so before any check
+#                    started) is booted once more under TCG before it counts as
+#                    a failure. Every KMATRIX line says which accelerator ran
+#                    (accel=native for the host, tcg or kvm for guests).
 #
 # The kernel package (linux-image-6.1.0-*-cloud-amd64-unsigned or
 # linux-image-6.12.*+deb12-cloud-amd64-unsigned, the newest the apt sources
@@ -35,17 +49,28 @@ src_dir=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=build
 kernels=host,debian-6.1,debian-6.12
 vm_timeout=300
+accel_mode=${KMATRIX_ACCEL:-tcg}
+# A guest shows "KMATRIX-BEGIN" (its init is about to start the checks) within
+# this many seconds or is taken to have died for the host's reasons.
+begin_deadline=${KMATRIX_BEGIN_DEADLINE:-120}
 
-usage() { echo "usage: $0 [--build-dir DIR] [--kernels host,debian-6.1,debian-6.12] [--timeout SECONDS]"; }
+usage() { echo "usage: $0 [--build-dir DIR] [--kernels host,debian-6.1,debian-6.12] [--timeout SECONDS] [--accel tcg|kvm|auto]"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) build_dir=${2:?--build-dir needs a value}; shift 2 ;;
     --kernels) kernels=${2:?--kernels needs a value}; shift 2 ;;
     --timeout) vm_timeout=${2:?--timeout needs a value}; shift 2 ;;
+    --accel) accel_mode=${2:?--accel needs a value}; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "kernel-matrix.sh: unknown flag $1" >&2; usage >&2; exit 2 ;;
   esac
 done
+case "$accel_mode" in
+  tcg | kvm | auto) ;;
+  *) echo "kernel-matrix.sh: unknown accelerator $accel_mode (tcg, kvm, auto)" >&2; usage >&2; exit 2 ;;
+esac
+[[ $vm_timeout =~ ^[0-9]+$ && $vm_timeout -gt 0 ]] ||
+  { echo "kernel-matrix.sh: --timeout wants a positive number of seconds, not $vm_timeout" >&2; usage >&2; exit 2; }
 build_dir=$(cd "$build_dir" && pwd)
 for k in ${kernels//,/ }; do
   case "$k" in
@@ -107,6 +132,9 @@ checker_line() {  # kernel run rc
   echo "KMATRIX kernel=$1 run=$2 collector=checker check=exit hook=n/a result=$r exit status $3"
 }
 
+# Marks each KMATRIX line with the accelerator that ran it.
+with_accel() { sed "s/^KMATRIX kernel=/KMATRIX accel=$1 kernel=/"; }
+
 # ---- host: natively ----------------------------------------------------------------------
 run_host() {
   local name hook flags
@@ -116,8 +144,8 @@ run_host() {
     # shellcheck disable=SC2086
     busybox sh "$src_dir/tests/kmatrix/check.sh" --bin-dir "$build_dir" --run "$name" --disk-dir /var/tmp \
       --expect-hook "$hook" -- $flags >"$work/out" || rc=$?
-    tee -a "$results" <"$work/out"
-    checker_line "$(uname -r)" "$name" "$rc" | tee -a "$results"
+    with_accel native <"$work/out" | tee -a "$results"
+    checker_line "$(uname -r)" "$name" "$rc" | with_accel native | tee -a "$results"
   done <"$work/runs"
 }
 
@@ -248,6 +276,90 @@ EOF
   (cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
 }
 
+# Boots one guest: qemu with the given accelerator, its console to a file,
+# watched every second. Stops it at the deadline, at once on KVM's
+# "emulation failure" or internal error, and when no KMATRIX-BEGIN showed
+# within $begin_deadline seconds. Sets boot_rc and host_reason (empty
+# unless the guest died for the host's reasons, before any check ran).
+kvm_failure='emulation failure|KVM internal error|KVM: entry failed'
+boot_guest() {  # accel kernel initrd console
+  local accel=$1 vmlinuz=$2 initrd=$3 console=$4 qemu_accel t0=$SECONDS pid
+  case "$accel" in
+    # Single-threaded TCG: the guest still has two CPUs, but they take turns
+    # on one host thread. With one thread per vCPU, the kernel's int3-based
+    # code patching (a tracepoint's static key flips when the sensor
+    # attaches) raced with the other vCPU: "Oops: int3" in
+    # syscall_trace_enter (6.12) and a lockup of both vCPUs (6.1), once each
+    # in about twenty boots.
+    tcg) qemu_accel=(-accel tcg,thread=single) ;;
+    kvm) qemu_accel=(-accel kvm) ;;
+  esac
+  host_reason=
+  qemu-system-x86_64 -nographic -no-reboot "${qemu_accel[@]}" -m 1024 -smp 2 \
+    -kernel "$vmlinuz" -initrd "$initrd" -nic none \
+    -drive "file=$work/disk.img,if=virtio,format=raw" \
+    -append "console=ttyS0 panic=-1 softlockup_panic=1 softlockup_all_cpu_backtrace=1 watchdog_thresh=30 ${KMATRIX_APPEND:-loglevel=5}" \
+    </dev/null >"$console" 2>&1 &
+  pid=$!
+  local began=0 waited
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    waited=$((SECONDS - t0))
+    if ((began == 0)) && tr -d '\r' <"$console" | grep -q '^KMATRIX-BEGIN'; then began=1; fi
+    if grep -qE "$kvm_failure" "$console"; then
+      host_reason=kvm  # the whole line is read once qemu has gone
+    elif ((began == 0 && waited >= begin_deadline)); then
+      host_reason="no KMATRIX-BEGIN within ${begin_deadline}s of boot (the checks never started)"
+    elif ((waited >= vm_timeout)); then
+      break
+    else
+      continue
+    fi
+    break
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null
+    sleep 2
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  boot_rc=0
+  wait "$pid" || boot_rc=$?
+  if [[ $host_reason == kvm ]]; then
+    host_reason="qemu: $(tr -d '\r' <"$console" | grep -m1 -oE "($kvm_failure).*" | cut -c1-160)"
+  fi
+  if [[ -z $host_reason ]] && ! tr -d '\r' <"$console" | grep -q '^KMATRIX-BEGIN'; then
+    host_reason="qemu exited ($boot_rc) before KMATRIX-BEGIN (the checks never started)"
+  fi
+  log "qemu ($accel) exited ($boot_rc) after $((SECONDS - t0)) s${host_reason:+: $host_reason}"
+}
+
+# Whether KVM runs guests here: a boot of the given kernel with an init that
+# only says so and powers off. A nested VM's /dev/kvm may open and still
+# fail every guest.
+kvm_works() {  # vmlinuz
+  [[ -w /dev/kvm ]] || { log "accel auto: no writable /dev/kvm, using tcg"; return 1; }
+  local root=$work/probe
+  rm -rf "$root"
+  mkdir -p "$root"/{bin,dev}
+  cp /bin/busybox "$root/bin/busybox"
+  printf '#!/bin/busybox sh\n/bin/busybox mount -t devtmpfs dev /dev\n/bin/busybox echo KMATRIX-PROBE-OK >/dev/console\n/bin/busybox poweroff -f\n' >"$root/init"
+  chmod +x "$root/init"
+  (cd "$root" && find . | cpio -o -H newc --quiet) >"$work/probe.cpio"
+  local out=$work/probe-console.log
+  timeout 60 qemu-system-x86_64 -nographic -no-reboot -accel kvm -m 256 -smp 1 \
+    -kernel "$1" -initrd "$work/probe.cpio" -nic none -append "console=ttyS0 panic=-1 loglevel=3" \
+    </dev/null >"$out" 2>&1 || true
+  if tr -d '\r' <"$out" | grep -q '^KMATRIX-PROBE-OK'; then
+    log "accel auto: a probe guest booted under KVM, using kvm"
+    return 0
+  fi
+  local why
+  why=$(tr -d '\r' <"$out" | grep -m1 -iE 'emulation failure|internal error|error' | cut -c1-160 || true)
+  log "accel auto: a probe guest did not boot under KVM (${why:-its init did not run within 60 s}), using tcg"
+  return 1
+}
+
+chosen_accel=
 run_vm() {  # series
   local name=debian-$1 tree vmlinuz accel console
   console=$out_dir/console-$name.log
@@ -256,26 +368,32 @@ run_vm() {  # series
   log "$name: $(basename "$vmlinuz"), building the initramfs"
   rm -rf "$work/root" "$work/disk.img"
   build_initramfs "$tree"
-  truncate -s 256M "$work/disk.img"
-  # Single-threaded TCG: the guest still has two CPUs, but they take turns on
-  # one host thread. With one thread per vCPU, the kernel's int3-based code
-  # patching (a tracepoint's static key flips when the sensor attaches) raced
-  # with the other vCPU: "Oops: int3" in syscall_trace_enter (6.12) and a
-  # lockup of both vCPUs (6.1), once each in about twenty boots.
-  accel=tcg,thread=single
-  [[ -w /dev/kvm ]] && accel=kvm
-  log "$name: booting under qemu ($accel, deadline ${vm_timeout}s); console in $console"
-  local t0=$SECONDS rc=0
-  timeout "$vm_timeout" qemu-system-x86_64 -nographic -no-reboot -accel "$accel" -m 1024 -smp 2 \
-    -kernel "$vmlinuz" -initrd "$work/initramfs.cpio" -nic none \
-    -drive "file=$work/disk.img,if=virtio,format=raw" \
-    -append "console=ttyS0 panic=-1 softlockup_panic=1 softlockup_all_cpu_backtrace=1 watchdog_thresh=30 ${KMATRIX_APPEND:-loglevel=5}" \
-    </dev/null >"$console" 2>&1 || rc=$?
-  log "$name: qemu exited ($rc) after $((SECONDS - t0)) s"
-  tr -d '\r' <"$console" | grep -E '^KMATRIX(-TIME|-INFO| )' | tee -a "$results" >&2 || true
+  case "$accel_mode" in
+    auto)
+      if [[ -z $chosen_accel ]]; then
+        chosen_accel=tcg
+        kvm_works "$vmlinuz" && chosen_accel=kvm
+      fi
+      accel=$chosen_accel
+      ;;
+    *) accel=$accel_mode ;;
+  esac
+  local attempt
+  for attempt in 1 2; do
+    truncate -s 0 "$work/disk.img" && truncate -s 256M "$work/disk.img"
+    log "$name: booting under qemu ($accel, deadline ${vm_timeout}s); console in $console"
+    boot_guest "$accel" "$vmlinuz" "$work/initramfs.cpio" "$console"
+    [[ -n $host_reason && $attempt -eq 1 ]] || break
+    cp "$console" "$out_dir/console-$name-$accel-failed.log"
+    log "$name: the guest died for the host's reasons under $accel ($host_reason); booting it once more under tcg" \
+      "(that console kept in $out_dir/console-$name-$accel-failed.log)"
+    echo "KMATRIX-INFO kernel=$name accel=$accel retried under tcg: $host_reason" | tee -a "$results" >&2
+    accel=tcg
+  done
+  tr -d '\r' <"$console" | grep -E '^KMATRIX(-TIME|-INFO| )' | with_accel "$accel" | tee -a "$results" >&2 || true
   if ! tr -d '\r' <"$console" | grep -q '^KMATRIX-END'; then
-    echo "KMATRIX kernel=$name run=vm collector=vm check=finished hook=n/a result=FAIL" \
-      "qemu exit $rc before the checks ended (timeout ${vm_timeout}s or panic); last console lines:" |
+    echo "KMATRIX accel=$accel kernel=$name run=vm collector=vm check=finished hook=n/a result=FAIL" \
+      "qemu exit $boot_rc before the checks ended (timeout ${vm_timeout}s or panic${host_reason:+; $host_reason}); last console lines:" |
       tee -a "$results"
     tail -n 40 "$console" >&2
   fi
@@ -294,13 +412,14 @@ echo "kernel matrix (details: $results)"
 grep -q '^KMATRIX ' "$results" || die "no check reported anything"
 log "matrix took $SECONDS s"
 grep '^KMATRIX ' "$results" | awk '
-  { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] ~ /^(kernel|run|collector|hook|result)$/) f[kv[1]] = kv[2] }
+  { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] ~ /^(accel|kernel|run|collector|hook|result)$/) f[kv[1]] = kv[2] }
     key = f["kernel"] " " f["run"] " " f["collector"]
+    accel[key] = f["accel"]
     if (!(key in res)) { order[n++] = key; res[key] = "SKIP" }
     if (f["hook"] != "n/a" && f["hook"] != "unknown") hook[key] = f["hook"]
     if (f["result"] == "FAIL") res[key] = "FAIL"
     else if (f["result"] == "PASS" && res[key] != "FAIL") res[key] = "PASS" }
-  END { printf "%-28s %-9s %-15s %-7s %s\n", "KERNEL", "RUN", "COLLECTOR", "HOOK", "RESULT"
+  END { printf "%-28s %-7s %-9s %-15s %-7s %s\n", "KERNEL", "ACCEL", "RUN", "COLLECTOR", "HOOK", "RESULT"
         for (i = 0; i < n; i++) { split(order[i], p, " ")
-          printf "%-28s %-9s %-15s %-7s %s\n", p[1], p[2], p[3], (order[i] in hook) ? hook[order[i]] : "-", res[order[i]] }
+          printf "%-28s %-7s %-9s %-15s %-7s %s\n", p[1], accel[order[i]], p[2], p[3], (order[i] in hook) ? hook[order[i]] : "-", res[order[i]] }
         bad = 0; for (k in res) if (res[k] == "FAIL") bad = 1; exit bad }'

@@ -8,6 +8,10 @@
 // --cgroup DIR   move this process into the cgroup v2 directory DIR first
 // --getppid N    N getppid calls (always succeed)
 // --gap-ms N     sleep N ms after each getppid call (calls spread out in time)
+// --getppid-paced MS  for MS ms of wall time, 20 getppid calls on every 1 ms tick
+//                (absolute clock; missed ticks are skipped, not made up), so the
+//                calls are spread evenly over time whatever a call costs on this
+//                machine; prints "calls=N" with the number made
 // --enoent N     N openat calls on a path that does not exist (fail with ENOENT)
 // --signals N    raise SIGUSR1 N times, caught by a handler (N rt_sigreturn calls)
 // --threads N    start and join N threads one by one (each ends with an exit call)
@@ -61,7 +65,7 @@ static bool DirectIo(const std::string& path, long mib) {
 
 int main(int argc, char** argv) {
   std::string cgroup;
-  long getppid_calls = 0, gap_ms = 0, enoent_calls = 0, burn_ms = 0, mib = 96, signals = 0, threads = 0;
+  long getppid_calls = 0, gap_ms = 0, paced_ms = 0, enoent_calls = 0, burn_ms = 0, mib = 96, signals = 0, threads = 0;
   std::string direct_io;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -75,6 +79,8 @@ int main(int argc, char** argv) {
       cgroup = argv[++i];
     else if (a == "--getppid")
       getppid_calls = std::atol(argv[++i]);
+    else if (a == "--getppid-paced")
+      paced_ms = std::atol(argv[++i]);
     else if (a == "--gap-ms")
       gap_ms = std::atol(argv[++i]);
     else if (a == "--enoent")
@@ -109,6 +115,28 @@ int main(int argc, char** argv) {
       struct timespec gap = {gap_ms / 1000, (gap_ms % 1000) * 1000000};
       nanosleep(&gap, nullptr);
     }
+  }
+  if (paced_ms > 0) {
+    constexpr long kBurst = 20, kTickNs = 1'000'000;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const int64_t start = int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+    const int64_t end = start + int64_t{paced_ms} * 1'000'000;
+    int64_t tick = start;
+    long made = 0;
+    for (;;) {
+      for (long k = 0; k < kBurst; ++k) syscall(SYS_getppid);
+      made += kBurst;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      const int64_t t = int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+      tick += kTickNs;
+      if (tick < t) tick = t - (t - start) % kTickNs + kTickNs;  // skip missed ticks
+      if (tick >= end) break;
+      struct timespec at = {static_cast<time_t>(tick / 1'000'000'000), static_cast<long>(tick % 1'000'000'000)};
+      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
+      }
+    }
+    std::printf("calls=%ld\n", made);
   }
   long unexpected = 0;
   for (long i = 0; i < enoent_calls; ++i) {
