@@ -47,7 +47,10 @@ std::shared_ptr<const PodDirectory> KubePodWatcher::directory() const {
 
 CollectorHealth KubePodWatcher::health() {
   std::lock_guard lock(mu_);
-  if (std::chrono::steady_clock::now() - last_success_ > 3 * config_.interval)
+  // Never listed yet counts as stale whatever the steady clock says (it
+  // starts near zero at boot).
+  if (last_success_ == std::chrono::steady_clock::time_point{} ||
+      std::chrono::steady_clock::now() - last_success_ > 3 * config_.interval)
     return {false, "no pod list from the API server for " +
                        std::to_string(3 * config_.interval.count() / 1000) +
                        " s: " + (last_error_.empty() ? "none yet" : last_error_)};

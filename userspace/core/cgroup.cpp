@@ -99,7 +99,9 @@ std::optional<std::string> CgroupResolver::Resolve(uint64_t id) {
   // A walk that fails keeps the old names: better stale than none.
   if (age >= max_age_ && scans_ > 0) (void)RescanLocked();
   if (auto it = paths_.find(id); it != paths_.end()) return it->second;
-  if (std::chrono::steady_clock::now() - last_scan_ < min_rescan_) return std::nullopt;
+  // Never walked yet: walk now, however young the steady clock (it starts
+  // near zero at boot, so "long ago" cannot be told from time_point{}).
+  if (scans_ > 0 && std::chrono::steady_clock::now() - last_scan_ < min_rescan_) return std::nullopt;
   if (!RescanLocked().ok()) return std::nullopt;
   if (auto it = paths_.find(id); it != paths_.end()) return it->second;
   return std::nullopt;
