@@ -5,7 +5,10 @@
  * switched out, the elapsed time is added to its cgroup. Because the id comes
  * from the task's default-hierarchy (v2) cgroup, this works the same on pure
  * cgroup v2, hybrid and v1 hosts, with no cpuacct controller needed. The idle
- * task is not charged.
+ * task is not charged. Each CPU also says which cgroup its slice in progress
+ * belongs to (cpu_running), so that userspace can add it when it reads: a
+ * CPU-bound task that is never switched out is current at every read, not
+ * charged all at once when it finally leaves the CPU.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -22,8 +25,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
-} switch_in_ns SEC(".maps");
+	__type(value, struct hp_cpu_running);
+} cpu_running SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -39,19 +42,23 @@ struct {
 	__type(value, __u64);
 } cgroup_cpu_self_stats SEC(".maps");
 
-static __always_inline void on_switch(struct task_struct *prev)
+static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next)
 {
 	static const __u64 zero = 0;
 	__u32 index = 0;
 	__u64 now = bpf_ktime_get_ns();
-	__u64 *since = bpf_map_lookup_elem(&switch_in_ns, &index);
+	struct hp_cpu_running *run = bpf_map_lookup_elem(&cpu_running, &index);
 	__u64 *total, cgroup_id;
 	__u64 started;
 
-	if (!since)
+	if (!run)
 		return;
-	started = *since;
-	*since = now;
+	started = run->since_ns;
+	/* The next slice: userspace reads cgroup_id and since_ns together
+	 * without a lock, and keeps every cgroup's figure from going down, so
+	 * a read that mixes two slices only delays what it over-counted. */
+	run->cgroup_id = BPF_CORE_READ(next, pid) == 0 ? 0 : hp_task_cgroup_id(next);
+	run->since_ns = now;
 	/* First switch seen on this CPU, or the idle task going off-CPU. */
 	if (!started || BPF_CORE_READ(prev, pid) == 0)
 		return;
@@ -67,13 +74,13 @@ static __always_inline void on_switch(struct task_struct *prev)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(hp_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	on_switch(prev);
+	on_switch(prev, next);
 	return 0;
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(hp_sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	on_switch(prev);
+	on_switch(prev, next);
 	return 0;
 }

@@ -7,6 +7,9 @@
  *                       signal ended it, so a process is counted once however
  *                       many threads it had.
  *   mark_victim         the OOM killer chose a victim.
+ *   signal_generate     only where mark_victim gives just a pid (before 6.8):
+ *                       a SIGKILL's target and its cgroup, so that the
+ *                       victim's cgroup is charged, not the allocating task's.
  *   sched_process_exec  an exec succeeded (restart loops show up here).
  *
  * tp_btf and raw_tp variants of each hook are in this object; the loader
@@ -45,6 +48,14 @@ struct {
 	__type(key, __u64);
 	__type(value, struct hp_proc_cgroup_stats);
 } process_cgroups SEC(".maps");
+
+/* pid -> cgroup v2 id of a task sent SIGKILL (see on_sigkill). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HP_MAX_SIGKILL_TARGETS);
+	__type(key, __u32);
+	__type(value, __u64);
+} sigkill_targets SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -129,17 +140,45 @@ static __always_inline void on_exec(void)
 		stats->execs++;
 }
 
+/* A SIGKILL was generated for a task: remember its cgroup by pid. On kernels
+ * whose mark_victim gives only a pid, __oom_kill_process sends the victim
+ * SIGKILL right before it marks it (6.1: do_send_sig_info, then
+ * mark_oom_victim), so the pid is found here. Only loaded on those kernels. */
+static __always_inline void on_sigkill(int sig, struct task_struct *task)
+{
+	__u32 pid;
+	__u64 cgroup_id;
+
+	if (sig != 9 /* SIGKILL */)
+		return;
+	pid = BPF_CORE_READ(task, pid);
+	cgroup_id = hp_task_cgroup_id(task);
+	bpf_map_update_elem(&sigkill_targets, &pid, &cgroup_id, BPF_ANY);
+}
+
 static __always_inline void on_oom_victim(__u64 arg0)
 {
 	struct hp_proc_cgroup_stats *stats;
 	__u64 cgroup_id;
 
-	/* With only a pid to go on, the task that ran the OOM killer stands in:
-	 * in a memory-cgroup OOM it is a task of the cgroup that hit its limit. */
-	if (mark_victim_has_task)
+	if (mark_victim_has_task) {
 		cgroup_id = hp_task_cgroup_id((struct task_struct *)arg0);
-	else
-		cgroup_id = bpf_get_current_cgroup_id();
+	} else {
+		/* Only a pid: the victim's cgroup as its SIGKILL found it, or the
+		 * OOM-killing task's own when the victim is that task (it was
+		 * already exiting: no signal is sent then). */
+		__u32 pid = (__u32)arg0;
+		__u64 *target = bpf_map_lookup_elem(&sigkill_targets, &pid);
+
+		if (target) {
+			cgroup_id = *target;
+			bpf_map_delete_elem(&sigkill_targets, &pid);
+		} else {
+			cgroup_id = bpf_get_current_cgroup_id();
+			if (pid != (__u32)bpf_get_current_pid_tgid())
+				hp_percpu_inc(&process_events_self_stats, HP_PE_STAT_OOM_VICTIM_UNKNOWN);
+		}
+	}
 	stats = cgroup_stats(cgroup_id);
 	if (stats)
 		stats->oom_kills++;
@@ -168,6 +207,13 @@ int BPF_PROG(hp_oom_kill)
 	return 0;
 }
 
+SEC("tp_btf/signal_generate")
+int BPF_PROG(hp_oom_signal, int sig, struct kernel_siginfo *info, struct task_struct *task)
+{
+	on_sigkill(sig, task);
+	return 0;
+}
+
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(hp_exit_raw, struct task_struct *task)
 {
@@ -186,5 +232,12 @@ SEC("raw_tp/mark_victim")
 int BPF_PROG(hp_oom_kill_raw)
 {
 	on_oom_victim(ctx[0]);
+	return 0;
+}
+
+SEC("raw_tp/signal_generate")
+int BPF_PROG(hp_oom_signal_raw, int sig, struct kernel_siginfo *info, struct task_struct *task)
+{
+	on_sigkill(sig, task);
 	return 0;
 }

@@ -12,6 +12,10 @@
 /* Thread groups whose death was already counted, kept only long enough for
  * the group's other dying threads to see the entry (LRU: old ones go first). */
 #define HP_MAX_EXITS_SEEN 4096
+/* Tasks sent a SIGKILL recently, with their cgroup, for kernels whose
+ * mark_victim tracepoint gives only the victim's pid (before 6.8): the OOM
+ * killer sends the victim SIGKILL just before it marks it (LRU: old ones go first). */
+#define HP_MAX_SIGKILL_TARGETS 1024
 /* Signal numbers above this (none on Linux: _NSIG is 64) are folded into it. */
 #define HP_MAX_SIGNAL 64
 
@@ -39,6 +43,8 @@ enum hp_process_events_self_stat {
 	HP_PE_STAT_CRASH_MAP_FULL = 0, /* process_crashes update failed: crash not counted */
 	HP_PE_STAT_CGROUP_MAP_FULL,    /* process_cgroups update failed: exec/OOM kill not counted */
 	HP_PE_STAT_EXIT_SEEN_FAILED,   /* exits_seen update failed: crash not counted */
+	HP_PE_STAT_OOM_VICTIM_UNKNOWN, /* pid-only mark_victim with no SIGKILL seen for the pid:
+	                                  the kill was charged to the allocating task's cgroup */
 	HP_PE_STAT__COUNT,
 };
 

@@ -262,7 +262,7 @@ echo "KMATRIX-BEGIN $(uname -r)"
 while read -r name hook flags; do
   start=$(cut -d. -f1 /proc/uptime)
   sh /kmatrix/check.sh --bin-dir /kmatrix/bin --run $name --disk-dir /mnt/disk --expect-hook $hook \
-    --require-evictions -- $flags
+    --require-evictions --global-oom -- $flags
   rc=$?
   r=PASS; [ $rc -eq 0 ] || r=FAIL
   echo "KMATRIX kernel=$(uname -r) run=$name collector=checker check=exit hook=n/a result=$r exit status $rc"

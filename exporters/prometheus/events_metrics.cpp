@@ -91,7 +91,15 @@ BuiltFamilies BuildProcessEventFamilies(const ProcessEventsSnapshot& snap, const
   std::sort(out.unresolved_cgroups.begin(), out.unresolved_cgroups.end());
   out.unresolved_cgroups.erase(std::unique(out.unresolved_cgroups.begin(), out.unresolved_cgroups.end()),
                                out.unresolved_cgroups.end());
-  out.families = {std::move(crashes), std::move(ooms), std::move(execs), std::move(failures)};
+  auto unknown = MakeFamily(
+      "hostprobe_oom_victim_cgroup_unknown_total",
+      "OOM kills charged to the cgroup of the task that ran the OOM killer because the victim's "
+      "could not be found (kernels whose mark_victim gives only a pid, when no SIGKILL to that pid "
+      "was seen).",
+      MetricType::Counter);
+  AddCounter(unknown, {}, static_cast<double>(snap.self_stats[HP_PE_STAT_OOM_VICTIM_UNKNOWN]));
+  out.families = {std::move(crashes), std::move(ooms), std::move(execs), std::move(failures),
+                  std::move(unknown)};
   return out;
 }
 

@@ -6,7 +6,7 @@
 # through "busybox" when that is on PATH.
 #
 #   check.sh --bin-dir DIR --run NAME --disk-dir DIR [--mib N] [--expect-hook tp_btf|raw_tp]
-#            [--require-evictions] [-- SENSOR_ARGS...]
+#            [--require-evictions] [--global-oom] [-- SENSOR_ARGS...]
 #
 # --bin-dir DIR       holds hostprobe, syscall_workload and events_workload
 # --run NAME          label of this run in the report ("default", "fallback")
@@ -17,6 +17,9 @@
 # --require-evictions the LRU eviction counter (an fexit program) must attach and
 #                     count; without it a kernel that refuses fexit passes when the
 #                     program is reported not attached and the family is absent
+# --global-oom        also run the whole machine out of memory (guests only): the
+#                     OOM killer's victim lives in another cgroup than the task
+#                     that allocated, and the kill must be charged to the victim's
 # SENSOR_ARGS         passed to hostprobe (e.g. --bpf-hook raw_tp)
 #
 # Prints one line per check, and one KMATRIX-INFO line with the kernel features
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
     --mib) mib=$2; shift 2 ;;
     --expect-hook) expect_hook=$2; shift 2 ;;
     --require-evictions) require_evictions=1; shift ;;
+    --global-oom) global_oom=1; shift ;;
     --) shift; break ;;
     *) echo "check.sh: unknown flag $1" >&2; exit 2 ;;
   esac
@@ -135,7 +139,7 @@ collector_of() {
     hp_brk_exit | hp_mmap_exit | hp_munmap_exit | hp_mremap_exit | hp_mprotect_exit) echo process_memory_heap ;;
     hp_block_*) echo diskio ;;
     hp_sched_switch*) echo cgroup_cpu ;;
-    hp_exit* | hp_exec* | hp_oom_kill*) echo process_events ;;
+    hp_exit* | hp_exec* | hp_oom_*) echo process_events ;;
     hp_probe_*) echo uprobes ;;
     hp_lru_evict) echo map_evictions ;;
     *) echo unmapped ;;
@@ -213,6 +217,7 @@ fi
 report sensor healthy PASS "/healthz 200 on port $port"
 # What the sensor probed, for the support table in docs/kernels.md.
 echo "KMATRIX-INFO kernel=$kernel run=$run $(grep -m1 -o 'kernel features: .*' "$work/sensor.log")"
+echo "KMATRIX-INFO kernel=$kernel run=$run $(grep -m1 -o 'process_events: kernel: .*' "$work/sensor.log")"
 
 # ---- every program attached, with the expected hook family ---------------------------
 
@@ -439,6 +444,38 @@ if [ -n "$cg2_root" ]; then
     report process_events oom_kill $r "oom kills=$o (1) in /$name (memory.max 32 MiB)"
   else
     report process_events oom_kill SKIP "no memory controller in the cgroup2 tree at $cg2_root"
+  fi
+
+  # A global OOM whose victim (oom_score_adj 1000, holding half the
+  # available memory) lives in another cgroup than the task whose
+  # allocation ran the OOM killer (oom_score_adj -1000, asking for three
+  # quarters): the kill is the victim's cgroup's. Kernels whose mark_victim
+  # gives only a pid (6.1) would otherwise charge the allocating task's.
+  if [ -n "${global_oom:-}" ]; then
+    victim=kmatrix-victim-$$-$run alloc=kmatrix-alloc-$$-$run
+    vdir=$(new_cgroup $victim)
+    adir=$(new_cgroup $alloc)
+    avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+    : >"$work/held"
+    "$events" --cgroup "$vdir" hold $((avail / 2)) >"$work/held" 2>/dev/null &
+    vpid=$!
+    echo 1000 >/proc/$vpid/oom_score_adj
+    i=0
+    while ! grep -q held "$work/held" && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
+    sh -c 'echo -1000 >/proc/self/oom_score_adj && exec "$0" --cgroup "$1" fill "$2"' \
+      "$events" "$adir" $((avail * 3 / 4)) 2>/dev/null
+    frc=$?
+    vrc=0
+    wait $vpid || vrc=$?
+    vs="hostprobe_oom_kills_total$(labels /$victim)"
+    as="hostprobe_oom_kills_total$(labels /$alloc)"
+    scrape_until "$work/a" "$vs"
+    v=$(value "$work/a" "$vs") a=$(value "$work/a" "$as")
+    if [ "$v" = 1 ] && [ "$a" = 0 ] && [ "$frc" = 0 ]; then r=PASS; else r=FAIL; fi
+    report process_events global_oom_victim $r "oom kills: victim's cgroup $v (1), allocating cgroup $a (0);" \
+      "MemAvailable $avail MiB, fill exit $frc (0), victim exit $vrc (137: SIGKILL)"
+  else
+    report process_events global_oom_victim SKIP "guests only (--global-oom)"
   fi
 fi
 

@@ -10,6 +10,10 @@
 // abort          abort(): SIGABRT
 // alloc MIB      allocate and touch MIB MiB, 1 MiB at a time; exits 3 if it
 //                was not killed on the way (the OOM test expects a SIGKILL)
+// hold MIB       allocate and touch MIB MiB, then wait to be killed (a global OOM
+//                victim); exits 3 if nothing killed it within 120 s
+// fill MIB       allocate and touch MIB MiB, then exit 0 (the allocating task of
+//                a global OOM, made unkillable with oom_score_adj -1000)
 // calls N        call hostprobe_probe_target exactly N times
 // usdt N         hit the USDT probe hostprobe:tick exactly N times
 // exec N         exec itself N times in a row (N execs after joining cgroups)
@@ -130,6 +134,19 @@ int Alloc(long mib) {
   return 3;
 }
 
+// Touches `mib` MiB in 1 MiB chunks, kept until the process ends.
+std::vector<char*> g_held;
+bool Touch(long mib) {
+  constexpr size_t kChunk = 1 << 20;
+  for (long i = 0; i < mib; ++i) {
+    char* p = static_cast<char*>(std::malloc(kChunk));
+    if (p == nullptr) return false;
+    std::memset(p, 0x5a, kChunk);
+    g_held.push_back(p);
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -139,7 +156,7 @@ int main(int argc, char** argv) {
     cgroups.push_back(argv[i + 1]);
     i += 2;
   }
-  if (i >= argc) return Usage("no mode (segv, abort, alloc, calls, usdt, exec)");
+  if (i >= argc) return Usage("no mode (segv, abort, alloc, hold, fill, calls, usdt, exec)");
   const std::string mode = argv[i++];
   long n = 0;
   const bool has_arg = i < argc;
@@ -156,6 +173,15 @@ int main(int argc, char** argv) {
   }
   if (!has_arg) return Usage("this mode needs a number");
   if (mode == "alloc") return Alloc(n);
+  if (mode == "hold") {
+    if (!Touch(n)) return Usage("malloc failed");
+    std::printf("held\n");
+    std::fflush(stdout);
+    sleep(120);
+    std::fprintf(stderr, "events_workload: held %ld MiB for 120 s and was not killed\n", n);
+    return 3;
+  }
+  if (mode == "fill") return Touch(n) ? 0 : Usage("malloc failed");
   if (mode == "calls") {
     // Through a volatile pointer: every call is a real call of the symbol.
     int (*volatile target)(int) = hostprobe_probe_target;

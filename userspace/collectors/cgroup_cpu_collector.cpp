@@ -1,5 +1,9 @@
 #include "collectors/cgroup_cpu_collector.h"
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <time.h>
+
 #include <algorithm>
 
 #include "cgroup_cpu.skel.h"
@@ -7,6 +11,8 @@
 #include "collectors/libbpf_log.h"
 
 namespace hostprobe {
+
+static_assert(sizeof(hp_cpu_running) == 16);
 
 void CgroupCpuCollector::SkelDeleter::operator()(cgroup_cpu_bpf* s) const { cgroup_cpu_bpf__destroy(s); }
 
@@ -25,6 +31,9 @@ Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool u
   cgroup_cpu_bpf* s = c->skel_.get();
   bpf_program__set_autoload(s->progs.hp_sched_switch, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_sched_switch_raw, !use_tp_btf);
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return Error::FromErrno("count possible CPUs", -cpus);
+  c->possible_cpus_ = cpus;
   if (int err = cgroup_cpu_bpf__load(s); err != 0) {
     return LibbpfFailure("load cgroup_cpu BPF programs (" + c->family_ + ")", err);
   }
@@ -59,12 +68,30 @@ CollectorHealth CgroupCpuCollector::health() {
 
 Result<CgroupCpuSnapshot> CgroupCpuCollector::ReadCgroupCpu() {
   CgroupCpuSnapshot snap;
+  // Ended slices first, the slices in progress second, the clock last: see
+  // CurrentCgroupCpu.
+  std::vector<CgroupCpuTime> ended;
   ForEachPerCpuEntry<uint64_t, uint64_t>(bpf_map__fd(skel_->maps.cgroup_cpu_ns),
                                          [&](uint64_t id, std::span<const uint64_t> v) {
                                            CgroupCpuTime t{id, 0};
                                            for (uint64_t x : v) t.ns += x;
-                                           snap.cgroups.push_back(t);
+                                           ended.push_back(t);
                                          });
+  std::vector<hp_cpu_running> per_cpu(static_cast<size_t>(possible_cpus_));
+  const uint32_t key = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.cpu_running), &key, per_cpu.data()) != 0)
+    return Error::FromErrno("read cpu_running");
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  std::vector<RunningSlice> running;
+  running.reserve(per_cpu.size());
+  for (const hp_cpu_running& r : per_cpu) running.push_back({r.cgroup_id, r.since_ns});
+  {
+    std::lock_guard lock(current_mu_);
+    snap.cgroups = current_.Update(std::move(ended), running,
+                                   static_cast<uint64_t>(now.tv_sec) * 1'000'000'000ull +
+                                       static_cast<uint64_t>(now.tv_nsec));
+  }
   auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.cgroup_cpu_self_stats), HP_CPU_STAT__COUNT);
   if (!self) return self.error();
   std::copy(self->begin(), self->end(), snap.self_stats.begin());
@@ -73,6 +100,8 @@ Result<CgroupCpuSnapshot> CgroupCpuCollector::ReadCgroupCpu() {
 
 void CgroupCpuCollector::ForgetCgroups(const std::vector<uint64_t>& ids) {
   DeleteKeys(bpf_map__fd(skel_->maps.cgroup_cpu_ns), ids);
+  std::lock_guard lock(current_mu_);
+  current_.Forget(ids);
 }
 
 }  // namespace hostprobe

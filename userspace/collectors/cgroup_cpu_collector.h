@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "collectors/bpf_features.h"
+#include "core/cgroup_cpu_current.h"
 #include "core/collector.h"
 #include "core/diskio_snapshot.h"
 #include "core/options.h"
@@ -42,6 +43,9 @@ class CgroupCpuCollector final : public Collector, public CgroupCpuSource {
   std::vector<HookStatus> hooks_;
   std::mutex health_mu_;
   uint64_t last_total_ns_ = 0;
+  int possible_cpus_ = 0;
+  std::mutex current_mu_;
+  CurrentCgroupCpu current_;
 };
 
 }  // namespace hostprobe

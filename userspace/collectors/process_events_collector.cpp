@@ -46,7 +46,7 @@ std::string ProcessEventsKernel::Describe() const {
   s += exit_exec_tp_btf ? "yes" : "no";
   s += ", tp_btf mark_victim: ";
   s += mark_victim_tp_btf ? "yes" : "no";
-  s += mark_victim_has_task ? " (task argument)" : " (pid argument)";
+  s += mark_victim_has_task ? " (task argument)" : " (pid argument; victims found by their SIGKILL)";
   return s;
 }
 
@@ -59,6 +59,7 @@ ProcessEventsKernel ProbeProcessEventsKernel() {
   int mark_victim = btf__find_by_name_kind(vmlinux, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
   k.mark_victim_tp_btf = mark_victim >= 0;
   if (mark_victim >= 0) k.mark_victim_has_task = FirstArgIsPointer(vmlinux, mark_victim);
+  k.signal_generate_tp_btf = HasTracepoint(vmlinux, "signal_generate");
   btf__free(vmlinux);
   return k;
 }
@@ -74,7 +75,7 @@ Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::Start(Ho
 
 Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::Start(
     HookMode mode, const BpfFeatures& features, const ProcessEventsKernel& kernel) {
-  spdlog::debug("{}: kernel: {}", kName, kernel.Describe());
+  spdlog::info("{}: kernel: {}", kName, kernel.Describe());
   return StartWithHookMode<std::unique_ptr<ProcessEventsCollector>>(
       kName, mode, kernel.exit_exec_tp_btf, features,
       [&kernel](bool use_tp_btf) { return StartWith(use_tp_btf, kernel); });
@@ -92,12 +93,18 @@ Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::StartWit
   // A tp_btf program is bound to its tracepoint at load time: one the kernel
   // lacks would fail the whole object, so it is left out and reported.
   const bool oom_tp_btf = use_tp_btf && kernel.mark_victim_tp_btf;
+  // Where mark_victim gives only a pid, the victim's cgroup comes from the
+  // SIGKILL the OOM killer sends it first (signal_generate).
+  const bool victim_by_signal = !kernel.mark_victim_has_task;
+  const bool signal_tp_btf = use_tp_btf && kernel.signal_generate_tp_btf;
   bpf_program__set_autoload(s->progs.hp_exit, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_exec, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_oom_kill, oom_tp_btf);
   bpf_program__set_autoload(s->progs.hp_exit_raw, !use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_exec_raw, !use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_oom_kill_raw, !use_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_oom_signal, victim_by_signal && signal_tp_btf);
+  bpf_program__set_autoload(s->progs.hp_oom_signal_raw, victim_by_signal && !signal_tp_btf);
   ApplyTestMaxEntries(kName, s->obj);
 
   if (int err = process_events_bpf__load(s); err != 0) {
@@ -107,6 +114,10 @@ Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::StartWit
     std::vector<AttachSpec> specs = {{s->progs.hp_exit, &s->links.hp_exit, "tp_btf/sched_process_exit"},
                                      {s->progs.hp_exec, &s->links.hp_exec, "tp_btf/sched_process_exec"}};
     if (oom_tp_btf) specs.push_back({s->progs.hp_oom_kill, &s->links.hp_oom_kill, "tp_btf/mark_victim"});
+    if (victim_by_signal && signal_tp_btf)
+      specs.push_back({s->progs.hp_oom_signal, &s->links.hp_oom_signal, "tp_btf/signal_generate"});
+    if (victim_by_signal && !signal_tp_btf)
+      specs.push_back({s->progs.hp_oom_signal_raw, &s->links.hp_oom_signal_raw, "raw_tp/signal_generate"});
     c->hooks_ = AttachPrograms(kName, specs);
     if (!oom_tp_btf) {
       c->hooks_.push_back(
@@ -114,10 +125,13 @@ Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::StartWit
       spdlog::error("{}: OOM kills are not counted: the kernel has no mark_victim tracepoint", kName);
     }
   } else {
-    c->hooks_ =
-        AttachPrograms(kName, {{s->progs.hp_exit_raw, &s->links.hp_exit_raw, "raw_tp/sched_process_exit"},
-                               {s->progs.hp_exec_raw, &s->links.hp_exec_raw, "raw_tp/sched_process_exec"},
-                               {s->progs.hp_oom_kill_raw, &s->links.hp_oom_kill_raw, "raw_tp/mark_victim"}});
+    std::vector<AttachSpec> specs = {
+        {s->progs.hp_exit_raw, &s->links.hp_exit_raw, "raw_tp/sched_process_exit"},
+        {s->progs.hp_exec_raw, &s->links.hp_exec_raw, "raw_tp/sched_process_exec"},
+        {s->progs.hp_oom_kill_raw, &s->links.hp_oom_kill_raw, "raw_tp/mark_victim"}};
+    if (victim_by_signal)
+      specs.push_back({s->progs.hp_oom_signal_raw, &s->links.hp_oom_signal_raw, "raw_tp/signal_generate"});
+    c->hooks_ = AttachPrograms(kName, specs);
   }
   if (CountAttached(c->hooks_) == 0)
     return Error{"attach process_events programs (" + c->family_ + "): " + c->hooks_.front().error, EPERM};
