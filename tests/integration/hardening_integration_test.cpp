@@ -305,6 +305,87 @@ TEST(HostileInputTest, HostileProcessCgroupAndMountNamesAreEscaped) {
   rmdir((root + cg_name).c_str());
 }
 
+// A child that names itself `name` (prctl PR_SET_NAME) and waits to be
+// killed; -1 on failure. Returns once the name is set.
+pid_t SpawnNamed(const std::string& name) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
+    close(fds[0]);
+    if (write(fds[1], "r", 1) != 1) _exit(1);
+    close(fds[1]);
+    for (;;) pause();
+  }
+  close(fds[1]);
+  char c = 0;
+  const bool ready = pid > 0 && read(fds[0], &c, 1) == 1;
+  close(fds[0]);
+  return ready ? pid : -1;
+}
+
+// Names that used to hide a process from every per-process series (one with
+// a newline split /proc/<pid>/stat into two lines) or could confuse a parser
+// of stat or of the exposition. Each must show up under its own pid, escaped.
+TEST(HostileInputTest, ProcessesWithHostileNamesAreAllExported) {
+  REQUIRE_ROOT();
+  // Name as set (at most 15 bytes), and as the exposition must show it.
+  const std::vector<std::pair<std::string, std::string>> names = {
+      {"a\nb", "a\\nb"},
+      {") (", ") ("},
+      {"x)", "x)"},
+      {"\n0 0 0", "\\n0 0 0"},
+      {"\xff\xfe \xc3(", "\xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD("},
+      {"0123456789abcde", "0123456789abcde"},
+  };
+  // Named before the sensor starts, so its first sample already sees the names.
+  std::vector<pid_t> children;
+  for (const auto& [name, escaped] : names) children.push_back(SpawnNamed(name));
+  auto reap = [&children] {
+    for (pid_t c : children)
+      if (c > 0) {
+        kill(c, SIGKILL);
+        waitpid(c, nullptr, 0);
+      }
+  };
+  for (pid_t c : children) {
+    if (c < 0) {
+      reap();
+      FAIL() << "could not start a named child";
+    }
+  }
+
+  SensorProcess sensor(kSensor, {"--top-processes", "100000"});
+  ASSERT_TRUE(sensor.Start());
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+  auto series_of = [](const Exposition& e, pid_t pid, const std::string& escaped) {
+    const std::string prefix =
+        "hostprobe_process_rss_bytes{pid=\"" + std::to_string(pid) + "\",comm=\"" + escaped + "\",cgroup=\"";
+    auto it = e.lower_bound(prefix);
+    return it != e.end() && it->first.rfind(prefix, 0) == 0 && it->second > 0;
+  };
+  std::string body;
+  size_t found = 0;
+  for (int i = 0; i < 20 && found < names.size(); ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    body = sensor.Scrape();
+    const Exposition e = ParseExposition(body);
+    found = 0;
+    for (size_t k = 0; k < names.size(); ++k) found += series_of(e, children[k], names[k].second) ? 1 : 0;
+  }
+  const Exposition e = ParseExposition(body);
+  for (size_t k = 0; k < names.size(); ++k)
+    EXPECT_TRUE(series_of(e, children[k], names[k].second))
+        << "pid " << children[k] << " (comm \"" << names[k].second
+        << "\") missing from hostprobe_process_rss_bytes";
+  EXPECT_EQ(body.find('\xff'), std::string::npos) << "an invalid byte reached the exposition";
+  std::string out;
+  EXPECT_EQ(Promtool(body, &out), 0) << "promtool check metrics:\n" << out;
+  reap();
+}
+
 // ---- bounded series -------------------------------------------------------------
 
 TEST(SeriesCapTest, FamiliesOverTheCapFoldIntoOverflowAndAreCounted) {
