@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -305,6 +306,87 @@ TEST(HostileInputTest, HostileProcessCgroupAndMountNamesAreEscaped) {
   rmdir((root + cg_name).c_str());
 }
 
+// A child that names itself `name` (prctl PR_SET_NAME) and waits to be
+// killed; -1 on failure. Returns once the name is set.
+pid_t SpawnNamed(const std::string& name) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
+    close(fds[0]);
+    if (write(fds[1], "r", 1) != 1) _exit(1);
+    close(fds[1]);
+    for (;;) pause();
+  }
+  close(fds[1]);
+  char c = 0;
+  const bool ready = pid > 0 && read(fds[0], &c, 1) == 1;
+  close(fds[0]);
+  return ready ? pid : -1;
+}
+
+// Names that used to hide a process from every per-process series (one with
+// a newline split /proc/<pid>/stat into two lines) or could confuse a parser
+// of stat or of the exposition. Each must show up under its own pid, escaped.
+TEST(HostileInputTest, ProcessesWithHostileNamesAreAllExported) {
+  REQUIRE_ROOT();
+  // Name as set (at most 15 bytes), and as the exposition must show it.
+  const std::vector<std::pair<std::string, std::string>> names = {
+      {"a\nb", "a\\nb"},
+      {") (", ") ("},
+      {"x)", "x)"},
+      {"\n0 0 0", "\\n0 0 0"},
+      {"\xff\xfe \xc3(", "\xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD("},
+      {"0123456789abcde", "0123456789abcde"},
+  };
+  // Named before the sensor starts, so its first sample already sees the names.
+  std::vector<pid_t> children;
+  for (const auto& [name, escaped] : names) children.push_back(SpawnNamed(name));
+  auto reap = [&children] {
+    for (pid_t c : children)
+      if (c > 0) {
+        kill(c, SIGKILL);
+        waitpid(c, nullptr, 0);
+      }
+  };
+  for (pid_t c : children) {
+    if (c < 0) {
+      reap();
+      FAIL() << "could not start a named child";
+    }
+  }
+
+  SensorProcess sensor(kSensor, {"--top-processes", "100000"});
+  ASSERT_TRUE(sensor.Start());
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+  auto series_of = [](const Exposition& e, pid_t pid, const std::string& escaped) {
+    const std::string prefix =
+        "hostprobe_process_rss_bytes{pid=\"" + std::to_string(pid) + "\",comm=\"" + escaped + "\",cgroup=\"";
+    auto it = e.lower_bound(prefix);
+    return it != e.end() && it->first.rfind(prefix, 0) == 0 && it->second > 0;
+  };
+  std::string body;
+  size_t found = 0;
+  for (int i = 0; i < 20 && found < names.size(); ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    body = sensor.Scrape();
+    const Exposition e = ParseExposition(body);
+    found = 0;
+    for (size_t k = 0; k < names.size(); ++k) found += series_of(e, children[k], names[k].second) ? 1 : 0;
+  }
+  const Exposition e = ParseExposition(body);
+  for (size_t k = 0; k < names.size(); ++k)
+    EXPECT_TRUE(series_of(e, children[k], names[k].second))
+        << "pid " << children[k] << " (comm \"" << names[k].second
+        << "\") missing from hostprobe_process_rss_bytes";
+  EXPECT_EQ(body.find('\xff'), std::string::npos) << "an invalid byte reached the exposition";
+  std::string out;
+  EXPECT_EQ(Promtool(body, &out), 0) << "promtool check metrics:\n" << out;
+  reap();
+}
+
 // ---- bounded series -------------------------------------------------------------
 
 TEST(SeriesCapTest, FamiliesOverTheCapFoldIntoOverflowAndAreCounted) {
@@ -325,6 +407,91 @@ TEST(SeriesCapTest, FamiliesOverTheCapFoldIntoOverflowAndAreCounted) {
   std::string out;
   EXPECT_EQ(Promtool(body, &out), 0) << "promtool check metrics:\n" << out;
   EXPECT_NE(sensor.Log().find("over --max-series-per-family 3"), std::string::npos);
+}
+
+// The overflow series of a counter family is a counter: it never goes down,
+// however the series come, go and change rank between scrapes. Two busy
+// cgroups take the kept places; six others, folded, churn: every round the
+// oldest is removed (with its tens of thousands of calls) and a new one
+// made, and each round's busiest is another. Were the overflow a sum of the
+// folded series' current values, each removal would take its calls off it.
+TEST(SeriesCapTest, OverflowCounterNeverDecreasesWhileSeriesComeAndGo) {
+  REQUIRE_ROOT();
+  const std::string root = Cgroup2Root();
+  ASSERT_FALSE(root.empty()) << "no cgroup2 filesystem mounted";
+  const std::string parent = root + "/hp-overflow-" + std::to_string(getpid());
+  ASSERT_EQ(mkdir(parent.c_str(), 0755), 0) << std::strerror(errno);
+  auto dir = [&parent](const std::string& name) { return parent + "/" + name; };
+  auto remove = [](const std::string& path) {
+    for (int t = 0; t < 50 && rmdir(path.c_str()) != 0 && errno == EBUSY; ++t)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+  auto run = [&dir](const std::string& cgroup, int calls) {
+    return RunCommand({kWorkload, "--cgroup", dir(cgroup), "--getppid", std::to_string(calls)});
+  };
+  constexpr int kActive = 6, kRounds = 12, kBurst = 50000;
+
+  const std::string overflow =
+      "hostprobe_cgroup_syscalls_total{cgroup=\"overflow\",pod_uid=\"overflow\",container_id=\"overflow\"}";
+  SensorProcess sensor(kSensor, {"--max-series-per-family", "3"});
+  ASSERT_TRUE(sensor.Start());
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+  for (const char* big : {"big0", "big1"}) {
+    ASSERT_EQ(mkdir(dir(big).c_str(), 0755), 0) << std::strerror(errno);
+    ASSERT_EQ(run(big, 1000000), 0);
+  }
+  for (int i = 0; i < kActive; ++i) {
+    ASSERT_EQ(mkdir(dir("c" + std::to_string(i)).c_str(), 0755), 0) << std::strerror(errno);
+    ASSERT_EQ(run("c" + std::to_string(i), kBurst), 0);
+  }
+
+  // Over the cap once the cgroups are named (a walk, at most one a second):
+  // the two big ones are kept from then on.
+  double previous = 0;
+  std::string body;
+  int scrapes = 0;
+  for (int i = 0; i < 30 && ParseExposition(body).count(overflow) == 0; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    body = sensor.Scrape();
+    ++scrapes;
+  }
+  ASSERT_EQ(ParseExposition(body).count(overflow), 1u) << "the family never went over the cap";
+  previous = Value(ParseExposition(body), overflow);
+  for (int round = 0; round < kRounds; ++round) {
+    // c<round> goes, c<round + kActive> comes; the others keep counting.
+    remove(dir("c" + std::to_string(round)));
+    const int newest = round + kActive;
+    ASSERT_EQ(mkdir(dir("c" + std::to_string(newest)).c_str(), 0755), 0) << std::strerror(errno);
+    for (int i = round + 1; i <= newest; ++i)
+      ASSERT_EQ(run("c" + std::to_string(i), i == newest ? kBurst : 200 * (1 + (round + i) % 5)), 0);
+    // A few scrapes a round: removed cgroups go from the series after the
+    // next walk, which the new one's first calls bring about.
+    for (int k = 0; k < 3; ++k) {
+      if (k > 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      body = sensor.Scrape();
+      ++scrapes;
+      auto e = ParseExposition(body);
+      ASSERT_EQ(e.count(overflow), 1u) << "round " << round << ": no overflow series";
+      const double v = Value(e, overflow);
+      EXPECT_GE(v, previous) << "round " << round << ": overflow went from " << previous << " to " << v;
+      previous = v;
+      EXPECT_LE(CountSeries(body, "hostprobe_cgroup_syscalls_total{"), 3u);
+    }
+  }
+  std::printf("overflow after %d scrapes: %.0f\n", scrapes, previous);
+  // Every churning cgroup was folded (the two big ones and the root hold
+  // the kept places or outrank them): all their calls are in it.
+  EXPECT_GE(previous, static_cast<double>(kBurst) * (kActive + kRounds) - 1000)
+      << "(batches not yet flushed: a few calls)";
+  auto e = ParseExposition(body);
+  EXPECT_GT(Value(e, "hostprobe_series_dropped_total{family=\"hostprobe_cgroup_syscalls_total\"}"), 0);
+  std::string out;
+  EXPECT_EQ(Promtool(body, &out), 0) << "promtool check metrics:\n" << out;
+
+  for (int i = kRounds; i < kRounds + kActive; ++i) remove(dir("c" + std::to_string(i)));
+  remove(dir("big0"));
+  remove(dir("big1"));
+  remove(parent);
 }
 
 // A child, born in the cgroup `cgroup_fd` (clone3 CLONE_INTO_CGROUP, 5.7+:

@@ -749,6 +749,86 @@ TEST(PidStatTest, RejectsMalformed) {
   EXPECT_FALSE(ParsePidStat("7 (cat) S 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 42 0").ok());
 }
 
+// A process can call itself anything but NUL (prctl PR_SET_NAME, up to 15
+// bytes); stat and comm print the name raw. fixtures/proc/hostile/<pid>/
+// hold what the kernel prints for such names.
+struct HostileName {
+  int pid;
+  std::string comm;
+};
+
+const std::vector<HostileName>& HostileNames() {
+  static const std::vector<HostileName> names = {
+      {101, "a\nb"},             // a newline
+      {102, ") ("},              // looks like the end of comm and the start of another
+      {103, "x)"},               // ends in ')'
+      {104, "\n0 0 0"},          // a newline, then what looks like fields
+      {105, "\xff\xfe \xc3("},   // invalid UTF-8
+      {106, "0123456789abcde"},  // 15 bytes, the most there is
+      {107, "a\"b\\c} 1\n"},     // exposition syntax, ending in a newline
+  };
+  return names;
+}
+
+TEST(PidStatTest, HostileNamesFromFixturesParseToTheExactName) {
+  for (const HostileName& h : HostileNames()) {
+    const std::string dir = "hostile/" + std::to_string(h.pid) + "/";
+    auto r = ParsePidStat(ReadFixture(dir + "stat"));
+    ASSERT_TRUE(r.ok()) << "pid " << h.pid << ": " << r.error().message;
+    EXPECT_EQ(r->comm, h.comm) << "pid " << h.pid;
+    EXPECT_EQ(r->start_ticks, 5000u + h.pid) << "pid " << h.pid;
+    EXPECT_EQ(r->flags & kPfKthread, 0u);
+    auto comm = ParsePidComm(ReadFixture(dir + "comm"));
+    ASSERT_TRUE(comm.ok()) << comm.error().message;
+    EXPECT_EQ(*comm, h.comm) << "pid " << h.pid;
+  }
+}
+
+TEST(PidStatTest, NewlineInCommIsPartOfTheName) {
+  auto r = ParsePidStat("9 (x\n) S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 77 0 0\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->comm, "x\n");
+  EXPECT_EQ(r->start_ticks, 77u);
+  // Only newlines: the name is all there is between "(" and the last ')'.
+  r = ParsePidStat("9 (\n\n\n) S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 78 0 0\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->comm, "\n\n\n");
+  // Empty (PR_SET_NAME "").
+  r = ParsePidStat("9 () S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 79 0 0\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->comm, "");
+}
+
+TEST(PidStatTest, NameThatLooksLikeFieldsDoesNotShiftThem) {
+  // A name made to look like the rest of the line, start time and all.
+  auto r = ParsePidStat("9 (1) S 1 9 9 0) S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 80 0 0\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->comm, "1) S 1 9 9 0");
+  EXPECT_EQ(r->start_ticks, 80u);
+}
+
+TEST(PidStatTest, LinesAfterTheNameAreRejected) {
+  // What follows the last ')' is one line: a newline there means two files' worth.
+  EXPECT_FALSE(ParsePidStat("9 (x) S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 80 0 0\n1 2\n").ok());
+  EXPECT_FALSE(ParsePidStat("(x) S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 80 0 0\n").ok()) << "no pid";
+  EXPECT_FALSE(ParsePidStat("9x (x) S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 80 0 0\n").ok());
+  EXPECT_FALSE(ParsePidStat("9 (x S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 80 0 0\n").ok()) << "no ')'";
+  EXPECT_FALSE(ParsePidStat("").ok());
+}
+
+TEST(PidStatTest, NeverCrashes) {
+  for (const std::string& s : RandomInputs()) (void)ParsePidStat(s);
+  for (const std::string& s : Mutations(ReadFixture("hostile/104/stat"))) (void)ParsePidStat(s);
+}
+
+TEST(PidCommTest, RemovesOnlyTheKernelsNewline) {
+  EXPECT_EQ(*ParsePidComm("cat\n"), "cat");
+  EXPECT_EQ(*ParsePidComm("a\n\n"), "a\n");
+  EXPECT_EQ(*ParsePidComm("\n"), "");
+  EXPECT_FALSE(ParsePidComm("cat").ok()) << "cut short";
+  EXPECT_FALSE(ParsePidComm("").ok());
+}
+
 TEST(PidCgroupTest, FindsTheUnifiedLineOnAHybridHost) {
   auto r = ParsePidCgroupV2("4:memory:/x\n1:cpu:/\n0::/system.slice/ssh.service\n");
   ASSERT_TRUE(r.ok());

@@ -3,7 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "exporters/prometheus/family_builder.h"
 #include "exposition_util.h"
@@ -126,6 +131,173 @@ TEST(SeriesLimitTest, DroppedFamilyExistsBeforeAnythingOverflows) {
   EXPECT_EQ(families[1].name, "hostprobe_series_dropped_total");
   EXPECT_TRUE(families[1].metric.empty());
   EXPECT_THAT(test::Serialize(families), HasSubstr("# TYPE hostprobe_series_dropped_total counter"));
+}
+
+// ---- across scrapes: sticky kept set, monotonic overflow --------------------------
+
+// A counter family of the given series (cgroup name -> value), as a collector would build it.
+prometheus::MetricFamily Named(const std::map<std::string, double>& values,
+                               prometheus::MetricType type = prometheus::MetricType::Counter) {
+  auto f = MakeFamily("hp_test_total", "test", type);
+  for (const auto& [name, v] : values) {
+    if (type == prometheus::MetricType::Counter)
+      AddCounter(f, {{"cgroup", name}, {"op", "read"}}, v);
+    else
+      AddGauge(f, {{"cgroup", name}, {"op", "read"}}, v);
+  }
+  return f;
+}
+
+// One scrape through the limiter: the capped family.
+prometheus::MetricFamily Scrape(SeriesLimiter& limiter, prometheus::MetricFamily f) {
+  std::vector<prometheus::MetricFamily> families{std::move(f)};
+  limiter.Apply(families);
+  return families.at(0);
+}
+
+std::optional<double> Overflow(const prometheus::MetricFamily& f) {
+  for (const auto& m : f.metric)
+    if (m.label.at(0).value == "overflow")
+      return f.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value;
+  return std::nullopt;
+}
+
+std::set<std::string> Kept(const prometheus::MetricFamily& f) {
+  std::set<std::string> out;
+  for (const auto& m : f.metric)
+    if (m.label.at(0).value != "overflow") out.insert(m.label.at(0).value);
+  return out;
+}
+
+TEST(SeriesLimitTest, OverflowNeverDecreasesWhileTheRankingChanges) {
+  SeriesLimiter limiter(6);
+  std::mt19937 rng(4242);
+  std::map<std::string, double> values;
+  int next_name = 0;
+  for (int i = 0; i < 20; ++i) values["/c" + std::to_string(next_name++)] = rng() % 1000;
+  double previous = 0;
+  std::set<std::string> kept_before;
+  for (int scrape = 0; scrape < 100; ++scrape) {
+    // Every counter grows, by amounts that reshuffle the ranking each time;
+    // now and then a series goes and another comes.
+    for (auto& [name, v] : values) v += static_cast<double>(rng() % 5000);
+    if (scrape % 7 == 3) values.erase(std::next(values.begin(), static_cast<long>(rng() % values.size())));
+    if (scrape % 5 == 1) values["/c" + std::to_string(next_name++)] = rng() % 100000;
+    auto f = Scrape(limiter, Named(values));
+    ASSERT_LE(f.metric.size(), 6u);
+    auto overflow = Overflow(f);
+    ASSERT_TRUE(overflow.has_value()) << "scrape " << scrape;
+    EXPECT_GE(*overflow, previous) << "scrape " << scrape << ": the overflow counter went down";
+    previous = *overflow;
+    // A kept series that still exists is still kept.
+    const std::set<std::string> kept = Kept(f);
+    for (const std::string& name : kept_before) {
+      if (!values.contains(name)) continue;
+      EXPECT_TRUE(kept.contains(name)) << name << " left the kept set";
+    }
+    kept_before = kept;
+  }
+}
+
+TEST(SeriesLimitTest, FoldedSeriesThatGoesDoesNotDecreaseOverflow) {
+  SeriesLimiter limiter(3);
+  auto f = Scrape(limiter, Named({{"/a", 10}, {"/b", 20}, {"/c", 30}, {"/d", 40}, {"/e", 50}}));
+  EXPECT_EQ(Kept(f), (std::set<std::string>{"/d", "/e"}));
+  EXPECT_EQ(Overflow(f), 10 + 20 + 30);
+  // /c goes: its 30 stays in the total.
+  f = Scrape(limiter, Named({{"/a", 10}, {"/b", 20}, {"/d", 40}, {"/e", 50}}));
+  EXPECT_EQ(Overflow(f), 60);
+  // The folded ones add what they gained since the scrape before.
+  f = Scrape(limiter, Named({{"/a", 15}, {"/b", 21}, {"/d", 40}, {"/e", 50}}));
+  EXPECT_EQ(Overflow(f), 66);
+  // One that went down restarted from 0: all of its value is new.
+  f = Scrape(limiter, Named({{"/a", 4}, {"/b", 21}, {"/d", 40}, {"/e", 50}}));
+  EXPECT_EQ(Overflow(f), 70);
+}
+
+TEST(SeriesLimitTest, KeptSetIsStickyAndFoldedSeriesStayFolded) {
+  SeriesLimiter limiter(3);
+  auto f = Scrape(limiter, Named({{"/a", 1}, {"/b", 2}, {"/c", 3}, {"/d", 4}}));
+  EXPECT_EQ(Kept(f), (std::set<std::string>{"/c", "/d"}));
+  EXPECT_EQ(Overflow(f), 1 + 2);
+  // /a overtakes everything: still folded, and its growth goes to overflow.
+  f = Scrape(limiter, Named({{"/a", 1000}, {"/b", 2}, {"/c", 3}, {"/d", 4}}));
+  EXPECT_EQ(Kept(f), (std::set<std::string>{"/c", "/d"}));
+  EXPECT_EQ(Overflow(f), 1002);
+  // /d goes: its slot is free, but /a and /b stay folded...
+  f = Scrape(limiter, Named({{"/a", 1000}, {"/b", 2}, {"/c", 3}}));
+  EXPECT_EQ(Kept(f), (std::set<std::string>{"/c"}));
+  EXPECT_EQ(Overflow(f), 1002);
+  // ...and a series new to the family takes it, however small.
+  f = Scrape(limiter, Named({{"/a", 1000}, {"/b", 2}, {"/c", 3}, {"/z", 0}}));
+  EXPECT_EQ(Kept(f), (std::set<std::string>{"/c", "/z"}));
+  EXPECT_EQ(Overflow(f), 1002);
+  // Kept series stay in the collector's order.
+  EXPECT_EQ(f.metric[0].label[0].value, "/c");
+  EXPECT_EQ(f.metric[1].label[0].value, "/z");
+  EXPECT_EQ(f.metric[2].label[0].value, "overflow");
+}
+
+TEST(SeriesLimitTest, FirstTimeOverTheCapTheLargestAreKept) {
+  SeriesLimiter limiter(3);
+  auto f = Scrape(limiter, Named({{"/a", 100}, {"/b", 200}}));
+  EXPECT_EQ(f.metric.size(), 2u);
+  EXPECT_FALSE(Overflow(f).has_value());
+  f = Scrape(limiter, Named({{"/a", 100}, {"/b", 200}, {"/c", 7}, {"/d", 5000}}));
+  EXPECT_EQ(Kept(f), (std::set<std::string>{"/b", "/d"}));
+  EXPECT_EQ(Overflow(f), 107);
+}
+
+// Once a family has been over the cap, its series are remembered even
+// while it is under it.
+TEST(SeriesLimitTest, OverflowIsAbsentWhileNothingIsFoldedAndResumesFromItsTotal) {
+  SeriesLimiter limiter(3);
+  auto f = Scrape(limiter, Named({{"/a", 10}, {"/b", 20}, {"/c", 30}, {"/d", 40}}));
+  EXPECT_EQ(Overflow(f), 10 + 20);
+  f = Scrape(limiter, Named({{"/c", 30}, {"/d", 40}}));
+  EXPECT_FALSE(Overflow(f).has_value());
+  EXPECT_EQ(f.metric.size(), 2u);
+  f = Scrape(limiter, Named({{"/c", 30}, {"/d", 40}, {"/e", 1}}));
+  EXPECT_FALSE(Overflow(f).has_value()) << "under the cap: all three exported";
+  EXPECT_EQ(f.metric.size(), 3u);
+  // Over again: /e, the last admitted, is folded from its value then (it
+  // was exported up to 1), /f with all of its value; the total goes on from 30.
+  f = Scrape(limiter, Named({{"/c", 30}, {"/d", 40}, {"/e", 1}, {"/f", 5}}));
+  EXPECT_EQ(Kept(f), (std::set<std::string>{"/c", "/d"}));
+  EXPECT_EQ(Overflow(f), 30 + 5);
+  f = Scrape(limiter, Named({{"/c", 30}, {"/d", 40}, {"/e", 8}, {"/f", 6}}));
+  EXPECT_EQ(Overflow(f), 35 + 7 + 1);
+}
+
+TEST(SeriesLimitTest, GaugeOverflowIsTheSumOfTheFoldedValuesNow) {
+  SeriesLimiter limiter(3);
+  using prometheus::MetricType;
+  auto f = Scrape(limiter, Named({{"/a", 10}, {"/b", 20}, {"/c", 30}, {"/d", 40}}, MetricType::Gauge));
+  EXPECT_EQ(Overflow(f), 30);
+  f = Scrape(limiter, Named({{"/a", 1}, {"/b", 20}, {"/c", 30}, {"/d", 40}}, MetricType::Gauge));
+  EXPECT_EQ(Overflow(f), 21) << "a gauge's sum goes down with its series";
+  EXPECT_EQ(Kept(f), (std::set<std::string>{"/c", "/d"}));
+}
+
+TEST(SeriesLimitTest, HistogramsKeepTheirSeriesStickyAndComeBackUnderTheCap) {
+  SeriesLimiter limiter(2);
+  auto histograms = [](const std::vector<std::pair<std::string, uint64_t>>& counts) {
+    auto f = MakeFamily("hp_latency_seconds", "test", prometheus::MetricType::Histogram);
+    for (const auto& [device, n] : counts) {
+      CumulativeHistogram h;
+      h.upper_bounds_seconds = {0.001};
+      h.cumulative_counts = {n};
+      h.count = n;
+      AddHistogram(f, {{"device", device}}, h);
+    }
+    return f;
+  };
+  auto f = Scrape(limiter, histograms({{"a", 1}, {"b", 5}, {"c", 9}}));
+  EXPECT_EQ(Kept(f), (std::set<std::string>{"b", "c"}));
+  f = Scrape(limiter, histograms({{"a", 100}, {"b", 5}, {"c", 9}}));
+  EXPECT_EQ(Kept(f), (std::set<std::string>{"b", "c"})) << "a bigger newcomer does not displace a kept one";
+  f = Scrape(limiter, histograms({{"a", 100}, {"c", 9}}));
+  EXPECT_EQ(Kept(f), (std::set<std::string>{"a", "c"})) << "under the cap, everything is exported";
 }
 
 // What prometheus-cpp's TextSerializer does with hostile text, after the

@@ -343,8 +343,8 @@ CollectorHealth ProcessMemoryCollector::health() {
 // A failure keeps what was known (comm from stat at least): the figures
 // matter more than the labels.
 void ProcessMemoryCollector::ReadNames(const std::string& dir, ProcInfo& info) {
-  if (auto comm = ReadSmallFile(dir + "/comm"); comm && !comm->empty())
-    info.comm = comm->substr(0, comm->size() - (comm->back() == '\n' ? 1 : 0));
+  if (auto text = ReadSmallFile(dir + "/comm"))
+    if (auto comm = ParsePidComm(*text)) info.comm = std::move(*comm);
   if (auto cg = ReadSmallFile(dir + "/cgroup"))
     if (auto path = ParsePidCgroupV2(*cg); path && path->has_value()) info.cgroup = **path;
 }

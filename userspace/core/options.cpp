@@ -263,8 +263,9 @@ Flags:
   --kubernetes-ca-file F      CA bundle for the API server (default: the service account's ca.crt)
   --web-config FILE           TLS and basic auth for the endpoint, in the Prometheus
                               exporter-toolkit web config format (docs/security.md)
-  --max-series-per-family N   series kept per metric family; the rest are summed into one
-                              series labelled "overflow" and counted in
+  --max-series-per-family N   series kept per metric family (a kept series stays kept);
+                              the rest are folded into one series labelled "overflow"
+                              (for counters a total that never decreases) and counted in
                               hostprobe_series_dropped_total (default 5000, 0: no cap)
   --keep-capabilities[=LIST]  keep every capability after start-up, or only those in
                               LIST (e.g. dac_read_search) on top of what is needed

@@ -419,23 +419,34 @@ Result<Statm> ParseStatm(std::string_view text) {
 }
 
 Result<PidStat> ParsePidStat(std::string_view text) {
-  auto lines = SplitLines(text, "stat");
-  if (!lines) return lines.error();
-  if (lines->size() != 1) return Malformed("stat", "expected one line");
-  std::string_view line = lines->front();
-  size_t open = line.find(" (");
-  size_t close = line.rfind(')');
-  if (open == std::string_view::npos || close == std::string_view::npos || close < open + 2)
-    return Malformed("stat", "no (comm)");
+  // Not split into lines first: comm is printed raw (any byte but NUL, so
+  // newlines and ')' too), and a process may name itself anything.
+  if (text.empty()) return Malformed("stat", "empty");
+  if (text.back() != '\n') return Malformed("stat", "truncated (no newline at the end)");
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || text.substr(digits, 2) != " (") return Malformed("stat", "no \"pid (\"");
+  const size_t open = digits + 2;
+  // No field after comm holds a ')', so the last one closes it.
+  const size_t close = text.rfind(')');
+  if (close == std::string_view::npos || close < open) return Malformed("stat", "no (comm)");
+  std::string_view after = text.substr(close + 1, text.size() - close - 2);  // without the final '\n'
+  if (after.find('\n') != std::string_view::npos) return Malformed("stat", "expected one line after comm");
   // Fields after comm start at 3 (state); start time is field 22.
-  auto rest = Fields(line.substr(close + 1));
+  auto rest = Fields(after);
   constexpr size_t kStartTime = 22 - 3;
   if (rest.size() <= kStartTime) return Malformed("stat", "too few fields");
   auto start = ParseU64(rest[kStartTime]);
   if (!start) return Malformed("stat", "start time is not a number");
   auto flags = ParseU64(rest[9 - 3]);
   if (!flags) return Malformed("stat", "flags are not a number");
-  return PidStat{std::string(line.substr(open + 2, close - open - 2)), *flags, *start};
+  return PidStat{std::string(text.substr(open, close - open)), *flags, *start};
+}
+
+Result<std::string> ParsePidComm(std::string_view text) {
+  // comm followed by one '\n'; comm itself may end in (or be) newlines.
+  if (text.empty() || text.back() != '\n') return Malformed("comm", "truncated (no newline at the end)");
+  return std::string(text.substr(0, text.size() - 1));
 }
 
 Result<std::optional<std::string>> ParsePidCgroupV2(std::string_view text) {

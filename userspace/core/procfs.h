@@ -177,8 +177,15 @@ struct PidStat {
 // PF_KTHREAD (include/linux/sched.h): a kernel thread, which has no memory of its own.
 inline constexpr uint64_t kPfKthread = 0x00200000;
 
-// comm may hold spaces and parentheses: fields are counted after the last ')'.
+// comm is taken as the kernel gives it: the bytes from after "pid (" up to
+// the last ')', whatever they are (spaces, parentheses, newlines, invalid
+// UTF-8); the other fields are counted after that ')'. Labels built from it
+// go through SanitizeLabelValue.
 Result<PidStat> ParsePidStat(std::string_view text);
+
+// /proc/<pid>/comm: the name and one '\n', which is removed (and only it: a
+// name may end in newlines of its own).
+Result<std::string> ParsePidComm(std::string_view text);
 
 // The cgroup v2 path from /proc/<pid>/cgroup (the "0::" line), nullopt when
 // the process has none (no unified hierarchy mounted).
