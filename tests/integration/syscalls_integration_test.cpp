@@ -80,6 +80,29 @@ TEST_P(SyscallsTest, ProgramsOfTheChosenHookAreAttached) {
   EXPECT_EQ(Value(e, "hostprobe_build_info{version=\"" HOSTPROBE_VERSION "\"}"), 1);
 }
 
+// The kernel's recursion_misses (5.12+) of every program the sensor loaded:
+// one series per program of hostprobe_bpf_program_attached, none other.
+TEST_P(SyscallsTest, EveryProgramReportsItsRecursionMisses) {
+  auto e = Scrape();
+  const std::string attached = "hostprobe_bpf_program_attached{program=\"";
+  const std::string misses = "hostprobe_bpf_program_recursion_misses_total{program=\"";
+  std::set<std::string> with_attached, with_misses;
+  for (const auto& [series, value] : e) {
+    if (series.rfind(attached, 0) == 0 && value == 1) with_attached.insert(series.substr(attached.size()));
+    if (series.rfind(misses, 0) == 0) {
+      with_misses.insert(series.substr(misses.size()));
+      EXPECT_GE(value, 0) << series;
+    }
+  }
+  ASSERT_FALSE(with_attached.empty());
+  for (const auto& program : with_attached)
+    EXPECT_TRUE(with_misses.count(program)) << "no misses series for " << program;
+  for (const auto& program : with_misses)
+    EXPECT_TRUE(e.count(attached + program)) << program << " has misses but no attached series";
+  const std::string suffix = GetParam() == "raw_tp" ? "_raw" : "";
+  EXPECT_TRUE(e.count(misses + "hp_sys_exit" + suffix + "\"}"));
+}
+
 TEST_P(SyscallsTest, CountsGetppidCallsAndLatency) {
   constexpr int kCalls = 20000;
   const std::string calls = "hostprobe_syscalls_total{syscall=\"getppid\"}";
