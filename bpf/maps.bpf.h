@@ -9,13 +9,26 @@
 #define EEXIST 17
 #endif
 
+/* Adds one to `*value` atomically. A per-CPU value is written by one CPU,
+ * but not necessarily by one program run at a time: a uprobe program can be
+ * preempted (it runs with migration disabled, not preemption), and a
+ * tracepoint program can be interrupted by another of the sensor's programs
+ * in irq context (block_rq_complete, sched_migrate_task) that updates the same
+ * value; a plain load-add-store then loses one of the two updates. These are
+ * counts of rare events (the programs' own failures, crashes, probe hits), so
+ * the locked add costs nothing that shows. */
+static __always_inline void hp_atomic_inc(__u64 *value)
+{
+	__sync_fetch_and_add(value, 1);
+}
+
 /* Adds one to slot `index` of a per-CPU __u64 array. */
 static __always_inline void hp_percpu_inc(void *map, __u32 index)
 {
 	__u64 *value = bpf_map_lookup_elem(map, &index);
 
 	if (value)
-		(*value)++;
+		hp_atomic_inc(value);
 }
 
 /* Looks `key` up in a hash map, inserting `init` first when it is absent.

@@ -78,7 +78,7 @@ static __always_inline void count_crash(__u64 cgroup_id, __u32 signal)
 	__u64 *count = hp_lookup_or_init(&process_crashes, &key, &zero);
 
 	if (count)
-		(*count)++;
+		hp_atomic_inc(count);
 	else
 		hp_percpu_inc(&process_events_self_stats, HP_PE_STAT_CRASH_MAP_FULL);
 }
@@ -137,7 +137,7 @@ static __always_inline void on_exec(void)
 	struct hp_proc_cgroup_stats *stats = cgroup_stats(bpf_get_current_cgroup_id());
 
 	if (stats)
-		stats->execs++;
+		hp_atomic_inc(&stats->execs);
 }
 
 /* A SIGKILL was generated for a task: remember its cgroup by pid. On kernels
@@ -181,7 +181,7 @@ static __always_inline void on_oom_victim(__u64 arg0)
 	}
 	stats = cgroup_stats(cgroup_id);
 	if (stats)
-		stats->oom_kills++;
+		hp_atomic_inc(&stats->oom_kills);
 }
 
 SEC("tp_btf/sched_process_exit")

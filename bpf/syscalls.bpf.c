@@ -52,6 +52,34 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define HP_NR_VFORK 58
 #endif
 
+/* The same calls in the 32-bit compat table: x86_64's ia32 entry takes
+ * i386 numbers (arch/x86/entry/syscalls/syscall_32.tbl). The i386
+ * "no syscall" at sys_exit may be sigreturn (119) or rt_sigreturn (173):
+ * counted as rt_sigreturn. arm64's compat entry is not told apart. */
+#if defined(__TARGET_ARCH_x86)
+#define HP_COMPAT_NR_EXIT 1
+#define HP_COMPAT_NR_FORK 2
+#define HP_COMPAT_NR_CLONE 120
+#define HP_COMPAT_NR_RT_SIGRETURN 173
+#define HP_COMPAT_NR_SIGRETURN 119
+#define HP_COMPAT_NR_VFORK 190
+#define HP_COMPAT_NR_EXIT_GROUP 252
+#define HP_COMPAT_NR_CLONE3 435
+/* thread_info.status bit of a task in a compat syscall: set at the ia32
+ * entry, cleared on the way back to user mode, after sys_exit (TS_COMPAT,
+ * what in_ia32_syscall() tests). */
+#define HP_TS_COMPAT 0x0002
+#else
+#define HP_COMPAT_NR_EXIT -1
+#define HP_COMPAT_NR_FORK -1
+#define HP_COMPAT_NR_CLONE -1
+#define HP_COMPAT_NR_RT_SIGRETURN -1
+#define HP_COMPAT_NR_SIGRETURN -1
+#define HP_COMPAT_NR_VFORK -1
+#define HP_COMPAT_NR_EXIT_GROUP -1
+#define HP_COMPAT_NR_CLONE3 -1
+#endif
+
 /* task_struct.flags bit of kernel threads (include/linux/sched.h). */
 #define HP_PF_KTHREAD 0x00200000
 
@@ -63,7 +91,7 @@ const volatile __u32 latency_sample_every = 1;
 /* A syscall in flight on one thread (raw_tp variant: the LRU hash). */
 struct hp_inflight {
 	__u64 start_ns;
-	__u32 syscall_id;
+	__u32 syscall_id;  /* its slot */
 	__u32 pad;
 };
 
@@ -142,20 +170,57 @@ static __always_inline void add_cgroup_calls(__u64 cgroup_id, __u32 calls, __u32
 
 	cg = hp_lookup_or_init(&cgroup_syscalls, &cgroup_id, &zero_cgroup);
 	if (cg) {
-		cg->calls += calls;
-		cg->errors += errors;
+		/* Atomic: two programs add to the same cgroup's value on a CPU
+		 * (hp_sys_exit's flush and hp_sys_task_exit; the two raw_tp
+		 * programs), and a run of one may be interrupted by the other.
+		 * Once per batch in tp_btf, beside a hash lookup. */
+		__sync_fetch_and_add(&cg->calls, calls);
+		if (errors)
+			__sync_fetch_and_add(&cg->errors, errors);
 	} else {
 		hp_percpu_inc(&syscall_self_stats, HP_STAT_CGROUP_MAP_FULL);
 	}
 }
 
-/* Map slot of a syscall id. Negative or huge ids (x32 calls, garbage) share
- * the last slot. */
-static __always_inline __u32 syscall_slot(long id)
+/* Map slot of a syscall id (see HP_COMPAT_SLOT_BASE). Negative or huge ids
+ * (x32 calls, garbage) share the last slot. */
+static __always_inline __u32 syscall_slot(long id, bool compat)
 {
-	if (id < 0 || id >= HP_MAX_SYSCALLS)
+	if (compat) {
+		if (id < 0 || id >= HP_MAX_SYSCALLS - 1 - HP_COMPAT_SLOT_BASE)
+			return HP_MAX_SYSCALLS - 1;
+		return HP_COMPAT_SLOT_BASE + (__u32)id;
+	}
+	if (id < 0 || id >= HP_COMPAT_SLOT_BASE)
 		return HP_MAX_SYSCALLS - 1;
 	return (__u32)id;
+}
+
+/* Whether `task` is in a 32-bit compat syscall. tp_btf: `task` is a BTF
+ * pointer (bpf_get_current_task_btf, a tracepoint argument). */
+static __always_inline bool in_compat_syscall_btf(struct task_struct *task)
+{
+#if defined(__TARGET_ARCH_x86)
+	if (!bpf_core_field_exists(task->thread_info.status))
+		return false;
+	return task->thread_info.status & HP_TS_COMPAT;
+#else
+	return false;
+#endif
+}
+
+/* The same for the current task, read with bpf_probe_read (raw_tp). */
+static __always_inline bool in_compat_syscall_current(void)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if (!bpf_core_field_exists(task->thread_info.status))
+		return false;
+	return BPF_CORE_READ(task, thread_info.status) & HP_TS_COMPAT;
+#else
+	return false;
+#endif
 }
 
 static __always_inline bool is_failure(long ret)
@@ -197,13 +262,12 @@ static __always_inline void record_latency(__u32 slot, __u64 latency_ns, __u32 w
 
 /* Counts one call host-wide: per syscall and per (syscall, errno). Returns
  * the syscall's per-CPU value (NULL only if the lookup failed). */
-static __always_inline struct hp_syscall_hot *count_call(long id, long ret)
+static __always_inline struct hp_syscall_hot *count_call(__u32 slot, long ret)
 {
-	__u32 slot = syscall_slot(id);
 	struct hp_syscall_hot *stats;
 	bool failed = is_failure(ret);
 
-	if (slot != id)
+	if (slot == HP_MAX_SYSCALLS - 1)
 		hp_percpu_inc(&syscall_self_stats, HP_STAT_ID_OUT_OF_RANGE);
 	stats = hot_entry(slot, bpf_get_smp_processor_id());
 	if (stats) {
@@ -218,22 +282,35 @@ static __always_inline struct hp_syscall_hot *count_call(long id, long ret)
 
 /* Counts one call host-wide and for the current cgroup, unbatched, timed
  * when `weight` is non-zero. */
-static __always_inline void record_call(long id, long ret, __u64 latency_ns, __u32 weight)
+static __always_inline void record_call(__u32 slot, long ret, __u64 latency_ns, __u32 weight)
 {
-	count_call(id, ret);
+	count_call(slot, ret);
 	if (weight)
-		record_latency(syscall_slot(id), latency_ns, weight);
+		record_latency(slot, latency_ns, weight);
 	add_cgroup_calls(bpf_get_current_cgroup_id(), 1, is_failure(ret) ? 1 : 0);
 }
 
 /* exit, exit_group, rt_sigreturn: see the syscall numbers above. */
-static __always_inline bool not_seen_at_exit(long id)
+static __always_inline bool not_seen_at_exit(long id, bool compat)
 {
+	if (compat)
+		return id == HP_COMPAT_NR_EXIT || id == HP_COMPAT_NR_EXIT_GROUP ||
+		       id == HP_COMPAT_NR_RT_SIGRETURN || id == HP_COMPAT_NR_SIGRETURN;
 	return id == HP_NR_EXIT || id == HP_NR_EXIT_GROUP || id == HP_NR_RT_SIGRETURN;
 }
 
-static __always_inline bool forks(long id)
+static __always_inline bool exits(long id, bool compat)
 {
+	if (compat)
+		return id == HP_COMPAT_NR_EXIT || id == HP_COMPAT_NR_EXIT_GROUP;
+	return id == HP_NR_EXIT || id == HP_NR_EXIT_GROUP;
+}
+
+static __always_inline bool forks(long id, bool compat)
+{
+	if (compat)
+		return id == HP_COMPAT_NR_CLONE || id == HP_COMPAT_NR_CLONE3 || id == HP_COMPAT_NR_FORK ||
+		       id == HP_COMPAT_NR_VFORK;
 	return id == HP_NR_CLONE || id == HP_NR_CLONE3 || id == HP_NR_FORK || id == HP_NR_VFORK;
 }
 
@@ -292,19 +369,20 @@ static __always_inline void move_pending(struct hp_task_state *st, __u32 slot, _
 SEC("tp_btf/sys_enter")
 int BPF_PROG(hp_sys_enter, struct pt_regs *regs, long id)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
+	bool compat = in_compat_syscall_btf(task);
 	struct hp_syscall_hot *stats;
 	struct hp_task_state *st;
 	__u32 slot, cpu;
 
-	if (not_seen_at_exit(id))
+	if (not_seen_at_exit(id, compat))
 		return 0;
-	slot = syscall_slot(id);
+	slot = syscall_slot(id, compat);
 	cpu = bpf_get_smp_processor_id();
 	stats = hot_entry(slot, cpu);
 	if (!stats)
 		return 0;
-	st = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = bpf_task_storage_get(&inflight_task, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st) {
 		hp_percpu_inc(&syscall_self_stats, HP_STAT_INFLIGHT_FAILED);
 		return 0;
@@ -320,13 +398,25 @@ int BPF_PROG(hp_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-/* Adds the batch of pending calls to its cgroup's counters. */
-static __always_inline void flush_batch(struct hp_syscall_hot *stats)
+/* Adds the batch of pending calls to its cgroup's counters and starts an
+ * empty one for css_set `css` and the current cgroup.
+ *
+ * Userspace reads the batches in place while this runs on another CPU, so
+ * batch_seq is odd while the batch changes and moves on at every flush: a
+ * reader that finds it even and unchanged around its reads of the batch
+ * read one batch whole, never one batch's count with the next one's cgroup.
+ * The locked adds keep the stores between them in place (the compiler does
+ * not move memory accesses across them; on x86 they are full barriers). */
+static __always_inline void flush_batch(struct hp_syscall_hot *stats, __u64 css)
 {
+	__sync_fetch_and_add(&stats->batch_seq, 1);
 	if (stats->batch_calls)
 		add_cgroup_calls(stats->batch_cgroup_id, stats->batch_calls, stats->batch_errors);
 	stats->batch_calls = 0;
 	stats->batch_errors = 0;
+	stats->batch_css = css;
+	stats->batch_cgroup_id = bpf_get_current_cgroup_id();
+	__sync_fetch_and_add(&stats->batch_seq, 1);
 }
 
 /* Counts a call, host-wide and for its cgroup, and its latency if it was
@@ -346,6 +436,9 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(hp_sys_exit, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	/* One load from the task's first cache line, which the kernel's exit
+	 * path has just read (thread_info.syscall_work). */
+	bool compat = in_compat_syscall_btf(task);
 	struct hp_syscall_hot *stats;
 	long id = exit_syscall_id(regs);
 	__u64 css;
@@ -358,24 +451,21 @@ int BPF_PROG(hp_sys_exit, struct pt_regs *regs, long ret)
 	if (id < 0) {
 		if (id != -1)
 			return 0;
-		id = HP_NR_RT_SIGRETURN;
+		id = compat ? HP_COMPAT_NR_RT_SIGRETURN : HP_NR_RT_SIGRETURN;
 		ret = 0;
 	}
 	/* A fork child's first return: the parent's call is counted on its own. */
-	if (ret == 0 && forks(id))
+	if (ret == 0 && forks(id, compat))
 		return 0;
-	stats = count_call(id, ret);
+	slot = syscall_slot(id, compat);
+	stats = count_call(slot, ret);
 	if (!stats)
 		return 0;
-	slot = syscall_slot(id);
 	failed = is_failure(ret);
 
 	css = (__u64)task->cgroups;
-	if (css != stats->batch_css || stats->batch_calls >= HP_CGROUP_BATCH_CALLS) {
-		flush_batch(stats);
-		stats->batch_css = css;
-		stats->batch_cgroup_id = bpf_get_current_cgroup_id();
-	}
+	if (css != stats->batch_css || stats->batch_calls >= HP_CGROUP_BATCH_CALLS)
+		flush_batch(stats, css);
 	stats->batch_calls++;
 	if (failed)
 		stats->batch_errors++;
@@ -410,6 +500,7 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(hp_sys_task_exit, struct task_struct *task)
 {
 	struct pt_regs *regs;
+	bool compat;
 	long id;
 
 	if (task->flags & HP_PF_KTHREAD)
@@ -418,8 +509,9 @@ int BPF_PROG(hp_sys_task_exit, struct task_struct *task)
 	if (!regs)
 		return 0;
 	id = exit_syscall_id(regs);
-	if (id == HP_NR_EXIT || id == HP_NR_EXIT_GROUP)
-		record_call(id, 0, 0, 0);
+	compat = in_compat_syscall_btf(task);
+	if (exits(id, compat))
+		record_call(syscall_slot(id, compat), 0, 0, 0);
 	if (has_task_storage(task)) {
 		struct hp_task_state *st = bpf_task_storage_get(&inflight_task, task, 0, 0);
 
@@ -451,12 +543,13 @@ int BPF_PROG(hp_sys_enter_raw, struct pt_regs *regs, long id)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct hp_inflight inflight = {};
+	bool compat = in_compat_syscall_current();
 
-	if (not_seen_at_exit(id)) {
-		record_call(id, 0, 0, 0);
+	if (not_seen_at_exit(id, compat)) {
+		record_call(syscall_slot(id, compat), 0, 0, 0);
 		return 0;
 	}
-	inflight.syscall_id = (__u32)id;
+	inflight.syscall_id = syscall_slot(id, compat);
 	inflight.start_ns = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&inflight_lru, &tid, &inflight, BPF_ANY))
 		hp_percpu_inc(&syscall_self_stats, HP_STAT_INFLIGHT_FAILED);
@@ -469,14 +562,16 @@ int BPF_PROG(hp_sys_exit_raw, struct pt_regs *regs, long ret)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct hp_inflight *inflight;
 	__u64 start;
-	__u32 id;
+	__u32 slot;
 
 	inflight = bpf_map_lookup_elem(&inflight_lru, &tid);
 	if (!inflight)
 		return 0;
 	start = inflight->start_ns;
-	id = inflight->syscall_id;
+	slot = inflight->syscall_id;
 	bpf_map_delete_elem(&inflight_lru, &tid);
-	record_call((long)id, ret, bpf_ktime_get_ns() - start, 1);
+	if (slot >= HP_MAX_SYSCALLS)
+		return 0;
+	record_call(slot, ret, bpf_ktime_get_ns() - start, 1);
 	return 0;
 }

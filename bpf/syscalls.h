@@ -6,9 +6,13 @@
 
 #include "histogram.h"
 
-/* Syscall numbers at or above this are folded into the last slot
- * (x86_64 tops out near 470, arm64 near 460). */
+/* Slots of the per-syscall maps. A native call is at its number (below
+ * HP_COMPAT_SLOT_BASE); a 32-bit compat call (x86_64's ia32 entry: int $0x80,
+ * sysenter, a 32-bit binary's syscall) at HP_COMPAT_SLOT_BASE plus its i386
+ * number; any other number (x32 calls, garbage) in the last slot. x86_64 and
+ * i386 top out near 470, arm64 near 460. */
 #define HP_MAX_SYSCALLS 1024
+#define HP_COMPAT_SLOT_BASE 512
 /* Errors keyed by (syscall, errno); the kernel's errno range is < 4096. */
 #define HP_MAX_ERRNO_KEYS 8192
 /* Distinct cgroups with per-cgroup counts. */
@@ -34,7 +38,10 @@ struct hp_syscall_hot {
 	__u32 batch_errors;
 	/* Timed calls of this syscall in flight on threads now on this CPU. */
 	__u32 timed_pending;
-	__u32 pad;
+	/* Odd while a flush changes the batch, bumped before and after it: a
+	 * reader that finds it even and unchanged around its reads of the
+	 * batch fields read one batch, not parts of two (tp_btf variant). */
+	__u32 batch_seq;
 	__u64 reserved[2];      /* to 64 bytes: one entry, one cache line */
 };
 

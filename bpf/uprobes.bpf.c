@@ -68,7 +68,7 @@ static __always_inline void on_entry(__u64 cookie)
 	stats = stats_of(key.probe);
 	if (!stats)
 		return;
-	stats->calls++;
+	hp_atomic_inc(&stats->calls);
 	if (!(cookie & HP_PROBE_COOKIE_LATENCY))
 		return;
 	key.pid_tgid = bpf_get_current_pid_tgid();
@@ -105,8 +105,9 @@ int BPF_KRETPROBE(hp_probe_return)
 	stats = stats_of(key.probe);
 	if (!stats)
 		return 0;
-	stats->latency_sum_ns += latency;
-	stats->latency_slots[hp_latency_slot(latency)]++;
+	/* Atomic: uprobe programs are preemptible (see hp_atomic_inc). */
+	__sync_fetch_and_add(&stats->latency_sum_ns, latency);
+	hp_atomic_inc(&stats->latency_slots[hp_latency_slot(latency)]);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Regenerates userspace/core/syscall_table_data.inc from the kernel UAPI headers
-installed by Debian's linux-libc-dev (x86_64 and the generic table arm64 uses),
-plus the syscalls added by kernels newer than those headers (EXTRA below).
+installed by Debian's linux-libc-dev (x86_64, i386 for the 32-bit compat calls
+of x86_64, and the generic table arm64 uses), plus the syscalls added by kernels
+newer than those headers (EXTRA below).
 
 Run after upgrading linux-libc-dev or when a kernel adds syscalls:
     scripts/gen-syscall-tables.py > userspace/core/syscall_table_data.inc
@@ -46,6 +47,10 @@ def resolve(found):
 x86 = resolve(macros("asm/unistd_64.h"))
 x86.update(EXTRA_X86_64)
 x86.update(EXTRA_COMMON)
+# The numbers of x86_64's 32-bit compat entry (int $0x80, sysenter, 32-bit
+# binaries): arch/x86/entry/syscalls/syscall_32.tbl, as asm/unistd_32.h.
+i386 = resolve(macros("asm/unistd_32.h"))
+i386.update(EXTRA_COMMON)
 arm64 = resolve(macros("asm-generic/unistd.h", [
     "__BITS_PER_LONG=64", "__ARCH_WANT_RENAMEAT", "__ARCH_WANT_NEW_STAT",
     "__ARCH_WANT_SET_GET_RLIMIT", "__ARCH_WANT_SYS_CLONE3", "__ARCH_WANT_MEMFD_SECRET"]))
@@ -53,7 +58,7 @@ arm64.update(EXTRA_COMMON)
 
 print("// Syscall number to name tables. Produced by scripts/gen-syscall-tables.py")
 print("// from the kernel UAPI headers; edit the script, not this file.")
-for arch, table in (("X86_64", x86), ("ARM64", arm64)):
+for arch, table in (("X86_64", x86), ("I386", i386), ("ARM64", arm64)):
     print(f"#define HP_SYSCALLS_{arch}(X) \\")
     print(" \\\n".join(f'  X({nr}, "{name}")' for nr, name in sorted(table.items())))
     print()

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "collectors/bpf_features.h"
+#include "collectors/bpf_util.h"
 #include "collectors/cgroup_cpu_collector.h"
 #include "collectors/clock_collector.h"
 #include "collectors/diskio_collector.h"
@@ -291,7 +292,7 @@ int main(int argc, char** argv) {
       AddPodNames(families, *kube->directory());
     };
   }
-  handlers.collectables.emplace_back("self", std::make_shared<SelfMetrics>(slots));
+  handlers.collectables.emplace_back("self", std::make_shared<SelfMetrics>(slots, ReadRecursionMisses));
   handlers.collectables.emplace_back("host", std::make_shared<HostMetrics>(host));
   if (syscalls.ok())
     handlers.collectables.emplace_back("syscalls",

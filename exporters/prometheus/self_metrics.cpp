@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <utility>
 
 #include "exporters/prometheus/family_builder.h"
 
@@ -63,8 +64,34 @@ void AddProcessMetrics(std::vector<prometheus::MetricFamily>& out, double start_
 
 }  // namespace
 
-SelfMetrics::SelfMetrics(const std::vector<CollectorSlot>& slots)
+std::vector<ProgramRecursionMisses> CollectRecursionMisses(const std::vector<CollectorSlot>& slots,
+                                                           const RecursionMissesReader& read) {
+  std::vector<ProgramRecursionMisses> out;
+  if (!read) return out;
+  for (const CollectorSlot& slot : slots) {
+    if (slot.live == nullptr) continue;
+    for (const HookStatus& h : slot.live->hooks()) {
+      // A program that failed to attach is still loaded and still counted:
+      // hp_sys_enter between its latency windows, say.
+      if (h.prog_fd < 0) continue;
+      if (auto misses = read(h.prog_fd)) out.push_back({h.name, *misses});
+    }
+  }
+  return out;
+}
+
+prometheus::MetricFamily BuildRecursionMissesFamily(const std::vector<ProgramRecursionMisses>& programs) {
+  auto f = MakeFamily("hostprobe_bpf_program_recursion_misses_total",
+                      "Runs of the kernel program that the kernel skipped because a BPF program was already "
+                      "running on that CPU (bpf_prog_info recursion_misses).",
+                      MetricType::Counter);
+  for (const auto& p : programs) AddCounter(f, {{"program", p.program}}, static_cast<double>(p.misses));
+  return f;
+}
+
+SelfMetrics::SelfMetrics(const std::vector<CollectorSlot>& slots, RecursionMissesReader read_misses)
     : slots_(slots),
+      read_misses_(std::move(read_misses)),
       start_time_seconds_(
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
 
@@ -88,6 +115,9 @@ std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
   out.push_back(std::move(build));
   out.push_back(std::move(attached));
   out.push_back(std::move(up));
+  // Absent, not zero, where the kernel does not count misses (before 5.12).
+  if (auto misses = CollectRecursionMisses(slots_, read_misses_); !misses.empty())
+    out.push_back(BuildRecursionMissesFamily(misses));
   AddProcessMetrics(out, start_time_seconds_);
   return out;
 }

@@ -1,23 +1,48 @@
-// The sensor's own metrics: build info, which kernel programs are attached,
-// and the standard process_* figures (CPU, memory, fds, start time).
+// The sensor's own metrics: build info, which kernel programs are attached
+// and how many of their runs the kernel skipped, and the standard process_*
+// figures (CPU, memory, fds, start time).
 #pragma once
 
 #include <prometheus/collectable.h>
 
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "core/collector.h"
 
 namespace hostprobe {
 
+// Reads a loaded program's recursion_misses by its fd (the kernel's count of
+// runs it skipped); nullopt when the kernel does not report it. The sensor
+// passes ReadRecursionMisses (collectors/bpf_util.h); tests pass a fake.
+using RecursionMissesReader = std::function<std::optional<uint64_t>(int prog_fd)>;
+
+struct ProgramRecursionMisses {
+  std::string program;  // as in hostprobe_bpf_program_attached
+  uint64_t misses = 0;
+};
+
+// Every loaded program of the live collectors whose count `read` gives, in
+// the order of `slots` and their hooks().
+std::vector<ProgramRecursionMisses> CollectRecursionMisses(const std::vector<CollectorSlot>& slots,
+                                                           const RecursionMissesReader& read);
+
+// hostprobe_bpf_program_recursion_misses_total{program}.
+prometheus::MetricFamily BuildRecursionMissesFamily(const std::vector<ProgramRecursionMisses>& programs);
+
 class SelfMetrics : public prometheus::Collectable {
  public:
-  // `slots` must outlive this object.
-  explicit SelfMetrics(const std::vector<CollectorSlot>& slots);
+  // `slots` must outlive this object. Without `read_misses` the recursion
+  // misses family is left out.
+  explicit SelfMetrics(const std::vector<CollectorSlot>& slots, RecursionMissesReader read_misses = nullptr);
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   const std::vector<CollectorSlot>& slots_;
+  const RecursionMissesReader read_misses_;
   const double start_time_seconds_;
 };
 

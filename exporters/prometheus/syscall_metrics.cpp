@@ -17,6 +17,7 @@ namespace {
 
 std::string SyscallLabel(const SyscallTable& table, uint32_t id) {
   if (id == kSyscallOutOfRangeSlot) return "out_of_range";
+  if (id >= kSyscallCompatSlotBase) return table.CompatName(id - kSyscallCompatSlotBase);
   return table.Name(id);
 }
 

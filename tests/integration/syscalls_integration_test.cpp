@@ -4,11 +4,15 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -80,6 +84,29 @@ TEST_P(SyscallsTest, ProgramsOfTheChosenHookAreAttached) {
   EXPECT_EQ(Value(e, "hostprobe_build_info{version=\"" HOSTPROBE_VERSION "\"}"), 1);
 }
 
+// The kernel's recursion_misses (5.12+) of every program the sensor loaded:
+// one series per program of hostprobe_bpf_program_attached, none other.
+TEST_P(SyscallsTest, EveryProgramReportsItsRecursionMisses) {
+  auto e = Scrape();
+  const std::string attached = "hostprobe_bpf_program_attached{program=\"";
+  const std::string misses = "hostprobe_bpf_program_recursion_misses_total{program=\"";
+  std::set<std::string> with_attached, with_misses;
+  for (const auto& [series, value] : e) {
+    if (series.rfind(attached, 0) == 0 && value == 1) with_attached.insert(series.substr(attached.size()));
+    if (series.rfind(misses, 0) == 0) {
+      with_misses.insert(series.substr(misses.size()));
+      EXPECT_GE(value, 0) << series;
+    }
+  }
+  ASSERT_FALSE(with_attached.empty());
+  for (const auto& program : with_attached)
+    EXPECT_TRUE(with_misses.count(program)) << "no misses series for " << program;
+  for (const auto& program : with_misses)
+    EXPECT_TRUE(e.count(attached + program)) << program << " has misses but no attached series";
+  const std::string suffix = GetParam() == "raw_tp" ? "_raw" : "";
+  EXPECT_TRUE(e.count(misses + "hp_sys_exit" + suffix + "\"}"));
+}
+
 TEST_P(SyscallsTest, CountsGetppidCallsAndLatency) {
   constexpr int kCalls = 20000;
   const std::string calls = "hostprobe_syscalls_total{syscall=\"getppid\"}";
@@ -144,6 +171,69 @@ TEST_P(SyscallsTest, AttributesWorkToAFreshCgroup) {
   EXPECT_LE(Value(e, calls), kCalls + kErrors + 20);
   EXPECT_GE(Value(e, errors), kErrors);
   EXPECT_LE(Value(e, errors), kErrors + 5);
+}
+
+// Two cgroups make the same syscall on one CPU in turn, so each call flushes
+// the other cgroup's batch in that (CPU, syscall) entry, while the test
+// scrapes as fast as it can. A read that took one batch's count with the
+// next batch's cgroup would charge up to a batch to the wrong cgroup, and
+// the merger's floor would keep the excess: no scrape may show more than a
+// cgroup made, and the final counts are exact.
+TEST_P(SyscallsTest, CgroupCountsStayExactWhileBatchesFlushConstantly) {
+  std::string root = Cgroup2Root();
+  ASSERT_FALSE(root.empty()) << "no cgroup2 filesystem mounted";
+  const std::string base = "/hostprobe-pp-" + std::to_string(getpid()) + "-" + GetParam();
+  const std::vector<std::string> names = {base + "-a", base + "-b"};
+  for (const auto& n : names)
+    ASSERT_EQ(mkdir((root + n).c_str(), 0755), 0) << n << ": " << std::strerror(errno);
+  constexpr long kCalls = 50000;
+  auto series = [](const std::string& name) {
+    return "hostprobe_cgroup_syscalls_total{cgroup=\"" + name + "\",pod_uid=\"\",container_id=\"\"}";
+  };
+  // First a few calls in each, one cgroup at a time, until the sensor has
+  // named both and counted them whole: the race is then watched from the
+  // first scrape on, and each cgroup's truth is that count plus the
+  // workload's exact figure.
+  for (const auto& n : names) ASSERT_EQ(RunWorkload({"--cgroup", root + n, "--getppid", "100"}), 0);
+  Exposition warm;
+  for (int i = 0; i < 10; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    warm = Scrape();
+    if (warm.count(series(names[0])) && warm.count(series(names[1]))) break;
+  }
+  ASSERT_TRUE(warm.count(series(names[0])) && warm.count(series(names[1]))) << "cgroups never named";
+  std::map<std::string, double> truth;
+  for (const auto& n : names) truth[n] = Value(warm, series(n)) + 2 * kCalls + 2;
+
+  std::atomic<bool> done{false};
+  std::string out;
+  int rc = -1;
+  std::thread workload([&] {
+    rc = RunCommand(
+        {kWorkload, "--pingpong", root + names[0] + "," + root + names[1], std::to_string(kCalls)}, &out);
+    done = true;
+  });
+  int scrapes = 0, seen = 0;
+  double most = 0;
+  while (!done) {
+    auto e = Scrape();
+    ++scrapes;
+    for (const auto& n : names) {
+      if (!e.count(series(n))) continue;
+      ++seen;
+      most = std::max(most, Value(e, series(n)) - Value(warm, series(n)));
+      EXPECT_LE(Value(e, series(n)), truth[n]) << n << " after " << scrapes << " scrapes";
+    }
+  }
+  workload.join();
+  ASSERT_EQ(rc, 0) << out;
+  ASSERT_NE(out.find("calls_per_cgroup=" + std::to_string(2 * kCalls + 2)), std::string::npos) << out;
+  auto e = Scrape();
+  for (const auto& n : names) rmdir((root + n).c_str());
+  for (const auto& n : names) EXPECT_EQ(Value(e, series(n)), truth[n]) << n;
+  EXPECT_GT(seen, 0);
+  std::printf("[          ] %d scrapes while the workload ran, %d cgroup readings, largest %.0f of %ld\n",
+              scrapes, seen, most, 2 * kCalls + 2);
 }
 
 TEST_P(SyscallsTest, AttributesWorkInKubeletShapedCgroupsToPodAndContainer) {
@@ -270,6 +360,40 @@ TEST_P(SyscallsTest, SigtermExitsCleanlyAndUnloadsEveryProgram) {
 
 // exit and exit_group never return, and rt_sigreturn returns with its
 // number gone from the registers: counted all the same, once each.
+// Calls through the 32-bit compat entry carry i386 numbers: int $0x80 with
+// 64 is getppid there and semget on x86_64. They are counted under their
+// own names, never under the x86_64 name of the same number.
+TEST_P(SyscallsTest, CompatCallsAreCountedUnderTheirOwnNames) {
+#if defined(__x86_64__)
+  pid_t probe = fork();
+  ASSERT_GE(probe, 0);
+  if (probe == 0) {
+    long ret = 64;
+    __asm__ volatile("int $0x80" : "+a"(ret) : : "memory", "cc", "r8", "r9", "r10", "r11");
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(probe, &status, 0), probe);
+  if (!WIFEXITED(status))
+    GTEST_SKIP() << "this kernel has no ia32 entry (IA32_EMULATION off or ia32_emulation=0)";
+
+  constexpr int kCalls = 5000;
+  const std::string compat = "hostprobe_syscalls_total{syscall=\"ia32_getppid\"}";
+  const std::string native = "hostprobe_syscalls_total{syscall=\"semget\"}";
+  auto before = Scrape();
+  ASSERT_EQ(RunWorkload({"--int80-getppid", std::to_string(kCalls)}), 0);
+  auto after = Scrape();
+  const double d = Value(after, compat) - Value(before, compat);
+  EXPECT_GE(d, kCalls);
+  EXPECT_LE(d, kCalls + 50);
+  EXPECT_LT(Value(after, native) - Value(before, native), 50) << "compat calls counted under the x86_64 name";
+  const std::string latency = "hostprobe_syscall_latency_seconds_count{syscall=\"ia32_getppid\"}";
+  EXPECT_GE(Value(after, latency) - Value(before, latency), kCalls);  // every call timed (sample 1)
+#else
+  GTEST_SKIP() << "the ia32 entry is x86_64's";
+#endif
+}
+
 TEST_P(SyscallsTest, CallsThatDoNotReturnAsThemselvesAreCountedOnce) {
   constexpr int kSignals = 500, kThreads = 200;
   const std::string sigreturn = "hostprobe_syscalls_total{syscall=\"rt_sigreturn\"}";

@@ -37,7 +37,7 @@ using ::testing::UnorderedElementsAre;
 constexpr uint32_t kGetppid = 110;
 constexpr uint32_t kOpenat = 257;
 constexpr uint32_t kExitGroup = 231;
-constexpr uint32_t kUnknown = 999;
+constexpr uint32_t kUnknown = 500;  // below the compat slots, no x86_64 name
 
 // Checks the text format line by line: comments, or `name{labels} value`
 // with properly escaped label values; and that no series appears twice.
@@ -146,17 +146,31 @@ TEST_F(BuildSyscallFamiliesTest, CallCounters) {
   EXPECT_THAT(lines, Contains("hostprobe_syscalls_total{syscall=\"getppid\"} 20000"));
   EXPECT_THAT(lines, Contains("hostprobe_syscalls_total{syscall=\"openat\"} 5000"));
   EXPECT_THAT(lines, Contains("hostprobe_syscalls_total{syscall=\"exit_group\"} 7"));
-  EXPECT_THAT(lines, Contains("hostprobe_syscalls_total{syscall=\"sys_999\"} 4"));
+  EXPECT_THAT(lines, Contains("hostprobe_syscalls_total{syscall=\"sys_500\"} 4"));
   EXPECT_THAT(lines, Contains("hostprobe_syscalls_total{syscall=\"out_of_range\"} 2"));
   EXPECT_THAT(lines, Not(Contains("hostprobe_syscalls_total{syscall=\"sys_1023\"} 2")));
   EXPECT_EQ(Samples(Text(), "hostprobe_syscalls_total").size(), 5u);
+}
+
+// A 32-bit compat call (int $0x80) is in a slot of its own, named from the
+// i386 table: i386 getppid is 64, x86_64's semget.
+TEST_F(BuildSyscallFamiliesTest, CompatCallsAreNamedFromTheI386Table) {
+  snap_.syscalls.push_back(Syscall(kSyscallCompatSlotBase + 64, 300, {{9, 300}}, 300'000));
+  snap_.syscalls.push_back(Syscall(kSyscallCompatSlotBase + 500, 1, {}, 0));
+  snap_.errnos.push_back({kSyscallCompatSlotBase + 5, 2, 9});  // i386 open
+  auto lines = Lines(Text());
+  EXPECT_THAT(lines, Contains("hostprobe_syscalls_total{syscall=\"ia32_getppid\"} 300"));
+  EXPECT_THAT(lines, Contains("hostprobe_syscalls_total{syscall=\"ia32_sys_500\"} 1"));
+  EXPECT_THAT(lines, Contains("hostprobe_syscall_errors_total{syscall=\"ia32_open\",errno=\"ENOENT\"} 9"));
+  EXPECT_THAT(lines, Contains("hostprobe_syscall_latency_seconds_count{syscall=\"ia32_getppid\"} 300"));
+  for (const auto& line : lines) EXPECT_EQ(line.find("semget"), std::string::npos) << line;
 }
 
 TEST_F(BuildSyscallFamiliesTest, ErrorCounters) {
   auto lines = Lines(Text());
   EXPECT_THAT(lines, Contains("hostprobe_syscall_errors_total{syscall=\"openat\",errno=\"ENOENT\"} 3000"));
   EXPECT_THAT(lines, Contains("hostprobe_syscall_errors_total{syscall=\"openat\",errno=\"EACCES\"} 5"));
-  EXPECT_THAT(lines, Contains("hostprobe_syscall_errors_total{syscall=\"sys_999\",errno=\"EINVAL\"} 1"));
+  EXPECT_THAT(lines, Contains("hostprobe_syscall_errors_total{syscall=\"sys_500\",errno=\"EINVAL\"} 1"));
   EXPECT_THAT(lines, Contains("hostprobe_syscall_errors_total{syscall=\"out_of_range\",errno=\"ENOSYS\"} 2"));
   EXPECT_THAT(lines, Contains("hostprobe_syscall_errors_total{syscall=\"getppid\",errno=\"errno_4000\"} 6"));
   EXPECT_EQ(Samples(Text(), "hostprobe_syscall_errors_total").size(), 5u);
@@ -214,7 +228,7 @@ TEST_F(BuildSyscallFamiliesTest, LatencyHistogram) {
   EXPECT_EQ(openat_last->substr(openat_last->rfind(' ') + 1), "4999");
 
   // Unknown and out-of-range ids have histograms under their labels too.
-  EXPECT_THAT(lines, Contains("hostprobe_syscall_latency_seconds_count{syscall=\"sys_999\"} 4"));
+  EXPECT_THAT(lines, Contains("hostprobe_syscall_latency_seconds_count{syscall=\"sys_500\"} 4"));
   EXPECT_THAT(lines, Contains("hostprobe_syscall_latency_seconds_count{syscall=\"out_of_range\"} 2"));
 }
 
@@ -226,7 +240,7 @@ TEST_F(BuildSyscallFamiliesTest, CallsWithoutLatencyHaveNoHistogram) {
   auto fams = Build().families;
   const auto* latency = FindFamily(fams, "hostprobe_syscall_latency_seconds");
   ASSERT_NE(latency, nullptr);
-  EXPECT_EQ(latency->metric.size(), 4u);  // getppid, openat, sys_999, out_of_range
+  EXPECT_EQ(latency->metric.size(), 4u);  // getppid, openat, sys_500, out_of_range
 }
 
 TEST_F(BuildSyscallFamiliesTest, CgroupSeries) {

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <random>
+#include <utility>
+#include <vector>
 
 namespace hostprobe {
 namespace {
@@ -69,6 +73,77 @@ TEST(CgroupCountMergerTest, OutputIsSortedById) {
   EXPECT_EQ(out[0].cgroup_id, 10u);
   EXPECT_EQ(out[1].cgroup_id, 20u);
   EXPECT_EQ(out[2].cgroup_id, 30u);
+}
+
+// Readings a fake (CPU, syscall) entry gives, one per call, in turn.
+std::function<PendingBatchRead()> Readings(std::vector<PendingBatchRead> readings, int* calls) {
+  return [readings = std::move(readings), calls]() {
+    const size_t i = static_cast<size_t>((*calls)++);
+    return readings[std::min(i, readings.size() - 1)];
+  };
+}
+
+TEST(ReadPendingBatchTest, TakesAReadingNoFlushOverlapped) {
+  int calls = 0;
+  auto b = ReadPendingBatch(Readings({{6, {7, 40, 2}, 6}}, &calls));
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->cgroup_id, 7u);
+  EXPECT_EQ(b->calls, 40u);
+  EXPECT_EQ(b->errors, 2u);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(ReadPendingBatchTest, ReadsAgainWhenAFlushBeganOrWasUnderWay) {
+  int calls = 0;
+  // A flush between the readings of count and cgroup (6 -> 8), one under
+  // way at the start (7, odd), then a clean reading.
+  auto b = ReadPendingBatch(Readings({{6, {9, 40, 2}, 8}, {7, {9, 0, 0}, 8}, {8, {9, 1, 0}, 8}}, &calls));
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->cgroup_id, 9u);
+  EXPECT_EQ(b->calls, 1u);
+  EXPECT_EQ(calls, 3);
+}
+
+TEST(ReadPendingBatchTest, GivesUpAfterItsTriesWhenEveryReadingOverlapsAFlush) {
+  int calls = 0;
+  std::vector<PendingBatchRead> flushing;
+  for (uint32_t seq = 0; seq < 20; seq += 2) flushing.push_back({seq, {9, 40, 0}, seq + 2});
+  EXPECT_FALSE(ReadPendingBatch(Readings(flushing, &calls)).has_value());
+  EXPECT_EQ(calls, kPendingBatchTries);
+  calls = 0;
+  EXPECT_FALSE(ReadPendingBatch(Readings({{5, {9, 1, 0}, 5}}, &calls), 2).has_value());  // odd throughout
+  EXPECT_EQ(calls, 2);
+}
+
+// The race the sequence number closes: cgroup 7 has 100 calls flushed and 40
+// pending on a CPU when a call of cgroup 9 arrives there and flushes them.
+// The reader read the map before the flush; its reading of the batch saw
+// 7's count and then 9's cgroup id. Taken as it was, that reading charged
+// 40 calls to 9, which has made 1, and the merger's floor kept the 40.
+TEST(ReadPendingBatchTest, AFlushDuringTheReadNeverChargesAnotherCgroup) {
+  const Counts flushed = {{7, 100, 0}};  // read before the flush
+  const Counts truth = {{7, 140, 0}, {9, 1, 0}};
+  int calls = 0;
+  auto reading = Readings({{10, {9, 40, 0}, 12}, {12, {9, 1, 0}, 12}}, &calls);
+
+  CgroupCountMerger m;
+  Counts pending;
+  if (auto b = ReadPendingBatch(reading)) pending.push_back(*b);
+  Counts out = m.Merge(flushed, pending);
+  for (const auto& t : truth)
+    if (const auto* c = Find(out, t.cgroup_id)) EXPECT_LE(c->calls, t.calls) << t.cgroup_id;
+  ASSERT_NE(Find(out, 9), nullptr);
+  EXPECT_EQ(Find(out, 9)->calls, 1u);
+  // The next read finds 7's batch in the map: exact, and the floor holds it.
+  out = m.Merge({{7, 140, 0}}, {{9, 1, 0}});
+  EXPECT_EQ(Find(out, 7)->calls, 140u);
+  EXPECT_EQ(Find(out, 9)->calls, 1u);
+
+  // Without the check, the torn reading would have pinned cgroup 9 at 40.
+  CgroupCountMerger unchecked;
+  out = unchecked.Merge(flushed, {{9, 40, 0}});
+  out = unchecked.Merge({{7, 140, 0}}, {{9, 1, 0}});
+  EXPECT_EQ(Find(out, 9)->calls, 40u);
 }
 
 using std::chrono::nanoseconds;

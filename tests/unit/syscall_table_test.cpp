@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/syscall_snapshot.h"
 #include "core/syscall_table_data.inc"
 
 namespace hostprobe {
@@ -22,6 +23,7 @@ using Entries = std::vector<std::pair<uint32_t, std::string_view>>;
 #define HP_TEST_ENTRY(nr, name) {nr, name},
 const Entries kX86Entries = {HP_SYSCALLS_X86_64(HP_TEST_ENTRY)};
 const Entries kArm64Entries = {HP_SYSCALLS_ARM64(HP_TEST_ENTRY)};
+const Entries kI386Entries = {HP_SYSCALLS_I386(HP_TEST_ENTRY)};
 #undef HP_TEST_ENTRY
 
 TEST(SyscallTableTest, X86_64Names) {
@@ -125,6 +127,44 @@ void CheckTable(Arch arch, const Entries& entries) {
 TEST(SyscallTableTest, X86_64EntriesUniqueAndRoundTrip) { CheckTable(Arch::kX86_64, kX86Entries); }
 
 TEST(SyscallTableTest, Arm64EntriesUniqueAndRoundTrip) { CheckTable(Arch::kArm64, kArm64Entries); }
+
+TEST(SyscallTableTest, I386EntriesUniqueAndRoundTrip) { CheckTable(Arch::kI386, kI386Entries); }
+
+TEST(SyscallTableTest, CompatNamesComeFromTheI386Table) {
+  SyscallTable x86(Arch::kX86_64);
+  EXPECT_EQ(x86.CompatName(20), "ia32_getpid");
+  EXPECT_EQ(x86.CompatName(64), "ia32_getppid");
+  EXPECT_EQ(x86.Name(64), "semget");  // the same number, natively
+  EXPECT_EQ(x86.CompatName(1), "ia32_exit");
+  EXPECT_EQ(x86.CompatName(252), "ia32_exit_group");
+  EXPECT_EQ(x86.CompatName(500), "ia32_sys_500");
+  EXPECT_EQ(x86.Number("ia32_getppid"), std::nullopt);  // Number() is native only
+  EXPECT_EQ(SyscallTable(Arch::kArm64).CompatName(1), "compat_sys_1");
+}
+
+// Every compat slot the kernel program has room for holds the i386 table.
+TEST(SyscallTableTest, I386TableFitsTheCompatSlots) {
+  for (const auto& [nr, name] : kI386Entries)
+    EXPECT_LT(nr, HP_MAX_SYSCALLS - 1 - HP_COMPAT_SLOT_BASE) << name;
+  for (const auto& [nr, name] : kX86Entries) EXPECT_LT(nr, HP_COMPAT_SLOT_BASE) << name;
+  for (const auto& [nr, name] : kArm64Entries) EXPECT_LT(nr, HP_COMPAT_SLOT_BASE) << name;
+}
+
+TEST(SyscallTableTest, I386AgreesWithInstalledUapiHeader) {
+  std::ifstream in("/usr/include/x86_64-linux-gnu/asm/unistd_32.h");
+  if (!in) GTEST_SKIP() << "no asm/unistd_32.h installed";
+  SyscallTable t(Arch::kI386);
+  const std::regex define(R"(^#define __NR_(\w+) (\d+)\s*$)");
+  std::string line;
+  int checked = 0;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (!std::regex_match(line, m, define)) continue;
+    EXPECT_EQ(t.Name(static_cast<uint32_t>(std::stoul(m[2]))), m[1].str());
+    ++checked;
+  }
+  EXPECT_GT(checked, 300);
+}
 
 TEST(SyscallTableTest, HostArchMatchesBuild) {
 #if defined(__aarch64__)

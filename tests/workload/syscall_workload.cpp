@@ -19,10 +19,21 @@
 // --direct-io F  write --mib MiB to file F with O_DIRECT, fsync, read it back with
 //                O_DIRECT, then delete it (block I/O the page cache cannot absorb)
 // --mib N        size for --direct-io (default 96)
+// --int80-getppid N  N getppid calls through the 32-bit compat entry (int $0x80,
+//                i386 number 64, which is semget on x86_64); x86_64 only
+// --pingpong A,B N  two child processes, moved into the cgroup v2 directories A
+//                and B and pinned to the CPU this process runs on, each making N
+//                getppid calls with a sched_yield after each, so that their calls
+//                interleave on one CPU; waits for both and prints
+//                "calls_per_cgroup=M", the exact number of syscalls each child
+//                made in its cgroup (2N + 2: the read that returns once it is
+//                moved, the calls, and exit_group)
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,10 +74,102 @@ static bool DirectIo(const std::string& path, long mib) {
   return ok;
 }
 
+// getppid through the ia32 entry: the kernel takes i386 numbers there.
+static bool Int80Getppid(long n) {
+#if defined(__x86_64__)
+  const long want = getppid();
+  for (long i = 0; i < n; ++i) {
+    long ret = 64;  // __NR_getppid in asm/unistd_32.h
+    __asm__ volatile("int $0x80" : "+a"(ret) : : "memory", "cc", "r8", "r9", "r10", "r11");
+    if (ret != want) {
+      std::fprintf(stderr, "syscall_workload: int $0x80 getppid returned %ld, not %ld\n", ret, want);
+      return false;
+    }
+  }
+  return true;
+#else
+  (void)n;
+  std::fprintf(stderr, "syscall_workload: --int80-getppid needs x86_64\n");
+  return false;
+#endif
+}
+
+static bool JoinCgroup(const std::string& dir, pid_t pid) {
+  std::string procs = dir + "/cgroup.procs";
+  std::string text = std::to_string(pid);
+  int fd = open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+  bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (!ok)
+    std::fprintf(stderr, "syscall_workload: cannot move %d to %s: %s\n", pid, procs.c_str(),
+                 std::strerror(errno));
+  if (fd >= 0) close(fd);
+  return ok;
+}
+
+// Waits until `pid` is blocked in read(2): every call it made before has
+// returned, so none of them can land in the cgroup it is moved to next.
+static bool WaitBlockedInRead(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/syscall";
+  const std::string want = std::to_string(SYS_read) + " ";
+  for (int i = 0; i < 5000; ++i) {
+    char buf[64] = {};
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (fd >= 0) close(fd);
+    if (got > 0 && std::string(buf, static_cast<size_t>(got)).rfind(want, 0) == 0) return true;
+    usleep(1000);
+  }
+  std::fprintf(stderr, "syscall_workload: child %d never blocked in read\n", pid);
+  return false;
+}
+
+// Two children in cgroups a and b on one CPU, taking turns: every call's
+// sys_exit finds the other cgroup's batch in its (CPU, syscall) entry and
+// flushes it. After it is moved, a child makes only raw syscalls, so the
+// number it makes in its cgroup is known exactly.
+static bool PingPong(const std::string& a, const std::string& b, long n) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(sched_getcpu(), &one);
+  pid_t kids[2];
+  int go[2][2];
+  for (int k = 0; k < 2; ++k) {
+    if (pipe2(go[k], O_CLOEXEC) != 0) return false;
+    kids[k] = fork();
+    if (kids[k] < 0) return false;
+    if (kids[k] == 0) {
+      sched_setaffinity(0, sizeof(one), &one);
+      char c = 0;
+      // Returns in the new cgroup: the first call counted there.
+      if (syscall(SYS_read, go[k][0], &c, 1) != 1 || c != 'g') syscall(SYS_exit_group, 1);
+      for (long i = 0; i < n; ++i) {
+        syscall(SYS_getppid);
+        syscall(SYS_sched_yield);
+      }
+      syscall(SYS_exit_group, 0);
+    }
+    close(go[k][0]);
+  }
+  bool ok = WaitBlockedInRead(kids[0]) && WaitBlockedInRead(kids[1]) && JoinCgroup(a, kids[0]) &&
+            JoinCgroup(b, kids[1]);
+  for (int k = 0; k < 2; ++k) {
+    if (write(go[k][1], ok ? "g" : "x", 1) != 1) ok = false;
+    close(go[k][1]);
+  }
+  for (pid_t kid : kids) {
+    int status = 0;
+    if (waitpid(kid, &status, 0) != kid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) ok = false;
+  }
+  if (ok) std::printf("calls_per_cgroup=%ld\n", 2 * n + 2);
+  return ok;
+}
+
 int main(int argc, char** argv) {
   std::string cgroup;
-  long getppid_calls = 0, gap_ms = 0, paced_ms = 0, enoent_calls = 0, burn_ms = 0, mib = 96, signals = 0, threads = 0;
-  std::string direct_io;
+  long getppid_calls = 0, gap_ms = 0, paced_ms = 0, enoent_calls = 0, burn_ms = 0, mib = 96, signals = 0,
+       threads = 0;
+  std::string direct_io, pingpong;
+  long int80_calls = 0, pingpong_calls = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) {
@@ -95,7 +198,12 @@ int main(int argc, char** argv) {
       direct_io = argv[++i];
     else if (a == "--mib")
       mib = std::atol(argv[++i]);
-    else {
+    else if (a == "--int80-getppid")
+      int80_calls = std::atol(argv[++i]);
+    else if (a == "--pingpong" && i + 2 < argc) {
+      pingpong = argv[++i];
+      pingpong_calls = std::atol(argv[++i]);
+    } else {
       std::fprintf(stderr, "syscall_workload: unknown flag %s\n", a.c_str());
       return 2;
     }
@@ -132,11 +240,21 @@ int main(int argc, char** argv) {
       tick += kTickNs;
       if (tick < t) tick = t - (t - start) % kTickNs + kTickNs;  // skip missed ticks
       if (tick >= end) break;
-      struct timespec at = {static_cast<time_t>(tick / 1'000'000'000), static_cast<long>(tick % 1'000'000'000)};
+      struct timespec at = {static_cast<time_t>(tick / 1'000'000'000),
+                            static_cast<long>(tick % 1'000'000'000)};
       while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
       }
     }
     std::printf("calls=%ld\n", made);
+  }
+  if (int80_calls > 0 && !Int80Getppid(int80_calls)) return 1;
+  if (!pingpong.empty()) {
+    const size_t comma = pingpong.find(',');
+    if (comma == std::string::npos) {
+      std::fprintf(stderr, "syscall_workload: --pingpong wants two cgroup directories, A,B\n");
+      return 2;
+    }
+    if (!PingPong(pingpong.substr(0, comma), pingpong.substr(comma + 1), pingpong_calls)) return 1;
   }
   long unexpected = 0;
   for (long i = 0; i < enoent_calls; ++i) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <string_view>
 
@@ -48,7 +49,7 @@ void ApplyTestMaxEntries(const std::string& collector, bpf_object* obj) {
 std::vector<HookStatus> AttachPrograms(const std::string& collector, const std::vector<AttachSpec>& specs) {
   std::vector<HookStatus> hooks;
   for (const AttachSpec& spec : specs) {
-    HookStatus st{bpf_program__name(spec.program), spec.attach, false, ""};
+    HookStatus st{bpf_program__name(spec.program), spec.attach, false, "", bpf_program__fd(spec.program)};
     const bool refused = RefusedForTesting(st.name);
     bpf_link* link = refused ? nullptr : bpf_program__attach(spec.program);
     if (link == nullptr) {
@@ -68,6 +69,17 @@ size_t CountAttached(const std::vector<HookStatus>& hooks) {
   size_t n = 0;
   for (const auto& h : hooks) n += h.attached ? 1 : 0;
   return n;
+}
+
+std::optional<uint64_t> ReadRecursionMisses(int prog_fd) {
+  if (prog_fd < 0) return std::nullopt;
+  bpf_prog_info info{};
+  __u32 len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0) return std::nullopt;
+  // The kernel fills what it knows and says how much: before 5.12 the
+  // structure ends before recursion_misses.
+  if (len < offsetof(bpf_prog_info, recursion_misses) + sizeof(info.recursion_misses)) return std::nullopt;
+  return info.recursion_misses;
 }
 
 Result<std::vector<uint64_t>> ReadPerCpuCounters(int fd, uint32_t count) {

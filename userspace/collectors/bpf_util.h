@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -42,6 +43,12 @@ void ApplyTestMaxEntries(const std::string& collector, bpf_object* obj);
 
 // Number of statuses that are attached.
 size_t CountAttached(const std::vector<HookStatus>& hooks);
+
+// Runs of the program the kernel skipped because a BPF program was already
+// running on that CPU (its recursion guard): bpf_prog_info's
+// recursion_misses (Linux 5.12+). nullopt where the kernel does not report
+// the field, or `prog_fd` is not a program.
+std::optional<uint64_t> ReadRecursionMisses(int prog_fd);
 
 // Runs `start(use_tp_btf)` honouring --bpf-hook: auto prefers tp_btf when
 // `tp_btf_available` and retries once with raw_tp if that load fails.

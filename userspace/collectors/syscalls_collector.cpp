@@ -243,7 +243,7 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
   std::vector<CgroupSyscallCounts> pending;
   auto load = [](const auto& field) { return __atomic_load_n(&field, __ATOMIC_RELAXED); };
   const int hot_fd = bpf_map__fd(skel_->maps.syscall_hot);
-  hp_syscall_hot copy{};
+  hp_syscall_hot copy{}, again{};  // again: re-reads of a batch without mmap
   for (uint32_t cpu = 0; cpu < ncpus_; ++cpu) {
     for (uint32_t id = 0; id < HP_MAX_SYSCALLS; ++id) {
       const uint32_t key = cpu * HP_MAX_SYSCALLS + id;
@@ -254,8 +254,31 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
       if (calls == 0) continue;  // never called on this CPU: nothing else is set
       by_id[id].calls += calls;
       by_id[id].errors += load(h.errors);
-      if (uint32_t batch = load(h.batch_calls); batch != 0)
-        pending.push_back({load(h.batch_cgroup_id), batch, load(h.batch_errors)});
+      if (load(h.batch_calls) == 0) continue;
+      // The batch's count and its cgroup must come from one batch: a
+      // seqlock read against the program's flushes (batch_seq).
+      auto batch = ReadPendingBatch([&]() -> PendingBatchRead {
+        PendingBatchRead r;
+        if (hot_ != nullptr) {
+          r.seq_before = __atomic_load_n(&h.batch_seq, __ATOMIC_ACQUIRE);
+          r.batch = {load(h.batch_cgroup_id), load(h.batch_calls), load(h.batch_errors)};
+          __atomic_thread_fence(__ATOMIC_ACQUIRE);
+          r.seq_after = load(h.batch_seq);
+          return r;
+        }
+        // Without mmap, each lookup copies the entry in no set order: the
+        // batch of the second copy lies between the sequence numbers of the
+        // first and the third.
+        hp_syscall_hot first{}, third{};
+        if (bpf_map_lookup_elem(hot_fd, &key, &first) != 0 ||
+            bpf_map_lookup_elem(hot_fd, &key, &again) != 0 || bpf_map_lookup_elem(hot_fd, &key, &third) != 0)
+          return {1, {}, 1};  // odd: not a reading
+        r.seq_before = first.batch_seq;
+        r.batch = {again.batch_cgroup_id, again.batch_calls, again.batch_errors};
+        r.seq_after = third.batch_seq;
+        return r;
+      });
+      if (batch && batch->calls != 0) pending.push_back(*batch);
     }
   }
   ForEachPerCpuEntry<uint32_t, hp_syscall_latency>(bpf_map__fd(skel_->maps.syscall_latency),

@@ -150,12 +150,14 @@ Result<std::unique_ptr<UprobeCollector>> UprobeCollector::Start(const std::vecto
   }
 
   if (n_uprobe > 0)
-    c->hooks_.push_back({"hp_probe_entry", "uprobe (" + std::to_string(n_uprobe) + " probes)", true, ""});
+    c->hooks_.push_back({"hp_probe_entry", "uprobe (" + std::to_string(n_uprobe) + " probes)", true, "",
+                         bpf_program__fd(s->progs.hp_probe_entry)});
   if (n_latency > 0)
-    c->hooks_.push_back(
-        {"hp_probe_return", "uretprobe (" + std::to_string(n_latency) + " probes)", true, ""});
+    c->hooks_.push_back({"hp_probe_return", "uretprobe (" + std::to_string(n_latency) + " probes)", true, "",
+                         bpf_program__fd(s->progs.hp_probe_return)});
   if (n_usdt > 0)
-    c->hooks_.push_back({kUsdtProgram, "usdt (" + std::to_string(n_usdt) + " probes)", true, ""});
+    c->hooks_.push_back(
+        {kUsdtProgram, "usdt (" + std::to_string(n_usdt) + " probes)", true, "", bpf_program__fd(usdt)});
   return c;
 }
 

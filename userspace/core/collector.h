@@ -15,6 +15,7 @@ struct HookStatus {
   std::string attach;  // where it is attached, e.g. "tp_btf/sys_enter"
   bool attached = false;
   std::string error;  // why it is not attached (libbpf's reason), empty if attached
+  int prog_fd = -1;   // the loaded program (owned by its collector), -1 when it was not loaded
 };
 
 struct CollectorHealth {

@@ -39,6 +39,15 @@ std::chrono::nanoseconds LatencyWindowGap(uint32_t every, std::chrono::nanosecon
   return std::chrono::nanoseconds(static_cast<int64_t>(gap));
 }
 
+std::optional<CgroupSyscallCounts> ReadPendingBatch(const std::function<PendingBatchRead()>& read,
+                                                    int tries) {
+  for (int i = 0; i < tries; ++i) {
+    PendingBatchRead r = read();
+    if (r.seq_before == r.seq_after && r.seq_before % 2 == 0) return r.batch;
+  }
+  return std::nullopt;
+}
+
 void CgroupCountMerger::Forget(const std::vector<uint64_t>& ids) {
   for (uint64_t id : ids) floor_.erase(id);
 }

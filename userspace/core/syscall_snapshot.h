@@ -7,6 +7,8 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -52,13 +54,38 @@ struct SyscallSnapshot {
   LatencyWindows latency_windows;
 };
 
-// Id of the slot that collects syscall numbers outside [0, HP_MAX_SYSCALLS - 1).
+// Id of the slot that collects syscall numbers with no slot of their own.
 inline constexpr uint32_t kSyscallOutOfRangeSlot = HP_MAX_SYSCALLS - 1;
+// Slots from this one up to kSyscallOutOfRangeSlot hold 32-bit compat calls
+// (x86_64's ia32 entry), at this plus their i386 number.
+inline constexpr uint32_t kSyscallCompatSlotBase = HP_COMPAT_SLOT_BASE;
+
+// One reading of a (CPU, syscall) entry's pending batch, between two
+// readings of its batch_seq.
+struct PendingBatchRead {
+  uint32_t seq_before = 0;
+  CgroupSyscallCounts batch;
+  uint32_t seq_after = 0;
+};
+
+// How often a pending batch is read again when a flush overlapped the reading.
+inline constexpr int kPendingBatchTries = 4;
+
+// The kernel flushes a batch (into the per-cgroup map) and starts the next
+// one, of another cgroup, while userspace reads it in place; a reading that
+// overlaps a flush may pair one batch's count with the next one's cgroup.
+// Returns the batch of the first of up to `tries` readings that no flush
+// overlapped (batch_seq even and unchanged); nullopt when every one did: the
+// caller leaves that batch out, which keeps the read at most the truth (its
+// calls reach the per-cgroup map and a later read).
+std::optional<CgroupSyscallCounts> ReadPendingBatch(const std::function<PendingBatchRead()>& read,
+                                                    int tries = kPendingBatchTries);
 
 // Per-cgroup syscall counts are what the kernel flushed into its per-cgroup
 // map plus calls still pending in per-CPU batches. Reading the map first and
-// the batches second, a batch flushed in between is seen in neither read, so
-// each read is at most the truth, never more. The merger sums the two parts
+// the batches second (each batch whole: ReadPendingBatch), a batch flushed in
+// between is seen in neither read, so each read is at most the truth, never
+// more. The merger sums the two parts
 // and keeps, per cgroup, the largest figure seen: a counter that never goes
 // down and is at most one read behind.
 class CgroupCountMerger {
