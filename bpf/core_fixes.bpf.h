@@ -20,6 +20,21 @@ static __always_inline struct gendisk *hp_request_disk(struct request *rq)
 	return BPF_CORE_READ(rq, q, disk);
 }
 
+/* Linux 5.12 (commit 309dca309fc3, "block: store a block_device pointer in
+ * struct bio") replaced bio->bi_disk with bio->bi_bdev. */
+struct bio___old {
+	struct gendisk *bi_disk;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct gendisk *hp_bio_disk(struct bio *bio)
+{
+	struct bio___old *old = (void *)bio;
+
+	if (bpf_core_field_exists(old->bi_disk))
+		return BPF_CORE_READ(old, bi_disk);
+	return BPF_CORE_READ(bio, bi_bdev, bd_disk);
+}
+
 /* The kernel's internal dev_t: 12-bit major, 20-bit minor. */
 static __always_inline __u32 hp_disk_dev(struct gendisk *disk)
 {

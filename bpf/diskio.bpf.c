@@ -1,11 +1,27 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Block I/O per device and op: bytes, operations and latency from issue to
- * completion, aggregated in the kernel; bytes per cgroup of the issuing task.
+ * completion, aggregated in the kernel; bytes per cgroup.
  *
- * block_rq_issue records when a request went to the device (and who issued it)
- * in an LRU hash keyed by the request pointer; block_rq_complete adds the
- * completed bytes and the latency. Requests issued before we attached are
- * still counted (bytes and ops), only without latency.
+ * block_rq_issue records when a request went to the device in an LRU hash
+ * keyed by the request pointer; block_rq_complete adds the completed bytes
+ * and the latency. Requests issued before we attached are still counted
+ * (bytes and ops), only without latency.
+ *
+ * Bytes per cgroup are counted per bio, not per request: a request can hold
+ * bios of several cgroups (merges), and it may be issued by a task that did
+ * not submit it (a plug flushed by another task, a dispatch from kblockd
+ * when the queue was busy). block_bio_queue runs in the submitting task as
+ * the bio enters the block layer, once per bio (a split's remainder is not
+ * traced again), and the bio's bytes are charged there, at submission, as
+ * the kernel's own io.stat counts them (blk_cgroup_bio_start); blk-mq
+ * completes bios without block_bio_complete. The cgroup is the one the block layer
+ * itself charges (the bio's blkcg) where the io controller is on cgroup v2
+ * and that blkcg is below the root, as io.stat counts it; otherwise (the io
+ * controller on a v1 hierarchy, or not enabled below the root) the
+ * submitting task's, so writeback that kernel threads submit is charged to
+ * their cgroup, the root. Only bios of request-based (blk-mq) disks are
+ * counted, the level whose requests the device totals count: a device
+ * mapper or md bio and the bios it is remapped into are not counted twice.
  *
  * tp_btf and raw_tp variants of both hooks are in this object; the loader
  * switches one off before loading (see syscalls.bpf.c).
@@ -24,8 +40,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct hp_rq_start {
 	__u64 issue_ns;
-	__u64 cgroup_id;
 };
+
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -55,10 +71,11 @@ struct {
 	__type(value, __u64);
 } diskio_self_stats SEC(".maps");
 
-static __always_inline __u32 request_op(struct request *rq)
+/* The low 8 bits of a request's cmd_flags or a bio's bi_opf are the op
+ * (REQ_OP_MASK). */
+static __always_inline __u32 disk_op(__u32 flags)
 {
-	/* The low 8 bits of cmd_flags are the op (REQ_OP_MASK). */
-	__u32 op = BPF_CORE_READ(rq, cmd_flags) & 0xff;
+	__u32 op = flags & 0xff;
 
 	switch (op) {
 	case 0: return HP_DISK_OP_READ;     /* REQ_OP_READ */
@@ -69,11 +86,59 @@ static __always_inline __u32 request_op(struct request *rq)
 	}
 }
 
+static __always_inline __u32 request_op(struct request *rq)
+{
+	return disk_op(BPF_CORE_READ(rq, cmd_flags));
+}
+
+/* The cgroup v2 id the block layer charges a bio to (its blkcg), or 0 when
+ * that is not a cgroup v2 cgroup below the root: the io controller lives on
+ * a v1 hierarchy (hybrid hosts) or is not enabled below the root. */
+static __always_inline __u64 bio_blkcg_id(struct bio *bio)
+{
+	struct cgroup *cg;
+
+	if (!bpf_core_field_exists(bio->bi_blkg))
+		return 0;
+	cg = BPF_CORE_READ(bio, bi_blkg, blkcg, css.cgroup);
+	/* The default (v2) hierarchy is the only one with id 0. */
+	if (!cg || BPF_CORE_READ(cg, root, hierarchy_id) != 0 || BPF_CORE_READ(cg, level) == 0)
+		return 0;
+	return BPF_CORE_READ(cg, kn, id);
+}
+
+static __always_inline void on_bio_queue(struct bio *bio)
+{
+	static const struct hp_disk_cgroup_stats zero = {};
+	struct gendisk *disk = hp_bio_disk(bio);
+	struct hp_disk_cgroup_stats *cg;
+	__u32 bytes = BPF_CORE_READ(bio, bi_iter.bi_size);
+	__u32 op, source = HP_DISK_STAT_BY_BLKCG;
+	__u64 cgroup_id;
+
+	/* Nothing to charge (a flush), or not a blk-mq disk (see the top). */
+	if (!bytes || !disk || !BPF_CORE_READ(disk, queue, mq_ops))
+		return;
+	op = disk_op(BPF_CORE_READ(bio, bi_opf));
+	cgroup_id = bio_blkcg_id(bio);
+	if (!cgroup_id) {
+		cgroup_id = bpf_get_current_cgroup_id();
+		source = HP_DISK_STAT_BY_TASK;
+	}
+	cg = hp_lookup_or_init(&disk_cgroups, &cgroup_id, &zero);
+	if (!cg) {
+		hp_percpu_inc(&diskio_self_stats, HP_DISK_STAT_CGROUP_MAP_FULL);
+		return;
+	}
+	if (op < HP_DISK_OP__COUNT)
+		__sync_fetch_and_add(&cg->bytes[op], bytes);
+	hp_percpu_inc(&diskio_self_stats, source);
+}
+
 static __always_inline void on_issue(struct request *rq)
 {
 	struct hp_rq_start start = {
 		.issue_ns = bpf_ktime_get_ns(),
-		.cgroup_id = bpf_get_current_cgroup_id(),
 	};
 	__u64 key = (__u64)rq;
 
@@ -84,13 +149,12 @@ static __always_inline void on_issue(struct request *rq)
 static __always_inline void on_complete(struct request *rq, unsigned int nr_bytes)
 {
 	static const struct hp_disk_stats zero_disk = {};
-	static const struct hp_disk_cgroup_stats zero_cgroup = {};
 	struct hp_disk_key key = {};
 	struct hp_disk_stats *stats;
 	struct hp_rq_start *start;
 	struct gendisk *disk;
 	__u64 rq_key = (__u64)rq;
-	__u64 latency = 0, cgroup_id = 0;
+	__u64 latency = 0;
 	bool timed = false;
 
 	disk = hp_request_disk(rq);
@@ -102,7 +166,6 @@ static __always_inline void on_complete(struct request *rq, unsigned int nr_byte
 	start = bpf_map_lookup_elem(&rq_start, &rq_key);
 	if (start) {
 		latency = bpf_ktime_get_ns() - start->issue_ns;
-		cgroup_id = start->cgroup_id;
 		timed = true;
 		bpf_map_delete_elem(&rq_start, &rq_key);
 	}
@@ -117,15 +180,6 @@ static __always_inline void on_complete(struct request *rq, unsigned int nr_byte
 		}
 	} else {
 		hp_percpu_inc(&diskio_self_stats, HP_DISK_STAT_DISK_MAP_FULL);
-	}
-
-	if (timed && nr_bytes) {
-		struct hp_disk_cgroup_stats *cg = hp_lookup_or_init(&disk_cgroups, &cgroup_id, &zero_cgroup);
-
-		if (cg && key.op < HP_DISK_OP__COUNT)
-			cg->bytes[key.op] += nr_bytes;
-		else if (!cg)
-			hp_percpu_inc(&diskio_self_stats, HP_DISK_STAT_CGROUP_MAP_FULL);
 	}
 }
 
@@ -143,6 +197,13 @@ int BPF_PROG(hp_block_done, struct request *rq, int error, unsigned int nr_bytes
 	return 0;
 }
 
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(hp_bio_queue, struct bio *bio)
+{
+	on_bio_queue(bio);
+	return 0;
+}
+
 SEC("raw_tp/block_rq_issue")
 int BPF_PROG(hp_block_issue_raw, struct request *rq)
 {
@@ -156,3 +217,11 @@ int BPF_PROG(hp_block_done_raw, struct request *rq, int error, unsigned int nr_b
 	on_complete(rq, nr_bytes);
 	return 0;
 }
+
+SEC("raw_tp/block_bio_queue")
+int BPF_PROG(hp_bio_queue_raw, struct bio *bio)
+{
+	on_bio_queue(bio);
+	return 0;
+}
+

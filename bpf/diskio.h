@@ -31,7 +31,7 @@ struct hp_disk_stats {
 	__u64 latency_slots[HP_LATENCY_SLOTS];
 };
 
-/* Bytes completed, by op, for the cgroup of the task that issued the request. */
+/* Bytes submitted, by op, for the cgroup a bio is charged to (see diskio.bpf.c). */
 struct hp_disk_cgroup_stats {
 	__u64 bytes[HP_DISK_OP__COUNT];
 };
@@ -40,6 +40,8 @@ enum hp_diskio_self_stat {
 	HP_DISK_STAT_DISK_MAP_FULL = 0,   /* disk_stats update failed */
 	HP_DISK_STAT_CGROUP_MAP_FULL,     /* disk_cgroups update failed */
 	HP_DISK_STAT_INFLIGHT_FAILED,     /* could not record an issue timestamp */
+	HP_DISK_STAT_BY_BLKCG,            /* bios charged to their blkcg (io controller on cgroup v2) */
+	HP_DISK_STAT_BY_TASK,             /* bios charged to the cgroup of the task that submitted them */
 	HP_DISK_STAT__COUNT,
 };
 

@@ -34,8 +34,12 @@ BuiltFamilies BuildDiskioFamilies(const DiskioSnapshot& snap, const DeviceNamer&
   }
 
   auto cg_bytes = MakeFamily("hostprobe_cgroup_disk_io_bytes_total",
-                             "Block I/O bytes by the cgroup of the task that issued the request, by op. "
-                             "Writeback issued by kernel threads is charged to their cgroup (the root).",
+                             "Block I/O bytes by cgroup (v2 path) and op, counted per bio of blk-mq disks as "
+                             "it is submitted, as io.stat counts them: the cgroup the block layer charges (the "
+                             "bio's blkcg) where the io "
+                             "controller is on cgroup v2, else the submitting task's (writeback submitted by "
+                             "kernel threads then lands on the root); see "
+                             "hostprobe_cgroup_disk_io_bios_total.",
                              MetricType::Counter);
   std::map<std::string, std::array<uint64_t, HP_DISK_OP__COUNT>> by_path;
   for (const CgroupDiskBytes& c : snap.cgroups) {
@@ -64,8 +68,16 @@ BuiltFamilies BuildDiskioFamilies(const DiskioSnapshot& snap, const DeviceNamer&
   AddCounter(failures, {{"map", "disk_inflight"}},
              static_cast<double>(snap.self_stats[HP_DISK_STAT_INFLIGHT_FAILED]));
 
+  auto attributed = MakeFamily(
+      "hostprobe_cgroup_disk_io_bios_total",
+      "Bios counted in hostprobe_cgroup_disk_io_bytes_total, by how their cgroup was found: "
+      "blkcg (the cgroup the block layer charges, where the io controller is on cgroup v2) or task "
+      "(the cgroup of the task that submitted the bio).",
+      MetricType::Counter);
+  AddCounter(attributed, {{"source", "blkcg"}}, static_cast<double>(snap.self_stats[HP_DISK_STAT_BY_BLKCG]));
+  AddCounter(attributed, {{"source", "task"}}, static_cast<double>(snap.self_stats[HP_DISK_STAT_BY_TASK]));
   out.families = {std::move(bytes), std::move(ops), std::move(latency), std::move(cg_bytes),
-                  std::move(failures)};
+                  std::move(failures), std::move(attributed)};
   return out;
 }
 

@@ -137,7 +137,7 @@ collector_of() {
     hp_sys_* | hp_migrate*) echo syscalls ;;
     hp_rss_stat* | hp_mem_*) echo process_memory ;;
     hp_brk_exit | hp_mmap_exit | hp_munmap_exit | hp_mremap_exit | hp_mprotect_exit) echo process_memory_heap ;;
-    hp_block_*) echo diskio ;;
+    hp_block_* | hp_bio_*) echo diskio ;;
     hp_sched_switch*) echo cgroup_cpu ;;
     hp_exit* | hp_exec* | hp_oom_*) echo process_events ;;
     hp_probe_*) echo uprobes ;;
@@ -394,6 +394,53 @@ else
     r=FAIL
   fi
   report diskio direct_io $r "device=$disk write=$w/$kw read=$rd/$kr bytes (ours/diskstats) write_latency_count=$wl"
+fi
+
+# Per cgroup: two cgroups move $mib MiB each way with O_DIRECT at the same
+# time while a third floods the disk with buffered writes. Each O_DIRECT
+# cgroup is charged what it moved (within 5%) and, where the io controller
+# is on cgroup v2 (the guests), what its io.stat says, from the bios' blkcg.
+if [ -n "$disk" ] && [ -n "$cg2_root" ]; then
+  io_v2=
+  if grep -qw io "$cg2_root/cgroup.controllers" 2>/dev/null; then
+    io_v2=1
+    grep -qw io "$cg2_root/cgroup.subtree_control" || echo +io >"$cg2_root/cgroup.subtree_control"
+  fi
+  da=kmatrix-dio-a-$$-$run db=kmatrix-dio-b-$$-$run df=kmatrix-flood-$$-$run
+  dira=$(new_cgroup $da) dirb=$(new_cgroup $db) dirf=$(new_cgroup $df)
+  sh -c 'echo $$ >"$0/cgroup.procs" && exec dd if=/dev/zero of="$1" bs=1M count=$2 conv=fsync 2>/dev/null' \
+    "$dirf" "$disk_dir/kmatrix-flood-$$" $((mib * 3)) &
+  fpid=$!
+  "$workload" --cgroup "$dira" --direct-io "$disk_dir/kmatrix-dio-a-$$" --mib "$mib" &
+  apid=$!
+  "$workload" --cgroup "$dirb" --direct-io "$disk_dir/kmatrix-dio-b-$$" --mib "$mib"
+  brc=$?
+  arc=0 frc=0
+  wait $apid || arc=$?
+  wait $fpid || frc=$?
+  rm -f "$disk_dir/kmatrix-flood-$$"
+  want=$((mib * 1048576)) ok=1 detail=
+  for c in $da $db; do
+    s="hostprobe_cgroup_disk_io_bytes_total{cgroup=\"/$c\",pod_uid=\"\",container_id=\"\",op=\"read\"}"
+    scrape_until "$work/a" "$s"
+    w=$(value "$work/a" "hostprobe_cgroup_disk_io_bytes_total{cgroup=\"/$c\",pod_uid=\"\",container_id=\"\",op=\"write\"}")
+    rd=$(value "$work/a" "$s")
+    within "$w" $((want * 95 / 100)) $((want * 105 / 100)) && within "$rd" $((want * 95 / 100)) $((want * 105 / 100)) || ok=0
+    detail="$detail /$c write=$w read=$rd"
+    if [ -n "$io_v2" ]; then
+      iw=$(awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^wbytes=/) { sub(/wbytes=/, "", $i); s += $i } } END { print s + 0 }' "$cg2_root/$c/io.stat")
+      ir=$(awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^rbytes=/) { sub(/rbytes=/, "", $i); s += $i } } END { print s + 0 }' "$cg2_root/$c/io.stat")
+      within "$w" $((iw * 95 / 100)) $((iw * 105 / 100)) && within "$rd" $((ir * 95 / 100)) $((ir * 105 / 100)) || ok=0
+      detail="$detail (io.stat $iw/$ir)"
+    fi
+  done
+  [ "$arc" = 0 ] && [ "$brc" = 0 ] && [ "$frc" = 0 ] || ok=0
+  src=task
+  [ -n "$io_v2" ] && src=blkcg
+  n=$(value "$work/a" "hostprobe_cgroup_disk_io_bios_total{source=\"$src\"}")
+  [ "${n%.*}" -gt 0 ] 2>/dev/null || ok=0
+  if [ $ok = 1 ]; then r=PASS; else r=FAIL; fi
+  report diskio cgroup_bytes $r "want $want each way;$detail; bios by $src: $n; exits $arc $brc $frc"
 fi
 
 # ---- cgroup_cpu: on-CPU time of a burner vs the cgroup's own cpu.stat ---------------------

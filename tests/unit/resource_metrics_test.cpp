@@ -113,6 +113,8 @@ DiskioSnapshot DiskSnapshot() {
   s.self_stats[HP_DISK_STAT_DISK_MAP_FULL] = 1;
   s.self_stats[HP_DISK_STAT_CGROUP_MAP_FULL] = 2;
   s.self_stats[HP_DISK_STAT_INFLIGHT_FAILED] = 3;
+  s.self_stats[HP_DISK_STAT_BY_BLKCG] = 11;
+  s.self_stats[HP_DISK_STAT_BY_TASK] = 12;
   return s;
 }
 
@@ -126,7 +128,8 @@ TEST(DiskioMetricsTest, FamiliesNamesAndTypes) {
                   std::pair{std::string("hostprobe_disk_io_operations_total"), MetricType::Counter},
                   std::pair{std::string("hostprobe_disk_io_latency_seconds"), MetricType::Histogram},
                   std::pair{std::string("hostprobe_cgroup_disk_io_bytes_total"), MetricType::Counter},
-                  std::pair{std::string("hostprobe_bpf_map_update_failures_total"), MetricType::Counter}));
+                  std::pair{std::string("hostprobe_bpf_map_update_failures_total"), MetricType::Counter},
+                  std::pair{std::string("hostprobe_cgroup_disk_io_bios_total"), MetricType::Counter}));
   for (const auto& f : built.families) EXPECT_FALSE(f.help.empty()) << f.name;
 }
 
@@ -211,9 +214,15 @@ TEST(DiskioMetricsTest, MapFailuresByMap) {
                           std::pair{std::string("map=disk_inflight"), 3.0}));
 }
 
+TEST(DiskioMetricsTest, BiosByHowTheirCgroupWasFound) {
+  auto built = BuildDiskioFamilies(DiskSnapshot(), Devices, Names);
+  EXPECT_THAT(CounterSeries(Family(built.families, "hostprobe_cgroup_disk_io_bios_total")),
+              ElementsAre(std::pair{std::string("source=blkcg"), 11.0}, std::pair{std::string("source=task"), 12.0}));
+}
+
 TEST(DiskioMetricsTest, EmptySnapshotStillDeclaresTheFamilies) {
   auto built = BuildDiskioFamilies(DiskioSnapshot{}, Devices, Names);
-  ASSERT_EQ(built.families.size(), 5u);
+  ASSERT_EQ(built.families.size(), 6u);
   EXPECT_THAT(Family(built.families, "hostprobe_disk_io_bytes_total").metric, IsEmpty());
   EXPECT_THAT(Family(built.families, "hostprobe_cgroup_disk_io_bytes_total").metric, IsEmpty());
   EXPECT_EQ(Family(built.families, "hostprobe_bpf_map_update_failures_total").metric.size(), 3u);

@@ -26,10 +26,10 @@ Result<std::unique_ptr<DiskioCollector>> DiskioCollector::Start(HookMode mode, c
   }
   return StartWithHookMode<std::unique_ptr<DiskioCollector>>(
       "diskio", mode, features.HasTpBtf({"block_rq_issue", "block_rq_complete"}), features,
-      [](bool use_tp_btf) { return StartWith(use_tp_btf); });
+      [&features](bool use_tp_btf) { return StartWith(use_tp_btf, features.HasTpBtf({"block_bio_queue"})); });
 }
 
-Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_btf) {
+Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_btf, bool bio_tp_btf) {
   std::unique_ptr<DiskioCollector> c(new DiskioCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
   c->skel_.reset(diskio_bpf__open());
@@ -40,19 +40,29 @@ Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_
   bpf_program__set_autoload(s->progs.hp_block_done, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_block_issue_raw, !use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_block_done_raw, !use_tp_btf);
+  // Bytes per cgroup, per bio (see diskio.bpf.c). block_bio_queue passes the
+  // bio first since 5.11, as block_rq_issue the request (checked in Start).
+  const bool bio_btf = use_tp_btf && bio_tp_btf;
+  bpf_program__set_autoload(s->progs.hp_bio_queue, bio_btf);
+  bpf_program__set_autoload(s->progs.hp_bio_queue_raw, !bio_btf);
 
   if (int err = diskio_bpf__load(s); err != 0) {
     return LibbpfFailure("load diskio BPF programs (" + c->family_ + ")", err);
   }
+  std::vector<AttachSpec> specs;
   if (use_tp_btf) {
-    c->hooks_ = AttachPrograms(
-        "diskio", {{s->progs.hp_block_issue, &s->links.hp_block_issue, "tp_btf/block_rq_issue"},
-                   {s->progs.hp_block_done, &s->links.hp_block_done, "tp_btf/block_rq_complete"}});
+    specs = {{s->progs.hp_block_issue, &s->links.hp_block_issue, "tp_btf/block_rq_issue"},
+             {s->progs.hp_block_done, &s->links.hp_block_done, "tp_btf/block_rq_complete"}};
   } else {
-    c->hooks_ = AttachPrograms(
-        "diskio", {{s->progs.hp_block_issue_raw, &s->links.hp_block_issue_raw, "raw_tp/block_rq_issue"},
-                   {s->progs.hp_block_done_raw, &s->links.hp_block_done_raw, "raw_tp/block_rq_complete"}});
+    specs = {{s->progs.hp_block_issue_raw, &s->links.hp_block_issue_raw, "raw_tp/block_rq_issue"},
+             {s->progs.hp_block_done_raw, &s->links.hp_block_done_raw, "raw_tp/block_rq_complete"}};
   }
+  if (bio_btf) {
+    specs.push_back({s->progs.hp_bio_queue, &s->links.hp_bio_queue, "tp_btf/block_bio_queue"});
+  } else {
+    specs.push_back({s->progs.hp_bio_queue_raw, &s->links.hp_bio_queue_raw, "raw_tp/block_bio_queue"});
+  }
+  c->hooks_ = AttachPrograms("diskio", specs);
   if (CountAttached(c->hooks_) == 0)
     return Error{"attach diskio programs (" + c->family_ + "): " + c->hooks_.front().error, EPERM};
   return c;
