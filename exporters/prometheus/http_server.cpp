@@ -21,7 +21,8 @@ constexpr const char* kLanding = R"(<!DOCTYPE html>
 <body><h1>hostprobe</h1>
 <p>eBPF host telemetry sensor, version )" HOSTPROBE_VERSION R"(.</p>
 <ul><li><a href="/metrics">/metrics</a> &mdash; Prometheus metrics</li>
-<li><a href="/healthz">/healthz</a> &mdash; health of every collector</li></ul>
+<li><a href="/healthz">/healthz</a> &mdash; readiness: health of every collector</li>
+<li><a href="/livez">/livez</a> &mdash; liveness: the process serves</li></ul>
 </body></html>
 )";
 
@@ -144,9 +145,10 @@ int HttpServer::InitTls(void* ssl_ctx, void* self) {
 }
 
 bool HttpServer::Authorized(mg_connection* conn, const std::string& path, bool head) {
-  // /healthz answers without credentials so kubelet probes keep working; it
-  // tells only whether collectors run (docs/security.md).
-  if (!auth_ || path == "/healthz") return true;
+  // /healthz and /livez answer without credentials so kubelet probes keep
+  // working; they tell only whether collectors run and whether the process
+  // serves (docs/security.md).
+  if (!auth_ || path == "/healthz" || path == "/livez") return true;
   const char* header = mg_get_header(conn, "Authorization");
   if (header != nullptr) {
     if (auto creds = ParseBasicAuthorization(header); creds && auth_->Verify(creds->user, creds->password))
@@ -259,11 +261,19 @@ int HttpServer::Handle(mg_connection* conn) {
     Send(conn, 503, "Service Unavailable", "text/plain; charset=utf-8", report.text, head);
     return 503;
   }
+  // Liveness: this process accepts and answers requests. Nothing a
+  // collector does changes it, so a kubelet never restarts the sensor (and
+  // loses its counters and histories) for a part that cannot work on this
+  // node; /healthz says that.
+  if (path == "/livez") {
+    Send(conn, 200, "OK", "text/plain; charset=utf-8", "ok\n", head);
+    return 200;
+  }
   if (path == "/") {
     Send(conn, 200, "OK", "text/html; charset=utf-8", kLanding, head);
     return 200;
   }
-  Send(conn, 404, "Not Found", "text/plain; charset=utf-8", "not found; try /metrics or /healthz\n", head);
+  Send(conn, 404, "Not Found", "text/plain; charset=utf-8", "not found; try /metrics, /healthz or /livez\n", head);
   return 404;
 }
 

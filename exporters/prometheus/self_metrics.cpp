@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <utility>
 
 #include "exporters/prometheus/family_builder.h"
@@ -89,9 +90,34 @@ prometheus::MetricFamily BuildRecursionMissesFamily(const std::vector<ProgramRec
   return f;
 }
 
-SelfMetrics::SelfMetrics(const std::vector<CollectorSlot>& slots, RecursionMissesReader read_misses)
+std::vector<prometheus::MetricFamily> BuildMapMemoryFamilies(const std::vector<BpfMapMemory>& maps) {
+  std::map<std::string, uint64_t> by_name;
+  uint64_t total = 0;
+  for (const auto& m : maps) {
+    by_name[m.map] += m.bytes;
+    total += m.bytes;
+  }
+  auto each = MakeFamily("hostprobe_bpf_map_memory_bytes",
+                         "Kernel memory held by each of the sensor's BPF maps (fdinfo memlock), by map name; "
+                         "maps of one name are summed.",
+                         MetricType::Gauge);
+  for (const auto& [name, bytes] : by_name) AddGauge(each, {{"map", name}}, static_cast<double>(bytes));
+  auto sum = MakeFamily("hostprobe_bpf_maps_memory_bytes",
+                        "Kernel memory held by all of the sensor's BPF maps (the sum of "
+                        "hostprobe_bpf_map_memory_bytes); not charged to the sensor's own RSS.",
+                        MetricType::Gauge);
+  AddGauge(sum, {}, static_cast<double>(total));
+  std::vector<prometheus::MetricFamily> out;
+  out.push_back(std::move(each));
+  out.push_back(std::move(sum));
+  return out;
+}
+
+SelfMetrics::SelfMetrics(const std::vector<CollectorSlot>& slots, RecursionMissesReader read_misses,
+                         BpfMapMemoryReader read_maps)
     : slots_(slots),
       read_misses_(std::move(read_misses)),
+      read_maps_(std::move(read_maps)),
       start_time_seconds_(
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
 
@@ -118,6 +144,9 @@ std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
   // Absent, not zero, where the kernel does not count misses (before 5.12).
   if (auto misses = CollectRecursionMisses(slots_, read_misses_); !misses.empty())
     out.push_back(BuildRecursionMissesFamily(misses));
+  if (read_maps_) {
+    for (auto& f : BuildMapMemoryFamilies(read_maps_())) out.push_back(std::move(f));
+  }
   AddProcessMetrics(out, start_time_seconds_);
   return out;
 }

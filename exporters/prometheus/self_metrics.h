@@ -20,6 +20,14 @@ namespace hostprobe {
 // passes ReadRecursionMisses (collectors/bpf_util.h); tests pass a fake.
 using RecursionMissesReader = std::function<std::optional<uint64_t>(int prog_fd)>;
 
+// The sensor's own BPF maps and the kernel memory each holds; the sensor
+// passes ReadOwnBpfMapMemory (collectors/bpf_util.h); tests pass a fake.
+using BpfMapMemoryReader = std::function<std::vector<BpfMapMemory>()>;
+
+// hostprobe_bpf_map_memory_bytes{map}, maps of one name summed, and
+// hostprobe_bpf_maps_memory_bytes, their total.
+std::vector<prometheus::MetricFamily> BuildMapMemoryFamilies(const std::vector<BpfMapMemory>& maps);
+
 struct ProgramRecursionMisses {
   std::string program;  // as in hostprobe_bpf_program_attached
   uint64_t misses = 0;
@@ -37,12 +45,14 @@ class SelfMetrics : public prometheus::Collectable {
  public:
   // `slots` must outlive this object. Without `read_misses` the recursion
   // misses family is left out.
-  explicit SelfMetrics(const std::vector<CollectorSlot>& slots, RecursionMissesReader read_misses = nullptr);
+  explicit SelfMetrics(const std::vector<CollectorSlot>& slots, RecursionMissesReader read_misses = nullptr,
+                       BpfMapMemoryReader read_maps = nullptr);
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   const std::vector<CollectorSlot>& slots_;
   const RecursionMissesReader read_misses_;
+  const BpfMapMemoryReader read_maps_;
   const double start_time_seconds_;
 };
 

@@ -210,10 +210,10 @@ def check_base(c, resources, hostprobe):
     ctr = ctrs[0]
     c.check(ctr.get("image") == IMAGE, f"DaemonSet: image {IMAGE}", ctr.get("image"))
     c.check(any(p.get("containerPort") == PORT for p in ctr.get("ports", [])), f"DaemonSet: containerPort {PORT}")
-    for probe in ("livenessProbe", "readinessProbe"):
+    for probe, path in (("livenessProbe", "/livez"), ("readinessProbe", "/healthz")):
         hg = ctr.get(probe, {}).get("httpGet", {})
-        c.check(hg.get("path") == "/healthz" and resolve_port(ctr, hg.get("port")) == PORT,
-                f"DaemonSet: {probe} on /healthz:{PORT}", str(hg))
+        c.check(hg.get("path") == path and resolve_port(ctr, hg.get("port")) == PORT,
+                f"DaemonSet: {probe} on {path}:{PORT}", str(hg))
     res = ctr.get("resources", {})
     for kind in ("requests", "limits"):
         for what in ("cpu", "memory"):

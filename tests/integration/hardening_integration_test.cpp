@@ -238,6 +238,11 @@ TEST(FaultTest, RefusedLatencyWindowIsReportedAndCountingGoesOn) {
   EXPECT_EQ(health->status, 503);
   EXPECT_NE(health->body.find("syscalls: program hp_sys_enter not attached"), std::string::npos)
       << health->body;
+  // Not ready, but alive: liveness never restarts it for a failing part.
+  auto live = HttpRequest(sensor.port(), "GET", "/livez");
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->status, 200);
+  EXPECT_EQ(live->body, "ok\n");
   constexpr int kCalls = 20000;
   double d = CountedGetppids(sensor, kCalls);
   EXPECT_GE(d, kCalls);

@@ -159,6 +159,9 @@ TEST_F(WebTest, BasicAuthWithoutTls) {
   ASSERT_TRUE(sensor.Start());
   ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
   EXPECT_EQ(HttpRequest(sensor.port(), "GET", "/metrics")->status, 401);
+  // The kubelet's probes need no credentials.
+  EXPECT_EQ(HttpRequest(sensor.port(), "GET", "/healthz")->status, 200);
+  EXPECT_EQ(HttpRequest(sensor.port(), "GET", "/livez")->status, 200);
   // "prometheus:s3cret pass" in base64.
   auto ok = HttpRequest(sensor.port(), "GET", "/metrics",
                         {"Authorization: Basic cHJvbWV0aGV1czpzM2NyZXQgcGFzcw=="});

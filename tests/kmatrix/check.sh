@@ -458,6 +458,35 @@ if [ -n "$cg2_root" ]; then
   if within "$kernel_s" 0.05 1000 && awk -v o="$ours" -v k="$kernel_s" 'BEGIN { exit !(o >= k * 0.95 && o <= k * 1.05) }'
   then r=PASS; else r=FAIL; fi
   report cgroup_cpu burn_seconds $r "ours=$ours cpu.stat=$kernel_s s in /$name"
+
+  # A burner that stays on its CPU, scraped every second: each second's
+  # increase is within 0.2 s of cpu.stat's (read just before and after each
+  # scrape; the midpoint is compared, and half the bracket is allowed on top).
+  name=kmatrix-cpunow-$$-$run
+  dir=$(new_cgroup $name)
+  "$workload" --cgroup "$dir" --burn-ms 6000 &
+  bpid=$!
+  series="hostprobe_cgroup_cpu_seconds_total$(labels /$name)"
+  scrape_until "$work/a" "$series"
+  cpu_usage() { awk '$1 == "usage_usec" { print $2 / 1e6 }' "$dir/cpu.stat"; }
+  ok=1 detail= prev_o= prev_k= n=0
+  while [ $n -lt 4 ]; do
+    k0=$(cpu_usage)
+    scrape "$work/a"
+    k1=$(cpu_usage)
+    o=$(value "$work/a" "$series")
+    k=$(awk -v a="$k0" -v b="$k1" 'BEGIN { print (a + b) / 2 }')
+    if [ -n "$prev_o" ]; then
+      if ! awk -v o="$o" -v po="$prev_o" -v k="$k" -v pk="$prev_k" -v w="$(awk -v a="$k0" -v b="$k1" 'BEGIN { print (b - a) / 2 }')" \
+        'BEGIN { d = (o - po) - (k - pk); if (d < 0) d = -d; exit !(d <= 0.2 + w) }'; then ok=0; fi
+      detail="$detail $(awk -v o="$o" -v po="$prev_o" -v k="$k" -v pk="$prev_k" 'BEGIN { printf "%.3f/%.3f", o - po, k - pk }')"
+    fi
+    prev_o=$o prev_k=$k n=$((n + 1))
+    sleep 1
+  done
+  wait $bpid
+  if [ $ok = 1 ]; then r=PASS; else r=FAIL; fi
+  report cgroup_cpu current_each_second $r "per-second increase ours/cpu.stat:$detail in /$name"
 fi
 
 # ---- process_events: a crash counted once, execs, an OOM kill ---------------------------

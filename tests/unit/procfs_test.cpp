@@ -845,3 +845,37 @@ TEST(PidCgroupTest, NoUnifiedHierarchy) {
 
 }  // namespace
 }  // namespace hostprobe
+
+namespace hostprobe {
+namespace {
+
+// /proc/self/fdinfo/<fd> of a BPF hash map on 6.x, and of a plain file.
+TEST(BpfMapFdinfoTest, ReadsTypeMemlockAndIdOfAMap) {
+  auto info = ParseBpfMapFdinfo(
+      "pos:\t0\nflags:\t02000002\nmnt_id:\t15\nino:\t2072\nmap_type:\t5\nkey_size:\t8\n"
+      "value_size:\t16\nmax_entries:\t16384\nmap_flags:\t0x0\nmap_extra:\t0x0\n"
+      "memlock:\t2622336\nmap_id:\t812\nfrozen:\t0\n");
+  ASSERT_TRUE(info.ok()) << info.error().message;
+  ASSERT_TRUE(info->has_value());
+  EXPECT_EQ((*info)->map_type, 5u);
+  EXPECT_EQ((*info)->memlock, 2622336u);
+  EXPECT_EQ((*info)->map_id, 812u);
+}
+
+TEST(BpfMapFdinfoTest, AnythingElseIsNoMap) {
+  auto file = ParseBpfMapFdinfo("pos:\t0\nflags:\t0100000\nmnt_id:\t24\nino:\t3\n");
+  ASSERT_TRUE(file.ok());
+  EXPECT_FALSE(file->has_value());
+  // A program's fdinfo has memlock too, but no map_type.
+  auto prog = ParseBpfMapFdinfo("pos:\t0\nflags:\t02000002\nprog_type:\t26\nmemlock:\t4096\nprog_id:\t9\n");
+  ASSERT_TRUE(prog.ok());
+  EXPECT_FALSE(prog->has_value());
+}
+
+TEST(BpfMapFdinfoTest, MalformedNumbersAreErrors) {
+  EXPECT_FALSE(ParseBpfMapFdinfo("map_type:\t5\nmemlock:\tlots\n").ok());
+  EXPECT_FALSE(ParseBpfMapFdinfo("map_type:\t5\n").ok()) << "a map without memlock";
+}
+
+}  // namespace
+}  // namespace hostprobe

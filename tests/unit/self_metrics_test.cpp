@@ -83,3 +83,32 @@ TEST(RecursionMissesTest, SelfMetricsServesTheFamilyOnlyWhenSomethingIsReported)
 
 }  // namespace
 }  // namespace hostprobe
+
+namespace hostprobe {
+namespace {
+
+TEST(MapMemoryTest, EachMapByNameAndTheirTotal) {
+  auto families = BuildMapMemoryFamilies(
+      {{"disk_cgroups", 2622336}, {"syscall_hot", 131072}, {"syscall.rodata", 4096}, {"syscall.rodata", 4096}});
+  ASSERT_EQ(families.size(), 2u);
+  EXPECT_EQ(families[0].name, "hostprobe_bpf_map_memory_bytes");
+  EXPECT_EQ(families[0].type, prometheus::MetricType::Gauge);
+  std::map<std::string, double> by_map;
+  for (const auto& m : families[0].metric) by_map[m.label.at(0).value] = m.gauge.value;
+  EXPECT_EQ(by_map, (std::map<std::string, double>{
+                        {"disk_cgroups", 2622336}, {"syscall.rodata", 8192}, {"syscall_hot", 131072}}));
+  EXPECT_EQ(families[1].name, "hostprobe_bpf_maps_memory_bytes");
+  ASSERT_EQ(families[1].metric.size(), 1u);
+  EXPECT_EQ(families[1].metric[0].gauge.value, 2622336 + 131072 + 8192);
+}
+
+TEST(MapMemoryTest, NoMapsStillGiveAZeroTotal) {
+  auto families = BuildMapMemoryFamilies({});
+  ASSERT_EQ(families.size(), 2u);
+  EXPECT_TRUE(families[0].metric.empty());
+  ASSERT_EQ(families[1].metric.size(), 1u);
+  EXPECT_EQ(families[1].metric[0].gauge.value, 0);
+}
+
+}  // namespace
+}  // namespace hostprobe

@@ -2,12 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 
 #include "collectors/libbpf_log.h"
+#include "core/procfs.h"
 
 namespace hostprobe {
 
@@ -80,6 +86,34 @@ std::optional<uint64_t> ReadRecursionMisses(int prog_fd) {
   // structure ends before recursion_misses.
   if (len < offsetof(bpf_prog_info, recursion_misses) + sizeof(info.recursion_misses)) return std::nullopt;
   return info.recursion_misses;
+}
+
+std::vector<BpfMapMemory> ReadOwnBpfMapMemory() {
+  std::vector<BpfMapMemory> out;
+  DIR* dir = opendir("/proc/self/fdinfo");
+  if (dir == nullptr) return out;
+  const int dir_fd = dirfd(dir);
+  while (dirent* e = readdir(dir)) {
+    char* end = nullptr;
+    long fd = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || fd == dir_fd) continue;
+    int info_fd = openat(dir_fd, e->d_name, O_RDONLY | O_CLOEXEC);
+    if (info_fd < 0) continue;
+    char buf[1024];
+    ssize_t n = read(info_fd, buf, sizeof(buf) - 1);
+    close(info_fd);
+    if (n <= 0) continue;
+    auto parsed = ParseBpfMapFdinfo(std::string_view(buf, static_cast<size_t>(n)));
+    if (!parsed || !parsed->has_value()) continue;
+    bpf_map_info info{};
+    __u32 len = sizeof(info);
+    std::string name = "id_" + std::to_string((*parsed)->map_id);
+    if (bpf_obj_get_info_by_fd(static_cast<int>(fd), &info, &len) == 0 && info.name[0] != '\0')
+      name = std::string(info.name, strnlen(info.name, sizeof(info.name)));
+    out.push_back({std::move(name), (*parsed)->memlock});
+  }
+  closedir(dir);
+  return out;
 }
 
 Result<std::vector<uint64_t>> ReadPerCpuCounters(int fd, uint32_t count) {

@@ -50,6 +50,11 @@ size_t CountAttached(const std::vector<HookStatus>& hooks);
 // the field, or `prog_fd` is not a program.
 std::optional<uint64_t> ReadRecursionMisses(int prog_fd);
 
+// Every BPF map this process holds open, with the kernel memory it holds
+// (/proc/self/fdinfo's memlock, named through BPF_OBJ_GET_INFO_BY_FD). Maps
+// whose fdinfo or info cannot be read are left out.
+std::vector<BpfMapMemory> ReadOwnBpfMapMemory();
+
 // Runs `start(use_tp_btf)` honouring --bpf-hook: auto prefers tp_btf when
 // `tp_btf_available` and retries once with raw_tp if that load fails.
 template <typename T>

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,12 @@ struct HookStatus {
   bool attached = false;
   std::string error;  // why it is not attached (libbpf's reason), empty if attached
   int prog_fd = -1;   // the loaded program (owned by its collector), -1 when it was not loaded
+};
+
+// Kernel memory held by one of the sensor's BPF maps (fdinfo's memlock).
+struct BpfMapMemory {
+  std::string map;  // the map's name as the kernel has it (at most 15 bytes)
+  uint64_t bytes = 0;
 };
 
 struct CollectorHealth {

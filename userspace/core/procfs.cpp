@@ -449,6 +449,33 @@ Result<std::string> ParsePidComm(std::string_view text) {
   return std::string(text.substr(0, text.size() - 1));
 }
 
+Result<std::optional<BpfMapFdinfo>> ParseBpfMapFdinfo(std::string_view text) {
+  auto lines = SplitLines(text, "fdinfo");
+  if (!lines) return lines.error();
+  BpfMapFdinfo info;
+  bool is_map = false, has_memlock = false;
+  for (std::string_view line : *lines) {
+    auto f = Fields(line);
+    if (f.size() != 2) continue;
+    if (f[0] == "map_type:" || f[0] == "memlock:" || f[0] == "map_id:") {
+      auto n = ParseU64(f[1]);
+      if (!n) return Malformed("fdinfo", std::string(f[0]) + " is not a number");
+      if (f[0] == "map_type:") {
+        is_map = true;
+        info.map_type = static_cast<uint32_t>(*n);
+      } else if (f[0] == "memlock:") {
+        has_memlock = true;
+        info.memlock = *n;
+      } else {
+        info.map_id = static_cast<uint32_t>(*n);
+      }
+    }
+  }
+  if (!is_map) return std::optional<BpfMapFdinfo>();
+  if (!has_memlock) return Malformed("fdinfo", "a map without memlock");
+  return std::optional<BpfMapFdinfo>(info);
+}
+
 Result<std::optional<std::string>> ParsePidCgroupV2(std::string_view text) {
   auto lines = SplitLines(text, "cgroup");
   if (!lines) return lines.error();

@@ -187,6 +187,16 @@ Result<PidStat> ParsePidStat(std::string_view text);
 // name may end in newlines of its own).
 Result<std::string> ParsePidComm(std::string_view text);
 
+// What /proc/self/fdinfo/<fd> says of a BPF map: its type, the kernel
+// memory it holds (memlock, bytes) and its id; nullopt when the fd is not a
+// BPF map (no map_type line).
+struct BpfMapFdinfo {
+  uint32_t map_type = 0;
+  uint64_t memlock = 0;
+  uint32_t map_id = 0;
+};
+Result<std::optional<BpfMapFdinfo>> ParseBpfMapFdinfo(std::string_view text);
+
 // The cgroup v2 path from /proc/<pid>/cgroup (the "0::" line), nullopt when
 // the process has none (no unified hierarchy mounted).
 Result<std::optional<std::string>> ParsePidCgroupV2(std::string_view text);
