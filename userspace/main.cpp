@@ -292,7 +292,8 @@ int main(int argc, char** argv) {
       AddPodNames(families, *kube->directory());
     };
   }
-  handlers.collectables.emplace_back("self", std::make_shared<SelfMetrics>(slots, ReadRecursionMisses, ReadOwnBpfMapMemory));
+  handlers.collectables.emplace_back(
+      "self", std::make_shared<SelfMetrics>(slots, ReadRecursionMisses, ReadOwnBpfMapMemory));
   handlers.collectables.emplace_back("host", std::make_shared<HostMetrics>(host));
   if (syscalls.ok())
     handlers.collectables.emplace_back("syscalls",

@@ -273,7 +273,8 @@ int HttpServer::Handle(mg_connection* conn) {
     Send(conn, 200, "OK", "text/html; charset=utf-8", kLanding, head);
     return 200;
   }
-  Send(conn, 404, "Not Found", "text/plain; charset=utf-8", "not found; try /metrics, /healthz or /livez\n", head);
+  Send(conn, 404, "Not Found", "text/plain; charset=utf-8", "not found; try /metrics, /healthz or /livez\n",
+       head);
   return 404;
 }
 

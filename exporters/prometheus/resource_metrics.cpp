@@ -33,14 +33,15 @@ BuiltFamilies BuildDiskioFamilies(const DiskioSnapshot& snap, const DeviceNamer&
     if (h.count != 0) AddHistogram(latency, {{"device", dev}, {"op", op}}, h);
   }
 
-  auto cg_bytes = MakeFamily("hostprobe_cgroup_disk_io_bytes_total",
-                             "Block I/O bytes by cgroup (v2 path) and op, counted per bio of blk-mq disks as "
-                             "it is submitted, as io.stat counts them: the cgroup the block layer charges (the "
-                             "bio's blkcg) where the io "
-                             "controller is on cgroup v2, else the submitting task's (writeback submitted by "
-                             "kernel threads then lands on the root); see "
-                             "hostprobe_cgroup_disk_io_bios_total.",
-                             MetricType::Counter);
+  auto cg_bytes =
+      MakeFamily("hostprobe_cgroup_disk_io_bytes_total",
+                 "Block I/O bytes by cgroup (v2 path) and op, counted per bio of blk-mq disks as "
+                 "it is submitted, as io.stat counts them: the cgroup the block layer charges (the "
+                 "bio's blkcg) where the io "
+                 "controller is on cgroup v2, else the submitting task's (writeback submitted by "
+                 "kernel threads then lands on the root); see "
+                 "hostprobe_cgroup_disk_io_bios_total.",
+                 MetricType::Counter);
   std::map<std::string, std::array<uint64_t, HP_DISK_OP__COUNT>> by_path;
   for (const CgroupDiskBytes& c : snap.cgroups) {
     auto path = cgroup_name(c.cgroup_id);
@@ -76,8 +77,8 @@ BuiltFamilies BuildDiskioFamilies(const DiskioSnapshot& snap, const DeviceNamer&
       MetricType::Counter);
   AddCounter(attributed, {{"source", "blkcg"}}, static_cast<double>(snap.self_stats[HP_DISK_STAT_BY_BLKCG]));
   AddCounter(attributed, {{"source", "task"}}, static_cast<double>(snap.self_stats[HP_DISK_STAT_BY_TASK]));
-  out.families = {std::move(bytes), std::move(ops), std::move(latency), std::move(cg_bytes),
-                  std::move(failures), std::move(attributed)};
+  out.families = {std::move(bytes),    std::move(ops),      std::move(latency),
+                  std::move(cg_bytes), std::move(failures), std::move(attributed)};
   return out;
 }
 

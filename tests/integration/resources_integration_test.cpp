@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -160,7 +160,8 @@ TEST_F(ResourcesTest, DiskBytesPerCgroupUnderContention) {
   if (io_on_v2 && ReadFile(root + "/cgroup.subtree_control").find("io") == std::string::npos)
     ASSERT_TRUE(WriteFile(root + "/cgroup.subtree_control", "+io"));
   const std::string tag = std::to_string(getpid());
-  const std::string names[3] = {"/hostprobe-dio-a-" + tag, "/hostprobe-dio-b-" + tag, "/hostprobe-flood-" + tag};
+  const std::string names[3] = {"/hostprobe-dio-a-" + tag, "/hostprobe-dio-b-" + tag,
+                                "/hostprobe-flood-" + tag};
   for (const auto& n : names) ASSERT_EQ(mkdir((root + n).c_str(), 0755), 0) << root + n;
   constexpr int kMib = 64;
   std::vector<pid_t> pids;
@@ -176,13 +177,13 @@ TEST_F(ResourcesTest, DiskBytesPerCgroupUnderContention) {
     pids.push_back(pid);
   };
   const std::string flood = "/var/tmp/hostprobe-flood-" + tag;
-  spawn({"sh", "-c", "echo $$ >\"$0/cgroup.procs\" && exec dd if=/dev/zero of=\"$1\" bs=1M count=768 "
-                     "conv=fdatasync status=none",
+  spawn({"sh", "-c",
+         "echo $$ >\"$0/cgroup.procs\" && exec dd if=/dev/zero of=\"$1\" bs=1M count=768 "
+         "conv=fdatasync status=none",
          root + names[2], flood});
   for (int i = 0; i < 2; ++i) {
-    spawn({kWorkload, "--cgroup", root + names[i], "--direct-io", "/var/tmp/hostprobe-dio-" + tag + "-" +
-                                                                      std::to_string(i),
-           "--mib", std::to_string(kMib)});
+    spawn({kWorkload, "--cgroup", root + names[i], "--direct-io",
+           "/var/tmp/hostprobe-dio-" + tag + "-" + std::to_string(i), "--mib", std::to_string(kMib)});
   }
   for (pid_t pid : pids) {
     int status = 0;
@@ -193,8 +194,8 @@ TEST_F(ResourcesTest, DiskBytesPerCgroupUnderContention) {
   const double want = kMib * double(1 << 20);
   Exposition e;
   auto series = [&](int i, const char* op) {
-    return "hostprobe_cgroup_disk_io_bytes_total{cgroup=\"" + names[i] + "\",pod_uid=\"\",container_id=\"\",op=\"" +
-           op + "\"}";
+    return "hostprobe_cgroup_disk_io_bytes_total{cgroup=\"" + names[i] +
+           "\",pod_uid=\"\",container_id=\"\",op=\"" + op + "\"}";
   };
   // New cgroups are named on a later walk (one per second at most).
   for (int i = 0; i < 10 && (Value(e, series(0, "read")) < want || Value(e, series(1, "read")) < want); ++i) {
@@ -205,8 +206,10 @@ TEST_F(ResourcesTest, DiskBytesPerCgroupUnderContention) {
     EXPECT_NEAR(Value(e, series(i, "write")), want, want * 0.05) << names[i];
     EXPECT_NEAR(Value(e, series(i, "read")), want, want * 0.05) << names[i];
     if (io_on_v2) {
-      EXPECT_NEAR(Value(e, series(i, "write")), IoStatBytes(root + names[i], "wbytes"), want * 0.05) << names[i];
-      EXPECT_NEAR(Value(e, series(i, "read")), IoStatBytes(root + names[i], "rbytes"), want * 0.05) << names[i];
+      EXPECT_NEAR(Value(e, series(i, "write")), IoStatBytes(root + names[i], "wbytes"), want * 0.05)
+          << names[i];
+      EXPECT_NEAR(Value(e, series(i, "read")), IoStatBytes(root + names[i], "rbytes"), want * 0.05)
+          << names[i];
     }
   }
   // How the requests were attributed is exported; the flood was counted too.

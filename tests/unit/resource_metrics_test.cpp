@@ -123,13 +123,12 @@ TEST(DiskioMetricsTest, FamiliesNamesAndTypes) {
   std::vector<std::pair<std::string, MetricType>> got;
   for (const auto& f : built.families) got.emplace_back(f.name, f.type);
   EXPECT_THAT(
-      got,
-      ElementsAre(std::pair{std::string("hostprobe_disk_io_bytes_total"), MetricType::Counter},
-                  std::pair{std::string("hostprobe_disk_io_operations_total"), MetricType::Counter},
-                  std::pair{std::string("hostprobe_disk_io_latency_seconds"), MetricType::Histogram},
-                  std::pair{std::string("hostprobe_cgroup_disk_io_bytes_total"), MetricType::Counter},
-                  std::pair{std::string("hostprobe_bpf_map_update_failures_total"), MetricType::Counter},
-                  std::pair{std::string("hostprobe_cgroup_disk_io_bios_total"), MetricType::Counter}));
+      got, ElementsAre(std::pair{std::string("hostprobe_disk_io_bytes_total"), MetricType::Counter},
+                       std::pair{std::string("hostprobe_disk_io_operations_total"), MetricType::Counter},
+                       std::pair{std::string("hostprobe_disk_io_latency_seconds"), MetricType::Histogram},
+                       std::pair{std::string("hostprobe_cgroup_disk_io_bytes_total"), MetricType::Counter},
+                       std::pair{std::string("hostprobe_bpf_map_update_failures_total"), MetricType::Counter},
+                       std::pair{std::string("hostprobe_cgroup_disk_io_bios_total"), MetricType::Counter}));
   for (const auto& f : built.families) EXPECT_FALSE(f.help.empty()) << f.name;
 }
 
@@ -216,8 +215,9 @@ TEST(DiskioMetricsTest, MapFailuresByMap) {
 
 TEST(DiskioMetricsTest, BiosByHowTheirCgroupWasFound) {
   auto built = BuildDiskioFamilies(DiskSnapshot(), Devices, Names);
-  EXPECT_THAT(CounterSeries(Family(built.families, "hostprobe_cgroup_disk_io_bios_total")),
-              ElementsAre(std::pair{std::string("source=blkcg"), 11.0}, std::pair{std::string("source=task"), 12.0}));
+  EXPECT_THAT(
+      CounterSeries(Family(built.families, "hostprobe_cgroup_disk_io_bios_total")),
+      ElementsAre(std::pair{std::string("source=blkcg"), 11.0}, std::pair{std::string("source=task"), 12.0}));
 }
 
 TEST(DiskioMetricsTest, EmptySnapshotStillDeclaresTheFamilies) {

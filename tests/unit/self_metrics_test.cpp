@@ -88,8 +88,10 @@ namespace hostprobe {
 namespace {
 
 TEST(MapMemoryTest, EachMapByNameAndTheirTotal) {
-  auto families = BuildMapMemoryFamilies(
-      {{"disk_cgroups", 2622336}, {"syscall_hot", 131072}, {"syscall.rodata", 4096}, {"syscall.rodata", 4096}});
+  auto families = BuildMapMemoryFamilies({{"disk_cgroups", 2622336},
+                                          {"syscall_hot", 131072},
+                                          {"syscall.rodata", 4096},
+                                          {"syscall.rodata", 4096}});
   ASSERT_EQ(families.size(), 2u);
   EXPECT_EQ(families[0].name, "hostprobe_bpf_map_memory_bytes");
   EXPECT_EQ(families[0].type, prometheus::MetricType::Gauge);

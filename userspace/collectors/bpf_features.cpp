@@ -12,8 +12,8 @@ namespace hostprobe {
 namespace {
 
 // Every tracepoint a hostprobe program attaches to.
-constexpr const char* kTracepoints[] = {"sys_enter",          "sys_exit",     "block_rq_issue",
-                                        "block_rq_complete",  "block_bio_queue", "sched_switch",
+constexpr const char* kTracepoints[] = {"sys_enter",          "sys_exit",          "block_rq_issue",
+                                        "block_rq_complete",  "block_bio_queue",   "sched_switch",
                                         "sched_process_exit", "sched_migrate_task"};
 
 }  // namespace

@@ -1,9 +1,8 @@
 #include "collectors/bpf_util.h"
 
-#include <spdlog/spdlog.h>
-
 #include <dirent.h>
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>

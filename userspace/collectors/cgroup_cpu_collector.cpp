@@ -88,9 +88,9 @@ Result<CgroupCpuSnapshot> CgroupCpuCollector::ReadCgroupCpu() {
   for (const hp_cpu_running& r : per_cpu) running.push_back({r.cgroup_id, r.since_ns});
   {
     std::lock_guard lock(current_mu_);
-    snap.cgroups = current_.Update(std::move(ended), running,
-                                   static_cast<uint64_t>(now.tv_sec) * 1'000'000'000ull +
-                                       static_cast<uint64_t>(now.tv_nsec));
+    snap.cgroups = current_.Update(
+        std::move(ended), running,
+        static_cast<uint64_t>(now.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(now.tv_nsec));
   }
   auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.cgroup_cpu_self_stats), HP_CPU_STAT__COUNT);
   if (!self) return self.error();

@@ -50,9 +50,9 @@ class ProcessEventsSource {
 
 // What the kernel's BTF says about the hooks this collector uses.
 struct ProcessEventsKernel {
-  bool exit_exec_tp_btf = false;     // btf_trace_sched_process_{exit,exec} exist
-  bool mark_victim_tp_btf = false;   // btf_trace_mark_victim exists
-  bool mark_victim_has_task = true;  // its first argument is a task_struct* (else a pid)
+  bool exit_exec_tp_btf = false;        // btf_trace_sched_process_{exit,exec} exist
+  bool mark_victim_tp_btf = false;      // btf_trace_mark_victim exists
+  bool mark_victim_has_task = true;     // its first argument is a task_struct* (else a pid)
   bool signal_generate_tp_btf = false;  // btf_trace_signal_generate exists
   std::string Describe() const;
 };

@@ -3,8 +3,8 @@
 // them from its worker threads.
 #pragma once
 
-#include <optional>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
