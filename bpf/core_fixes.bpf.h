@@ -44,6 +44,21 @@ static __always_inline __u32 hp_disk_dev(struct gendisk *disk)
 	return (major << 20) | minor;
 }
 
+/* Linux 6.15 renamed kernfs_node::parent to __parent (its readers now go
+ * through RCU helpers). */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *hp_kernfs_parent(struct kernfs_node *kn)
+{
+	struct kernfs_node___old *old = (void *)kn;
+
+	if (bpf_core_field_exists(old->parent))
+		return BPF_CORE_READ(old, parent);
+	return BPF_CORE_READ(kn, __parent);
+}
+
 /* cgroup v2 id of a task (kernfs node id of its default-hierarchy cgroup). */
 static __always_inline __u64 hp_task_cgroup_id(struct task_struct *task)
 {

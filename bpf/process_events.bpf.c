@@ -12,6 +12,10 @@
  *                       victim's cgroup is charged, not the allocating task's.
  *   sched_process_exec  an exec succeeded (restart loops show up here).
  *
+ * At exec, crash and OOM kill the task's cgroup's name and parent id are
+ * recorded (cgroup_names), so a short-lived cgroup can be named after it is
+ * gone: a container that crashes at once is counted under its pod.
+ *
  * tp_btf and raw_tp variants of each hook are in this object; the loader
  * switches one family off before loading (see syscalls.bpf.c).
  */
@@ -70,6 +74,33 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } process_events_self_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HP_MAX_CGROUP_NAMES);
+	__type(key, __u64);
+	__type(value, struct hp_cgroup_name);
+} cgroup_names SEC(".maps");
+
+/* Records the name and parent of `task`'s cgroup v2, once per cgroup. */
+static __always_inline void remember_cgroup(struct task_struct *task)
+{
+	struct hp_cgroup_name entry = {};
+	struct kernfs_node *kn = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn), *parent;
+	__u64 id;
+
+	if (!kn)
+		return;
+	id = BPF_CORE_READ(kn, id);
+	if (bpf_map_lookup_elem(&cgroup_names, &id))
+		return;
+	parent = hp_kernfs_parent(kn);
+	if (parent)
+		entry.parent_id = BPF_CORE_READ(parent, id);
+	if (bpf_probe_read_kernel_str(entry.name, sizeof(entry.name), BPF_CORE_READ(kn, name)) <= 0)
+		return;
+	bpf_map_update_elem(&cgroup_names, &id, &entry, BPF_NOEXIST);
+}
 
 static __always_inline void count_crash(__u64 cgroup_id, __u32 signal)
 {
@@ -130,6 +161,7 @@ static __always_inline void on_exit(struct task_struct *task)
 		return;
 	}
 	count_crash(hp_task_cgroup_id(task), signal);
+	remember_cgroup(task);
 }
 
 static __always_inline void on_exec(void)
@@ -138,6 +170,7 @@ static __always_inline void on_exec(void)
 
 	if (stats)
 		hp_atomic_inc(&stats->execs);
+	remember_cgroup((struct task_struct *)bpf_get_current_task());
 }
 
 /* A SIGKILL was generated for a task: remember its cgroup by pid. On kernels

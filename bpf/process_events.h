@@ -16,6 +16,14 @@
  * mark_victim tracepoint gives only the victim's pid (before 6.8): the OOM
  * killer sends the victim SIGKILL just before it marks it (LRU: old ones go first). */
 #define HP_MAX_SIGKILL_TARGETS 1024
+/* Cgroups whose name and parent were recorded when a task of theirs exec'd
+ * or was killed, so a cgroup removed before any walk of the cgroup tree saw
+ * it (a container that crashes within a second) can still be named from its
+ * parent (LRU: old ones go first). */
+#define HP_MAX_CGROUP_NAMES 4096
+/* Bytes of a cgroup directory's name kept, with its NUL: container scopes
+ * ("cri-containerd-<64 hex>.scope") take 86. Longer names are cut. */
+#define HP_CGROUP_NAME_LEN 120
 /* Signal numbers above this (none on Linux: _NSIG is 64) are folded into it. */
 #define HP_MAX_SIGNAL 64
 
@@ -29,6 +37,12 @@ struct hp_crash_key {
 struct hp_proc_cgroup_stats {
 	__u64 execs;     /* successful execve/execveat */
 	__u64 oom_kills; /* tasks chosen as OOM victims */
+};
+
+/* What the kernel knew of a cgroup v2 id when one of its tasks exec'd. */
+struct hp_cgroup_name {
+	__u64 parent_id;                 /* cgroup v2 id of its parent (0 for the root) */
+	char name[HP_CGROUP_NAME_LEN];   /* its directory's name, NUL-terminated */
 };
 
 /* A thread group, unique over the life of the host (pid alone is reused). */

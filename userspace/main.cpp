@@ -170,6 +170,7 @@ int main(int argc, char** argv) {
     return statfs(p.c_str(), &fs) == 0 && fs.f_type == 0x63677270;
   });
   CgroupResolver cgroups(cgroup_root);
+  cgroups.SetRemovedGrace(duration_cast<milliseconds>(opts.removed_cgroup_grace));
   if (!cgroup_root.empty()) {
     if (auto st = cgroups.Rescan(); !st.ok())
       spdlog::warn("cgroups: {}", st.error().message);
@@ -206,6 +207,12 @@ int main(int argc, char** argv) {
 
   auto process_events = ProcessEventsCollector::Start(opts.hook_mode, features);
   track("process_events", process_events);
+  // Names of cgroups removed before a walk saw them (containers that crash
+  // at once), from what the kernel recorded at their exec.
+  if (process_events.ok()) {
+    CgroupNameSource* names = process_events->get();
+    cgroups.SetLearner([names](uint64_t id) { return names->LookupCgroupName(id); });
+  }
   ProcessMemoryCollector::Config mem_config;
   mem_config.procfs = opts.procfs;
   mem_config.sample_interval = sample_interval;

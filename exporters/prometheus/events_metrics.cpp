@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "core/histogram.h"
 #include "core/labels.h"
+#include "core/pod_attribution.h"
 #include "exporters/prometheus/family_builder.h"
 
 namespace hostprobe {
@@ -103,6 +105,79 @@ BuiltFamilies BuildProcessEventFamilies(const ProcessEventsSnapshot& snap, const
   return out;
 }
 
+std::vector<PodCgroupEvents> PodCgroupEventsOf(const ProcessEventsSnapshot& snap,
+                                               const CgroupNameFn& cgroup_name) {
+  std::map<uint64_t, PodCgroupEvents> by_id;
+  std::map<uint64_t, bool> named;  // id -> in a pod (false: not a pod's, or unnamed)
+  auto entry = [&](uint64_t id) -> PodCgroupEvents* {
+    auto [it, fresh] = named.try_emplace(id, false);
+    if (fresh) {
+      auto path = cgroup_name(id);
+      if (!path) return nullptr;
+      PodAttribution a = ParsePodAttribution(*path);
+      if (a.pod_uid.empty()) return nullptr;
+      it->second = true;
+      PodCgroupEvents& e = by_id[id];
+      e.cgroup_id = id;
+      e.pod_uid = std::move(a.pod_uid);
+      e.container = !a.container_id.empty();
+    }
+    return it->second ? &by_id[id] : nullptr;
+  };
+  for (const CrashCount& c : snap.crashes)
+    if (PodCgroupEvents* e = entry(c.cgroup_id)) e->crashes += c.count;
+  for (const ProcessCgroupCounts& c : snap.cgroups) {
+    if (PodCgroupEvents* e = entry(c.cgroup_id)) {
+      e->execs += c.execs;
+      e->oom_kills += c.oom_kills;
+    }
+  }
+  std::vector<PodCgroupEvents> out;
+  out.reserve(by_id.size());
+  for (auto& kv : by_id) out.push_back(std::move(kv.second));
+  return out;
+}
+
+std::vector<std::string> PodsOfPaths(const std::vector<std::string>& paths) {
+  std::set<std::string> pods;
+  for (const std::string& p : paths) {
+    if (p.find("pod") == std::string::npos) continue;  // cheap: most host cgroups
+    PodAttribution a = ParsePodAttribution(p);
+    if (!a.pod_uid.empty()) pods.insert(std::move(a.pod_uid));
+  }
+  return {pods.begin(), pods.end()};
+}
+
+std::vector<prometheus::MetricFamily> BuildPodEventFamilies(const std::vector<PodEvents>& pods) {
+  auto crashes = MakeFamily("hostprobe_pod_crashes_total",
+                            "Processes of a pod ended by a signal, every signal and container together, "
+                            "kept across its containers' restarts.",
+                            MetricType::Counter);
+  auto ooms = MakeFamily("hostprobe_pod_oom_kills_total",
+                         "Tasks of a pod the kernel OOM killer chose as victims, kept across its "
+                         "containers' restarts.",
+                         MetricType::Counter);
+  auto execs = MakeFamily("hostprobe_pod_execs_total",
+                          "Successful execs in a pod's cgroups, kept across its containers' restarts.",
+                          MetricType::Counter);
+  auto starts = MakeFamily("hostprobe_pod_container_starts_total",
+                           "Containers started in a pod (container cgroups in which a process exec'd, the "
+                           "sandbox included); a restart adds one.",
+                           MetricType::Counter);
+  for (const PodEvents& p : pods) {
+    AddCounter(crashes, {{"pod_uid", p.pod_uid}}, static_cast<double>(p.crashes));
+    AddCounter(ooms, {{"pod_uid", p.pod_uid}}, static_cast<double>(p.oom_kills));
+    AddCounter(execs, {{"pod_uid", p.pod_uid}}, static_cast<double>(p.execs));
+    AddCounter(starts, {{"pod_uid", p.pod_uid}}, static_cast<double>(p.container_starts));
+  }
+  std::vector<prometheus::MetricFamily> out;
+  out.push_back(std::move(crashes));
+  out.push_back(std::move(ooms));
+  out.push_back(std::move(execs));
+  out.push_back(std::move(starts));
+  return out;
+}
+
 std::vector<prometheus::MetricFamily> BuildProbeFamilies(const ProbeSnapshot& snap) {
   auto calls =
       MakeFamily("hostprobe_probe_calls_total",
@@ -158,16 +233,21 @@ std::vector<prometheus::MetricFamily> BuildClockFamilies(const ClockSnapshot& sn
 }
 
 std::vector<prometheus::MetricFamily> ProcessEventsMetrics::Collect() const {
+  std::lock_guard lock(mu_);
   auto snap = source_.ReadProcessEvents();
   if (!snap) {
     spdlog::error("process_events: {}", snap.error().message);
     return {ReadErrorsFamily("process_events", ++read_errors_)};
   }
-  auto built = BuildProcessEventFamilies(*snap, [this](uint64_t id) { return labeler_.Name(id); });
+  const CgroupNameFn name = [this](uint64_t id) { return labeler_.Name(id); };
+  auto built = BuildProcessEventFamilies(*snap, name);
+  auto pods = pods_.Update(PodCgroupEventsOf(*snap, name), PodsOfPaths(cgroups_.KnownPaths()));
   if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) {
     spdlog::debug("process_events: dropping counts of {} removed cgroups", gone.size());
     source_.ForgetCgroups(gone);
+    pods_.Retire(gone);
   }
+  for (auto& f : BuildPodEventFamilies(pods)) built.families.push_back(std::move(f));
   built.families.push_back(ReadErrorsFamily("process_events", read_errors_));
   return std::move(built.families);
 }

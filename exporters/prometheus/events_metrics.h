@@ -7,12 +7,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "collectors/clock_collector.h"
 #include "collectors/process_events_collector.h"
 #include "collectors/uprobe_collector.h"
+#include "core/pod_events.h"
 #include "exporters/prometheus/cgroup_labeler.h"
 #include "exporters/prometheus/resource_metrics.h"
 
@@ -25,6 +27,17 @@ std::string SignalName(uint32_t signal);
 // Pure. Crashes and per-cgroup counts of cgroups the namer does not know are
 // left out and their ids returned, to be dropped once they are known gone.
 BuiltFamilies BuildProcessEventFamilies(const ProcessEventsSnapshot& snap, const CgroupNameFn& cgroup_name);
+
+// Pure. The pod cgroups' counts in a snapshot, by the namer's paths (the
+// cgroups of no pod, and unnamed ones, are left out).
+std::vector<PodCgroupEvents> PodCgroupEventsOf(const ProcessEventsSnapshot& snap,
+                                               const CgroupNameFn& cgroup_name);
+
+// Pure. hostprobe_pod_{crashes,oom_kills,execs,container_starts}_total.
+std::vector<prometheus::MetricFamily> BuildPodEventFamilies(const std::vector<PodEvents>& pods);
+
+// Pure. Pod uids of these cgroup paths, each once.
+std::vector<std::string> PodsOfPaths(const std::vector<std::string>& paths);
 
 // Pure. Every probe has a calls series; :latency probes also a histogram,
 // present (with zero counts) from the start so rate() has a baseline.
@@ -39,12 +52,18 @@ std::vector<prometheus::MetricFamily> BuildClockFamilies(const ClockSnapshot& sn
 class ProcessEventsMetrics : public prometheus::Collectable {
  public:
   ProcessEventsMetrics(ProcessEventsSource& source, CgroupResolver& cgroups)
-      : source_(source), labeler_(cgroups) {}
+      : source_(source), cgroups_(cgroups), labeler_(cgroups) {}
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   ProcessEventsSource& source_;
+  CgroupResolver& cgroups_;
   mutable CgroupLabeler labeler_;
+  // One scrape at a time: a scrape's snapshot, its pod totals and the
+  // removal of gone cgroups from the kernel's maps go together, or a
+  // concurrent scrape could count a removed container twice.
+  mutable std::mutex mu_;
+  mutable PodEventTotals pods_;
   mutable std::atomic<uint64_t> read_errors_{0};
 };
 

@@ -7,8 +7,11 @@ namespace hostprobe {
 void AddPodNames(std::vector<prometheus::MetricFamily>& families, const PodDirectory& dir) {
   for (auto& family : families) {
     if (family.metric.empty()) continue;
-    bool per_cgroup = false;
-    for (const auto& l : family.metric.front().label) per_cgroup = per_cgroup || l.name == "pod_uid";
+    bool per_cgroup = false, per_container = false;
+    for (const auto& l : family.metric.front().label) {
+      per_cgroup = per_cgroup || l.name == "pod_uid";
+      per_container = per_container || l.name == "container_id";
+    }
     if (!per_cgroup) continue;
     for (auto& m : family.metric) {
       std::string pod_uid, container_id;
@@ -25,7 +28,8 @@ void AddPodNames(std::vector<prometheus::MetricFamily>& families, const PodDirec
         container = it->second;
       m.label.push_back({"namespace", SanitizeLabelValue(ns)});
       m.label.push_back({"pod", SanitizeLabelValue(pod)});
-      m.label.push_back({"container", SanitizeLabelValue(container)});
+      // Per-pod families (no container_id) get no container label.
+      if (per_container) m.label.push_back({"container", SanitizeLabelValue(container)});
     }
   }
 }

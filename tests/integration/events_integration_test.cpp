@@ -226,6 +226,56 @@ TEST_P(ProcessEventsTest, SegfaultOfAMultiThreadedProcessIsCountedOnce) {
   }
 }
 
+// A crash loop as a container runtime makes it: each run in a new container
+// cgroup under the pod's, made, crashed and removed between two scrapes. The
+// pod's totals count every run; each run's own series is named from what the
+// kernel recorded at its exec and lasts for the grace period.
+TEST_P(ProcessEventsTest, ACrashLoopInAPodIsCountedByPodAfterItsContainersAreGone) {
+  char uid[40];
+  std::snprintf(uid, sizeof(uid), "00000000-0000-4000-8000-%012x", static_cast<unsigned>(getpid()));
+  // The two hook families run one after the other: one pod each.
+  const std::string pod_uid = GetParam() == "raw_tp" ? std::string(uid).replace(0, 1, "1") : std::string(uid);
+  ScopedCgroup kubepods(root_ + "/kubepods");
+  ScopedCgroup qos(root_ + "/kubepods/besteffort");
+  ScopedCgroup pod_cg(root_ + "/kubepods/besteffort/pod" + pod_uid);
+  ASSERT_TRUE(pod_cg.ok()) << pod_cg.dir() << ": " << pod_cg.error();
+  const std::string crashes = "hostprobe_pod_crashes_total{pod_uid=\"" + pod_uid + "\"}";
+  const std::string starts = "hostprobe_pod_container_starts_total{pod_uid=\"" + pod_uid + "\"}";
+  // The pod's series is there, at 0, before its first crash (a walk of the
+  // tree finds the pod's cgroup within 10 s).
+  Exposition e;
+  for (int i = 0; i < 30 && e.count(crashes) == 0; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    e = s_->Scrape();
+  }
+  ASSERT_EQ(e.count(crashes), 1u) << "no series for the pod";
+  EXPECT_EQ(Value(e, crashes), 0);
+
+  std::vector<std::string> ids;
+  for (int run = 0; run < 4; ++run) {
+    std::string id(64, '0');
+    std::snprintf(id.data(), id.size() + 1, "%08x%056x", static_cast<unsigned>(getpid()), run);
+    ids.push_back(id);
+    {
+      ScopedCgroup ctr(pod_cg.dir() + "/" + id);
+      ASSERT_TRUE(ctr.ok()) << ctr.dir() << ": " << ctr.error();
+      EXPECT_EQ(RunWorkload({"--cgroup", ctr.dir(), "execsegv"}), -1) << "run " << run << " did not crash";
+    }  // removed here, long before the next scrape
+    struct stat st {};
+    ASSERT_NE(stat((pod_cg.dir() + "/" + id).c_str(), &st), 0) << "container cgroup not removed";
+  }
+  e = s_->ScrapeUntil([&](const Exposition& x) { return Value(x, crashes) >= 4; });
+  EXPECT_EQ(Value(e, crashes), 4) << "crashes of removed containers, by pod";
+  EXPECT_EQ(Value(e, starts), 4);
+  EXPECT_EQ(Value(e, "hostprobe_pod_execs_total{pod_uid=\"" + pod_uid + "\"}"), 4);
+  for (const std::string& id : ids) {
+    const std::string own = "hostprobe_process_crashes_total{cgroup=\"/kubepods/besteffort/pod" + pod_uid +
+                            "/" + id + "\",pod_uid=\"" + pod_uid + "\",container_id=\"" + id +
+                            "\",signal=\"SIGSEGV\"}";
+    EXPECT_EQ(Value(e, own), 1) << "the removed container's own series (grace period)";
+  }
+}
+
 TEST_P(ProcessEventsTest, AbortIsSigabrtAndNormalExitsAreNotCrashes) {
   const std::string name = Name("abrt");
   ScopedCgroup cg(root_ + name);

@@ -438,7 +438,9 @@ TEST(SeriesCapTest, OverflowCounterNeverDecreasesWhileSeriesComeAndGo) {
 
   const std::string overflow =
       "hostprobe_cgroup_syscalls_total{cgroup=\"overflow\",pod_uid=\"overflow\",container_id=\"overflow\"}";
-  SensorProcess sensor(kSensor, {"--max-series-per-family", "3"});
+  // Removed cgroups go at the next walk that misses them (no grace period):
+  // the rounds below churn faster than the default keeps them.
+  SensorProcess sensor(kSensor, {"--max-series-per-family", "3", "--removed-cgroup-grace", "0s"});
   ASSERT_TRUE(sensor.Start());
   ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
   for (const char* big : {"big0", "big1"}) {
@@ -529,7 +531,8 @@ TEST(CardinalityTest, ThousandsOfShortLivedProcessesInHundredsOfCgroupsStayBound
   const std::string parent = root + parent_name;
   ASSERT_EQ(mkdir(parent.c_str(), 0755), 0) << std::strerror(errno);
 
-  SensorProcess sensor(kSensor, {});
+  // A short grace period: removed cgroups keep their series that long.
+  SensorProcess sensor(kSensor, {"--removed-cgroup-grace", "3s"});
   ASSERT_TRUE(sensor.Start());
   ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
   ASSERT_FALSE(sensor.Scrape().empty());
@@ -575,7 +578,8 @@ TEST(CardinalityTest, ThousandsOfShortLivedProcessesInHundredsOfCgroupsStayBound
   }
   ASSERT_EQ(rmdir(parent.c_str()), 0) << std::strerror(errno);
   size_t left = 1;
-  // Walks are renewed every 10 s; an id is dropped after a walk misses it.
+  // Walks are renewed every 10 s; an id is dropped after a walk misses it
+  // and its grace period (3 s) is over.
   for (int i = 0; i < 40 && left > 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(600));
     left = CountSeries(sensor.Scrape(), parent_name);

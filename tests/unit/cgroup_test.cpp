@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -327,6 +328,99 @@ TEST(NormalizeCgroup2RootTest, OtherRootsAreKept) {
   EXPECT_EQ(NormalizeCgroup2Root("/sys/fs/cgroup", pure), "/sys/fs/cgroup");
   EXPECT_EQ(NormalizeCgroup2Root("/nowhere", pure), "/nowhere");
   EXPECT_EQ(NormalizeCgroup2Root("", pure), "");
+}
+
+}  // namespace
+}  // namespace hostprobe
+
+namespace hostprobe {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A clock the test moves by hand.
+struct ManualClock {
+  std::chrono::steady_clock::time_point now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  SteadyNow Fn() {
+    return [this] { return now; };
+  }
+};
+
+TEST_F(CgroupResolverTest, RemovedDirectoryKeepsItsNameForTheGracePeriod) {
+  ManualClock clock;
+  CgroupResolver r(tmp_.path(), 0ms);
+  r.SetClock(clock.Fn());
+  r.SetRemovedGrace(std::chrono::seconds(120));
+  const uint64_t id = Id("/system.slice/cron.service");
+  ASSERT_EQ(r.Resolve(id), "/system.slice/cron.service");
+  ASSERT_EQ(rmdir((tmp_.path() + "/system.slice/cron.service").c_str()), 0);
+  ASSERT_TRUE(r.Rescan().ok());
+  EXPECT_EQ(r.removed_known(), 1u);
+  clock.now += std::chrono::seconds(119);
+  EXPECT_EQ(r.Resolve(id), "/system.slice/cron.service") << "inside the grace period";
+  auto known = r.KnownPaths();
+  EXPECT_NE(std::find(known.begin(), known.end(), "/system.slice/cron.service"), known.end());
+  clock.now += std::chrono::seconds(1);
+  EXPECT_EQ(r.Resolve(id), std::nullopt) << "the grace period is over";
+  EXPECT_EQ(r.removed_known(), 0u);
+  known = r.KnownPaths();
+  EXPECT_EQ(std::find(known.begin(), known.end(), "/system.slice/cron.service"), known.end());
+}
+
+TEST_F(CgroupResolverTest, WithoutGraceARemovedDirectoryGoesAtTheNextWalk) {
+  CgroupResolver r(tmp_.path(), 0ms);
+  bool asked = false;
+  r.SetLearner([&asked](uint64_t) {
+    asked = true;
+    return std::optional<LearnedCgroup>();
+  });
+  const uint64_t id = Id("/system.slice/cron.service");
+  ASSERT_EQ(r.Resolve(id), "/system.slice/cron.service");
+  ASSERT_EQ(rmdir((tmp_.path() + "/system.slice/cron.service").c_str()), 0);
+  ASSERT_TRUE(r.Rescan().ok());
+  EXPECT_EQ(r.Resolve(id), std::nullopt);
+  EXPECT_FALSE(asked) << "the learner is only asked with a grace period";
+}
+
+TEST_F(CgroupResolverTest, ACgroupNoWalkSawIsNamedFromItsParent) {
+  ManualClock clock;
+  CgroupResolver r(tmp_.path(), 0ms);
+  r.SetClock(clock.Fn());
+  r.SetRemovedGrace(std::chrono::seconds(60));
+  const uint64_t pod = Id("/kubepods.slice");
+  constexpr uint64_t kGone = 900001, kGoneChild = 900002, kOrphan = 900003, kLoop = 900004;
+  r.SetLearner([&](uint64_t id) -> std::optional<LearnedCgroup> {
+    if (id == kGone) return LearnedCgroup{pod, "cri-containerd-abc.scope"};
+    if (id == kGoneChild) return LearnedCgroup{kGone, "inner"};
+    if (id == kOrphan) return LearnedCgroup{123456789, "x"};  // parent unknown everywhere
+    if (id == kLoop) return LearnedCgroup{kLoop, "self"};
+    return std::nullopt;
+  });
+  EXPECT_EQ(r.Resolve(kGoneChild), "/kubepods.slice/cri-containerd-abc.scope/inner");
+  EXPECT_EQ(r.Resolve(kGone), "/kubepods.slice/cri-containerd-abc.scope");
+  EXPECT_EQ(r.Resolve(kOrphan), std::nullopt);
+  EXPECT_EQ(r.Resolve(kLoop), std::nullopt);
+  clock.now += std::chrono::seconds(61);
+  EXPECT_EQ(r.Resolve(kGone), std::nullopt) << "learned names keep the same grace";
+  EXPECT_EQ(r.Resolve(kGone), std::nullopt) << "and are not learned again once it is over";
+}
+
+TEST_F(CgroupResolverTest, ALearnedNameGivesWayToTheWalk) {
+  ManualClock clock;
+  CgroupResolver r(tmp_.path(), std::chrono::hours(1), std::chrono::hours(1));
+  r.SetClock(clock.Fn());
+  r.SetRemovedGrace(std::chrono::seconds(60));
+  ASSERT_TRUE(r.Rescan().ok());
+  tmp_.Mkdir("/kubepods.slice/new.scope");
+  const uint64_t id = Id("/kubepods.slice/new.scope");
+  r.SetLearner([&](uint64_t) { return LearnedCgroup{Id("/kubepods.slice"), "new.scope"}; });
+  // Inside the rescan interval: the learner names it.
+  EXPECT_EQ(r.Resolve(id), "/kubepods.slice/new.scope");
+  ASSERT_TRUE(r.Rescan().ok());
+  EXPECT_EQ(r.removed_known(), 0u) << "the walk found it: it is not a removed one";
+  clock.now += std::chrono::seconds(600);
+  ASSERT_TRUE(r.Rescan().ok());
+  EXPECT_EQ(r.Resolve(id), "/kubepods.slice/new.scope");
 }
 
 }  // namespace

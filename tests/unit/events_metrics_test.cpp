@@ -352,3 +352,73 @@ TEST_F(EventsMetricsTest, ClockMetricsCountAMissingClockButKeepHostInfo) {
 
 }  // namespace
 }  // namespace hostprobe
+
+namespace hostprobe {
+namespace {
+
+// A crash-looping container: each run in a new cgroup under the pod's, made
+// and removed between two scrapes, so only what the kernel recorded at exec
+// names it. The pod's totals go up by one per run and never down, while each
+// run's own series lasts for the grace period.
+TEST(PodEventsMetricsTest, ACrashLoopShowsInThePodTotals) {
+  test_util::TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  const std::string uid = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+  const std::string pod_path = "/kubepods/besteffort/pod" + uid;
+  tmp.Mkdir("/kubepods");
+  tmp.Mkdir("/kubepods/besteffort");
+  tmp.Mkdir(pod_path);
+  const uint64_t pod_id = test_util::InodeOf(tmp.path() + pod_path);
+  auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  CgroupResolver resolver(tmp.path(), std::chrono::milliseconds(0));
+  resolver.SetClock([&now] { return now; });
+  resolver.SetRemovedGrace(std::chrono::seconds(30));
+  std::map<uint64_t, LearnedCgroup> recorded;  // what the kernel's cgroup_names holds
+  resolver.SetLearner([&recorded](uint64_t id) -> std::optional<LearnedCgroup> {
+    auto it = recorded.find(id);
+    if (it == recorded.end()) return std::nullopt;
+    return it->second;
+  });
+  FakeProcessEvents source;
+  ProcessEventsMetrics metrics(source, resolver);
+  const std::string pod_series = "hostprobe_pod_crashes_total{pod_uid=\"" + uid + "\"}";
+  EXPECT_THAT(Lines(Serialize(metrics.Collect())), Contains(pod_series + " 0"))
+      << "the pod's series exists before its first crash";
+
+  const std::string id_hex(64, 'a');
+  for (uint64_t run = 1; run <= 4; ++run) {
+    const uint64_t ctr = 5'000'000'000 + run;  // never a directory of the temp dir
+    recorded[ctr] = {pod_id, id_hex.substr(0, 63) + std::to_string(run % 10)};
+    source.snapshot.crashes.push_back({ctr, 11, 1});
+    source.snapshot.cgroups.push_back({ctr, 1, 0});
+    now += std::chrono::seconds(10);  // one scrape every 10 s
+    auto lines = Lines(Serialize(metrics.Collect()));
+    EXPECT_THAT(lines, Contains(pod_series + " " + std::to_string(run))) << "run " << run;
+    EXPECT_THAT(lines, Contains("hostprobe_pod_container_starts_total{pod_uid=\"" + uid + "\"} " +
+                                std::to_string(run)));
+    EXPECT_THAT(lines, Contains(testing::HasSubstr("container_id=\"" + id_hex.substr(0, 63) +
+                                                   std::to_string(run % 10) + "\",signal=\"SIGSEGV\"} 1")))
+        << "the removed container's own series, named from its parent";
+  }
+  // Long after the last run: every container's entries are dropped from the
+  // kernel's maps, the pod's totals stay.
+  for (int i = 0; i < 10; ++i) {
+    now += std::chrono::seconds(10);
+    metrics.Collect();
+  }
+  EXPECT_THAT(source.snapshot.crashes, IsEmpty()) << "removed containers' kernel entries are dropped";
+  auto lines = Lines(Serialize(metrics.Collect()));
+  EXPECT_THAT(lines, Contains(pod_series + " 4"));
+  EXPECT_THAT(lines, Contains("hostprobe_pod_execs_total{pod_uid=\"" + uid + "\"} 4"));
+  EXPECT_THAT(lines, Not(Contains(testing::HasSubstr("signal=\"SIGSEGV\""))));
+
+  // The pod is deleted: its series go after the grace period.
+  ASSERT_EQ(rmdir((tmp.path() + pod_path).c_str()), 0);
+  ASSERT_TRUE(resolver.Rescan().ok());
+  EXPECT_THAT(Lines(Serialize(metrics.Collect())), Contains(pod_series + " 4"));
+  now += std::chrono::seconds(31);
+  EXPECT_THAT(Lines(Serialize(metrics.Collect())), Not(Contains(testing::HasSubstr(uid))));
+}
+
+}  // namespace
+}  // namespace hostprobe

@@ -17,6 +17,8 @@
 // calls N        call hostprobe_probe_target exactly N times
 // usdt N         hit the USDT probe hostprobe:tick exactly N times
 // exec N         exec itself N times in a row (N execs after joining cgroups)
+// execsegv       exec itself once as `segv`: a process that starts in its
+//                cgroup (as a container's entrypoint does) and crashes
 //
 // segv and abort set RLIMIT_CORE to 0 first: no core files from the tests.
 // Prints nothing unless something goes wrong (then one line on stderr, exit 2).
@@ -156,7 +158,7 @@ int main(int argc, char** argv) {
     cgroups.push_back(argv[i + 1]);
     i += 2;
   }
-  if (i >= argc) return Usage("no mode (segv, abort, alloc, hold, fill, calls, usdt, exec)");
+  if (i >= argc) return Usage("no mode (segv, execsegv, abort, alloc, hold, fill, calls, usdt, exec)");
   const std::string mode = argv[i++];
   long n = 0;
   const bool has_arg = i < argc;
@@ -167,6 +169,12 @@ int main(int argc, char** argv) {
   }
 
   if (mode == "segv") Segv(n);
+  if (mode == "execsegv") {
+    char* args[] = {argv[0], const_cast<char*>("segv"), nullptr};
+    execv("/proc/self/exe", args);
+    std::fprintf(stderr, "events_workload: exec: %s\n", std::strerror(errno));
+    return 2;
+  }
   if (mode == "abort") {
     NoCoreDumps();
     std::abort();

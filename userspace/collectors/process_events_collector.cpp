@@ -14,6 +14,7 @@ namespace hostprobe {
 static_assert(sizeof(hp_crash_key) == 16);
 static_assert(sizeof(hp_proc_cgroup_stats) == 16);
 static_assert(sizeof(hp_exit_key) == 16);
+static_assert(sizeof(hp_cgroup_name) == 8 + HP_CGROUP_NAME_LEN);
 
 namespace {
 
@@ -180,6 +181,14 @@ void ProcessEventsCollector::ForgetCgroups(const std::vector<uint64_t>& ids) {
                                                if (gone.count(key.cgroup_id) != 0) keys.push_back(key);
                                              });
   DeleteKeys(bpf_map__fd(skel_->maps.process_crashes), keys);
+}
+
+std::optional<LearnedCgroup> ProcessEventsCollector::LookupCgroupName(uint64_t cgroup_id) {
+  hp_cgroup_name entry{};
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.cgroup_names), &cgroup_id, &entry) != 0)
+    return std::nullopt;
+  entry.name[sizeof(entry.name) - 1] = '\0';
+  return LearnedCgroup{entry.parent_id, std::string(entry.name)};
 }
 
 }  // namespace hostprobe

@@ -7,11 +7,13 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "../../bpf/process_events.h"
 #include "collectors/bpf_features.h"
+#include "core/cgroup.h"
 #include "core/collector.h"
 #include "core/options.h"
 #include "core/result.h"
@@ -48,6 +50,15 @@ class ProcessEventsSource {
   virtual void ForgetCgroups(const std::vector<uint64_t>& ids) = 0;
 };
 
+// The name and parent the kernel recorded for a cgroup v2 id when one of its
+// tasks exec'd or crashed (bpf/process_events.bpf.c, cgroup_names), or
+// nullopt. Feeds CgroupResolver::SetLearner.
+class CgroupNameSource {
+ public:
+  virtual ~CgroupNameSource() = default;
+  virtual std::optional<LearnedCgroup> LookupCgroupName(uint64_t cgroup_id) = 0;
+};
+
 // What the kernel's BTF says about the hooks this collector uses.
 struct ProcessEventsKernel {
   bool exit_exec_tp_btf = false;        // btf_trace_sched_process_{exit,exec} exist
@@ -62,7 +73,7 @@ struct ProcessEventsKernel {
 ProcessEventsKernel ProbeProcessEventsKernel();
 
 // Thread-safe: the maps are read with syscalls; nothing else changes after Start.
-class ProcessEventsCollector final : public Collector, public ProcessEventsSource {
+class ProcessEventsCollector final : public Collector, public ProcessEventsSource, public CgroupNameSource {
  public:
   // Opens, configures, loads and attaches, probing the kernel's BTF first.
   // Fails when the object cannot be loaded or no program attached; a
@@ -82,6 +93,7 @@ class ProcessEventsCollector final : public Collector, public ProcessEventsSourc
 
   Result<ProcessEventsSnapshot> ReadProcessEvents() override;
   void ForgetCgroups(const std::vector<uint64_t>& ids) override;
+  std::optional<LearnedCgroup> LookupCgroupName(uint64_t cgroup_id) override;
   const std::string& hook_family() const { return family_; }
 
  private:

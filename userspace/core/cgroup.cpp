@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <iterator>
 #include <sstream>
 #include <vector>
 
@@ -91,20 +93,75 @@ std::string NormalizeCgroup2Root(const std::string& root,
 
 CgroupResolver::CgroupResolver(std::string root, std::chrono::milliseconds min_rescan,
                                std::chrono::milliseconds max_age)
-    : root_(std::move(root)), min_rescan_(min_rescan), max_age_(max_age) {}
+    : root_(std::move(root)),
+      min_rescan_(min_rescan),
+      max_age_(max_age),
+      now_([] { return std::chrono::steady_clock::now(); }) {}
+
+void CgroupResolver::SetRemovedGrace(std::chrono::milliseconds grace) {
+  std::lock_guard lock(mu_);
+  grace_ = grace;
+}
+
+void CgroupResolver::SetLearner(CgroupLearner learner) {
+  std::lock_guard lock(mu_);
+  learner_ = std::move(learner);
+}
+
+void CgroupResolver::SetClock(SteadyNow now) {
+  std::lock_guard lock(mu_);
+  now_ = std::move(now);
+}
 
 std::optional<std::string> CgroupResolver::Resolve(uint64_t id) {
   std::lock_guard lock(mu_);
-  const auto age = std::chrono::steady_clock::now() - last_scan_;
+  const auto now = now_();
   // A walk that fails keeps the old names: better stale than none.
-  if (age >= max_age_ && scans_ > 0) (void)RescanLocked();
+  if (now - last_scan_ >= max_age_ && scans_ > 0) (void)RescanLocked();
+  ExpireLocked(now);
   if (auto it = paths_.find(id); it != paths_.end()) return it->second;
+  if (auto it = removed_.find(id); it != removed_.end()) return it->second.path;
   // Never walked yet: walk now, however young the steady clock (it starts
   // near zero at boot, so "long ago" cannot be told from time_point{}).
-  if (scans_ > 0 && std::chrono::steady_clock::now() - last_scan_ < min_rescan_) return std::nullopt;
-  if (!RescanLocked().ok()) return std::nullopt;
+  if (scans_ == 0 || now - last_scan_ >= min_rescan_) {
+    if (!RescanLocked().ok()) return std::nullopt;
+    if (auto it = paths_.find(id); it != paths_.end()) return it->second;
+  }
+  if (grace_.count() == 0 || !learner_ || expired_.count(id) != 0) return std::nullopt;
+  auto path = LearnLocked(id, 0);
+  if (path) removed_[id] = Removed{*path, now};
+  return path;
+}
+
+std::optional<std::string> CgroupResolver::LearnLocked(uint64_t id, int depth) {
+  // Depth: a container's parent (its pod) is nearly always in the tree; a
+  // chain of removed ancestors deeper than this is not worth following.
+  constexpr int kMaxDepth = 8;
   if (auto it = paths_.find(id); it != paths_.end()) return it->second;
-  return std::nullopt;
+  if (auto it = removed_.find(id); it != removed_.end()) return it->second.path;
+  if (depth >= kMaxDepth) return std::nullopt;
+  auto learned = learner_(id);
+  if (!learned || learned->name.empty() || learned->name.find('/') != std::string::npos ||
+      learned->parent_id == 0 || learned->parent_id == id)
+    return std::nullopt;
+  auto parent = LearnLocked(learned->parent_id, depth + 1);
+  if (!parent) return std::nullopt;
+  return (*parent == "/" ? "" : *parent) + "/" + learned->name;
+}
+
+void CgroupResolver::ExpireLocked(std::chrono::steady_clock::time_point now) {
+  for (auto it = removed_.begin(); it != removed_.end();) {
+    if (now - it->second.since >= grace_) {
+      expired_[it->first] = now;
+      it = removed_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // Long after an id's grace its kernel entries are gone; a bound on the set.
+  const auto keep = std::max<std::chrono::steady_clock::duration>(10 * grace_, std::chrono::minutes(10));
+  for (auto it = expired_.begin(); it != expired_.end();)
+    it = now - it->second >= keep ? expired_.erase(it) : std::next(it);
 }
 
 Status CgroupResolver::Rescan() {
@@ -113,7 +170,8 @@ Status CgroupResolver::Rescan() {
 }
 
 Status CgroupResolver::RescanLocked() {
-  last_scan_ = std::chrono::steady_clock::now();
+  const auto now = now_();
+  last_scan_ = now;
   ++scans_;
   int fd = open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Error::FromErrno("open cgroup root " + root_);
@@ -126,8 +184,28 @@ Status CgroupResolver::RescanLocked() {
   std::unordered_map<uint64_t, std::string> fresh;
   fresh.try_emplace(st.st_ino, 1, '/');
   Walk(fd, "/", fresh, 0);
+  if (grace_.count() > 0) {
+    for (auto& [id, path] : paths_)
+      if (fresh.count(id) == 0) removed_.try_emplace(id, Removed{std::move(path), now});
+    for (const auto& entry : fresh) {
+      removed_.erase(entry.first);  // learned before a walk saw it
+      expired_.erase(entry.first);
+    }
+  }
   paths_.swap(fresh);
   return Ok{};
+}
+
+std::vector<std::string> CgroupResolver::KnownPaths() {
+  std::lock_guard lock(mu_);
+  const auto now = now_();
+  if (scans_ == 0 || now - last_scan_ >= max_age_) (void)RescanLocked();
+  ExpireLocked(now);
+  std::vector<std::string> out;
+  out.reserve(paths_.size() + removed_.size());
+  for (const auto& entry : paths_) out.push_back(entry.second);
+  for (const auto& entry : removed_) out.push_back(entry.second.path);
+  return out;
 }
 
 uint64_t CgroupResolver::scans() const {
@@ -138,6 +216,11 @@ uint64_t CgroupResolver::scans() const {
 size_t CgroupResolver::known() const {
   std::lock_guard lock(mu_);
   return paths_.size();
+}
+
+size_t CgroupResolver::removed_known() const {
+  std::lock_guard lock(mu_);
+  return removed_.size();
 }
 
 }  // namespace hostprobe

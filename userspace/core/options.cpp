@@ -127,7 +127,8 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
                                                    "--kubernetes-ca-file",
                                                    "--web-config",
                                                    "--max-series-per-family",
-                                                   "--syscall-latency-sample"};
+                                                   "--syscall-latency-sample",
+                                                   "--removed-cgroup-grace"};
     bool known = false;
     for (auto k : kValued) known = known || k == flag;
     if (!known) return Error{"unknown flag " + std::string(flag), EINVAL};
@@ -156,6 +157,13 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
       auto d = ParseDuration(value);
       if (!d) return BadValue(flag, value, "expected a duration such as 10s, 5m, 1h");
       (flag == "--sample-interval" ? o.sample_interval : o.leak_window) = *d;
+    } else if (flag == "--removed-cgroup-grace") {
+      const bool zero = value == "0" || value == "0s" || value == "0ms" || value == "0m";
+      auto d = ParseDuration(value);
+      if (!d && !zero) return BadValue(flag, value, "expected a duration such as 0s, 90s, 2m");
+      o.removed_cgroup_grace = zero ? std::chrono::nanoseconds(0) : *d;
+      if (o.removed_cgroup_grace > std::chrono::hours(1))
+        return BadValue(flag, value, "at most 1h (removed cgroups are kept in memory that long)");
     } else if (flag == "--top-processes") {
       uint32_t n = 0;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -245,6 +253,9 @@ Flags:
   --process-memory-source SRC auto, ebpf or procfs: where per-process memory comes from;
                               auto uses eBPF and /proc/<pid>/statm where a hook is
                               missing (default auto)
+  --removed-cgroup-grace DURATION
+                              how long a removed cgroup's (a stopped container's) final
+                              counts stay exported; pod totals outlive it (default 2m)
   --cgroup-root PATH          cgroup v2 mount used to name cgroups
                               (default: found in /proc/self/mountinfo)
   --procfs PATH               the host's /proc, e.g. /host/proc in a container (default /proc)

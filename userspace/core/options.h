@@ -32,6 +32,7 @@ struct Options {
   std::string log_level = "info";
   std::chrono::nanoseconds sample_interval = std::chrono::seconds(10);
   std::chrono::nanoseconds leak_window = std::chrono::minutes(30);
+  std::chrono::nanoseconds removed_cgroup_grace = std::chrono::minutes(2);
   uint32_t top_processes = 20;
   HookMode hook_mode = HookMode::kAuto;
   MemorySource memory_source = MemorySource::kAuto;
