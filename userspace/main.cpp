@@ -238,7 +238,7 @@ int main(int argc, char** argv) {
   // Last of the eBPF collectors: it watches the LRU maps the others created.
   // Optional (fexit): it never stops the sensor.
   auto evictions = MapEvictionsCollector::Start();
-  slots.push_back({"map_evictions", evictions.get(), ""});
+  slots.push_back({"map_evictions", evictions.get(), "", /*optional=*/true});
 
   if (!syscalls.ok() && !diskio.ok() && !cgroup_cpu.ok()) {
     return Fail("the kernel refused every eBPF collector (" + syscalls.error().message +
@@ -290,7 +290,7 @@ int main(int argc, char** argv) {
     kc.token_file = opts.kubernetes_token_file;
     if (kc.api_url.rfind("https://", 0) == 0) kc.ca_file = opts.kubernetes_ca_file;
     kube = std::make_unique<KubePodWatcher>(kc);
-    slots.push_back({"kubernetes", kube.get(), ""});
+    slots.push_back({"kubernetes", kube.get(), "", /*optional=*/true});
   }
 
   HttpServer::Handlers handlers;

@@ -129,10 +129,18 @@ std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
   auto attached = MakeFamily("hostprobe_bpf_program_attached",
                              "1 when the kernel program is attached, 0 when it failed to load or attach.",
                              MetricType::Gauge);
-  auto up = MakeFamily("hostprobe_collector_up", "1 when the collector started, 0 when it failed to.",
+  auto up = MakeFamily("hostprobe_collector_up",
+                       "1 when the collector runs and passes its health check (degraded included), 0 when it "
+                       "failed to start or fails its health check (/healthz says why).",
                        MetricType::Gauge);
+  auto degraded = MakeFamily("hostprobe_collector_degraded",
+                             "1 when the collector runs without an optional part (a hook the kernel refused, "
+                             "the API server for pod names); /healthz says which.",
+                             MetricType::Gauge);
   for (const CollectorSlot& slot : slots_) {
-    AddGauge(up, {{"collector", slot.name}}, slot.live != nullptr ? 1 : 0);
+    const CollectorStatus st = StatusOf(slot);
+    AddGauge(up, {{"collector", slot.name}}, st.up ? 1 : 0);
+    AddGauge(degraded, {{"collector", slot.name}}, st.state == CollectorState::kDegraded ? 1 : 0);
     if (slot.live == nullptr) continue;
     for (const HookStatus& h : slot.live->hooks())
       AddGauge(attached, {{"program", h.name}}, h.attached ? 1 : 0);
@@ -141,6 +149,7 @@ std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
   out.push_back(std::move(build));
   out.push_back(std::move(attached));
   out.push_back(std::move(up));
+  out.push_back(std::move(degraded));
   // Absent, not zero, where the kernel does not count misses (before 5.12).
   if (auto misses = CollectRecursionMisses(slots_, read_misses_); !misses.empty())
     out.push_back(BuildRecursionMissesFamily(misses));

@@ -226,6 +226,26 @@ TEST(FaultTest, OneProgramRefusedLeavesTheOthersRunningAndHealthzNamesIt) {
   EXPECT_LE(d, kCalls + 200);
 }
 
+// A program the collector can do without (process memory falls back to
+// /proc/<pid>/statm): the sensor stays ready, /healthz says "degraded" and
+// why, and the metrics say which collector runs on its fallback.
+TEST(FaultTest, ARefusedOptionalProgramDegradesTheSensorButKeepsItReady) {
+  REQUIRE_ROOT();
+  SensorProcess sensor(kSensor, {"--bpf-hook", "tp_btf"});
+  ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_REFUSE_ATTACH", "hp_rss_stat"}}));
+  std::optional<HttpResponse> health = FirstHealthAnswer(sensor);
+  ASSERT_TRUE(health.has_value()) << sensor.Log();
+  EXPECT_EQ(health->status, 200) << health->body;
+  EXPECT_EQ(health->body.rfind("degraded\n", 0), 0u) << health->body;
+  EXPECT_NE(health->body.find("process_memory: program hp_rss_stat not attached"), std::string::npos)
+      << health->body;
+  auto e = ParseExposition(sensor.Scrape());
+  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_rss_stat\"}"), 0);
+  EXPECT_EQ(Value(e, "hostprobe_collector_up{collector=\"process_memory\"}"), 1);
+  EXPECT_EQ(Value(e, "hostprobe_collector_degraded{collector=\"process_memory\"}"), 1);
+  EXPECT_EQ(Value(e, "hostprobe_collector_degraded{collector=\"syscalls\"}"), 0);
+}
+
 // A latency sampling window that cannot open (hp_sys_enter refused, at start
 // and at every window): /healthz names it, the windows' failures are counted,
 // and calls are still counted exactly (they are counted at sys_exit).

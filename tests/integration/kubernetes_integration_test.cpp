@@ -119,13 +119,22 @@ TEST(KubernetesTest, AHangingApiServerNeverBlocksAScrape) {
       {"--kubernetes", "--kubernetes-api", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)),
        "--node-name", "test-node", "--kubernetes-token-file", "/nonexistent"});
   ASSERT_TRUE(sensor.Start());
-  // /healthz may say 503 for the kubernetes collector; wait for /metrics instead.
+  // Wait for /metrics (the kubernetes collector never lists).
   std::optional<HttpResponse> r;
   for (int i = 0; i < 100 && !(r && r->status == 200); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     r = HttpRequest(sensor.port(), "GET", "/metrics");
   }
   ASSERT_TRUE(r && r->status == 200) << sensor.Log();
+  // Pod names are optional: the sensor is ready, degraded, and says why.
+  auto health = HttpRequest(sensor.port(), "GET", "/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200) << health->body;
+  EXPECT_EQ(health->body.rfind("degraded\n", 0), 0u) << health->body;
+  EXPECT_NE(health->body.find("kubernetes: "), std::string::npos) << health->body;
+  auto e = ParseExposition(r->body);
+  EXPECT_EQ(Value(e, "hostprobe_collector_up{collector=\"kubernetes\"}"), 0);
+  EXPECT_EQ(Value(e, "hostprobe_collector_degraded{collector=\"kubernetes\"}"), 1);
   for (int i = 0; i < 5; ++i) {
     auto start = std::chrono::steady_clock::now();
     r = HttpRequest(sensor.port(), "GET", "/metrics");

@@ -302,7 +302,9 @@ TEST_P(SyscallsTest, EndpointsAnswerAsDocumented) {
   auto health = HttpRequest(sensor_->port(), "GET", "/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
-  EXPECT_EQ(health->body, "ok\n");
+  // "degraded" first where an optional part cannot work on this kernel
+  // (e.g. the eviction counter where fexit is refused), each with its reason.
+  EXPECT_TRUE(health->body == "ok\n" || health->body.rfind("degraded\n", 0) == 0) << health->body;
   auto live = HttpRequest(sensor_->port(), "GET", "/livez");
   ASSERT_TRUE(live);
   EXPECT_EQ(live->status, 200);

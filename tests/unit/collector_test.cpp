@@ -14,7 +14,8 @@ class FakeCollector : public Collector {
   FakeCollector(std::string name, bool healthy, std::string reason = "")
       : name_(std::move(name)), health_{healthy, std::move(reason)} {}
   std::string name() const override { return name_; }
-  std::vector<HookStatus> hooks() const override { return {}; }
+  std::vector<HookStatus> hooks() const override { return hooks_; }
+  std::vector<HookStatus> hooks_;
   CollectorHealth health() override {
     ++health_calls;
     return health_;
@@ -65,6 +66,54 @@ TEST(CheckHealthTest, EveryFailureGetsALineInOrder) {
             "syscalls: program detached\n"
             "disk: not running: load failed\n"
             "memory: stale\n");
+}
+
+TEST(CheckHealthTest, AFailingOptionalCollectorDegradesButStaysReady) {
+  FakeCollector a("syscalls", true), k("kubernetes", false, "no pod list from the API server for 90 s");
+  std::vector<CollectorSlot> slots = {{"syscalls", &a, ""}, {"kubernetes", &k, "", /*optional=*/true}};
+  HealthReport r = CheckHealth(slots);
+  EXPECT_TRUE(r.healthy) << "an optional part never makes the sensor unready";
+  EXPECT_TRUE(r.degraded);
+  EXPECT_EQ(r.text, "degraded\nkubernetes: no pod list from the API server for 90 s (degraded)\n");
+  EXPECT_FALSE(StatusOf(slots[1]).up);
+  EXPECT_EQ(StatusOf(slots[1]).state, CollectorState::kDegraded);
+}
+
+TEST(CheckHealthTest, AnOptionalCollectorThatDidNotStartDegrades) {
+  HealthReport r = CheckHealth({{"map_evictions", nullptr, "fexit refused", true}});
+  EXPECT_TRUE(r.healthy);
+  EXPECT_EQ(r.text, "degraded\nmap_evictions: not running: fexit refused (degraded)\n");
+}
+
+TEST(CheckHealthTest, AMissingOptionalHookDegradesARequiredCollector) {
+  FakeCollector m("process_memory", true);
+  m.hooks_ = {{"hp_rss_stat", "tp_btf/rss_stat", false, "Operation not permitted", -1, true},
+              {"hp_mem_exit", "tp_btf/sched_process_exit", true, "", 3, true}};
+  std::vector<CollectorSlot> slots = {{"process_memory", &m, ""}};
+  HealthReport r = CheckHealth(slots);
+  EXPECT_TRUE(r.healthy);
+  EXPECT_TRUE(r.degraded);
+  EXPECT_EQ(r.text,
+            "degraded\nprocess_memory: program hp_rss_stat not attached to tp_btf/rss_stat: Operation not "
+            "permitted (degraded)\n");
+  EXPECT_TRUE(StatusOf(slots[0]).up) << "it runs, on its fallback";
+  EXPECT_EQ(DetachedHook(m.hooks_), std::nullopt) << "optional hooks are not a failure";
+}
+
+TEST(CheckHealthTest, AMissingRequiredHookIsAFailure) {
+  std::vector<HookStatus> hooks = {{"hp_sys_exit", "tp_btf/sys_exit", false, "EINVAL"}};
+  auto detached = DetachedHook(hooks);
+  ASSERT_TRUE(detached.has_value());
+  EXPECT_FALSE(detached->healthy);
+  EXPECT_EQ(OptionalHookMissing(hooks), std::nullopt);
+}
+
+TEST(CheckHealthTest, FailuresComeBeforeDegradedParts) {
+  FakeCollector a("syscalls", false, "program detached"), k("kubernetes", false, "HTTP 403");
+  HealthReport r = CheckHealth({{"kubernetes", &k, "", true}, {"syscalls", &a, ""}});
+  EXPECT_FALSE(r.healthy);
+  EXPECT_TRUE(r.degraded);
+  EXPECT_EQ(r.text, "syscalls: program detached\nkubernetes: HTTP 403 (degraded)\n");
 }
 
 }  // namespace

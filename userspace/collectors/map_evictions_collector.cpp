@@ -74,7 +74,7 @@ std::unique_ptr<MapEvictionsCollector> MapEvictionsCollector::Start() {
   if (st.ok() && !c->hooks_.front().attached) st = Error{c->hooks_.front().error, ENOTSUP};
   if (!st.ok()) {
     c->skel_.reset();
-    c->hooks_ = {{kProgram, kAttach, false, st.error().message}};
+    c->hooks_ = {{kProgram, kAttach, false, st.error().message, -1, /*optional=*/true}};
     spdlog::warn(
         "{}: evictions from the LRU maps are not counted (hostprobe_bpf_map_evictions_total is not "
         "exported): the kernel refused the fexit program ({}); fexit needs BPF trampolines, which some "
@@ -100,6 +100,7 @@ Status MapEvictionsCollector::Load() {
       return Error::FromErrno("fill evict_watch with map " + watched_[slot].name);
   }
   hooks_ = AttachPrograms(kName, {{s->progs.hp_lru_evict, &s->links.hp_lru_evict, kAttach}});
+  for (HookStatus& h : hooks_) h.optional = true;  // only the eviction counter depends on it
   return Ok{};
 }
 

@@ -121,8 +121,8 @@ Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::StartWit
       specs.push_back({s->progs.hp_oom_signal_raw, &s->links.hp_oom_signal_raw, "raw_tp/signal_generate"});
     c->hooks_ = AttachPrograms(kName, specs);
     if (!oom_tp_btf) {
-      c->hooks_.push_back(
-          {"hp_oom_kill", "tp_btf/mark_victim", false, "the kernel has no mark_victim tracepoint"});
+      c->hooks_.push_back({"hp_oom_kill", "tp_btf/mark_victim", false,
+                           "the kernel has no mark_victim tracepoint", -1, /*optional=*/true});
       spdlog::error("{}: OOM kills are not counted: the kernel has no mark_victim tracepoint", kName);
     }
   } else {

@@ -214,6 +214,10 @@ Result<std::unique_ptr<ProcessMemoryCollector>> ProcessMemoryCollector::Start(co
       if (h.name == program) return h.attached;
     return false;
   };
+  // With --process-memory-source auto, /proc/<pid>/statm stands in for any
+  // program that did not attach: the sensor is degraded, not unready.
+  if (config.source == MemorySource::kAuto)
+    for (HookStatus& h : c->hooks_) h.optional = true;
   c->rss_from_ebpf_ = c->skel_ && (attached("hp_rss_stat") || attached("hp_rss_stat_raw"));
   c->data_from_ebpf_ = c->rss_from_ebpf_;
   for (const char* p :

@@ -4,27 +4,49 @@ namespace hostprobe {
 
 std::optional<CollectorHealth> DetachedHook(const std::vector<HookStatus>& hooks) {
   for (const HookStatus& h : hooks) {
-    if (!h.attached)
+    if (!h.attached && !h.optional)
       return CollectorHealth{false, "program " + h.name + " not attached to " + h.attach + ": " + h.error};
   }
   return std::nullopt;
 }
 
+std::optional<std::string> OptionalHookMissing(const std::vector<HookStatus>& hooks) {
+  for (const HookStatus& h : hooks) {
+    if (!h.attached && h.optional)
+      return "program " + h.name + " not attached to " + h.attach + ": " + h.error;
+  }
+  return std::nullopt;
+}
+
+CollectorStatus StatusOf(const CollectorSlot& slot) {
+  const CollectorState failing = slot.optional ? CollectorState::kDegraded : CollectorState::kFailing;
+  if (slot.live == nullptr) return {failing, "not running: " + slot.failure, false};
+  CollectorHealth h = slot.live->health();
+  if (!h.healthy) return {failing, h.reason, false};
+  if (auto missing = OptionalHookMissing(slot.live->hooks()))
+    return {CollectorState::kDegraded, *missing, true};
+  return {};
+}
+
 HealthReport CheckHealth(const std::vector<CollectorSlot>& slots) {
-  HealthReport report{true, ""};
+  HealthReport report{true, false, ""};
+  std::string failing, degraded;
   for (const CollectorSlot& slot : slots) {
-    if (slot.live == nullptr) {
+    CollectorStatus st = StatusOf(slot);
+    if (st.state == CollectorState::kFailing) {
       report.healthy = false;
-      report.text += slot.name + ": not running: " + slot.failure + "\n";
-      continue;
-    }
-    CollectorHealth h = slot.live->health();
-    if (!h.healthy) {
-      report.healthy = false;
-      report.text += slot.name + ": " + h.reason + "\n";
+      failing += slot.name + ": " + st.reason + "\n";
+    } else if (st.state == CollectorState::kDegraded) {
+      report.degraded = true;
+      degraded += slot.name + ": " + st.reason + " (degraded)\n";
     }
   }
-  if (report.healthy) report.text = "ok\n";
+  if (!report.healthy)
+    report.text = failing + degraded;
+  else if (report.degraded)
+    report.text = "degraded\n" + degraded;
+  else
+    report.text = "ok\n";
   return report;
 }
 

@@ -17,6 +17,9 @@ struct HookStatus {
   bool attached = false;
   std::string error;  // why it is not attached (libbpf's reason), empty if attached
   int prog_fd = -1;   // the loaded program (owned by its collector), -1 when it was not loaded
+  // The collector works without it (a fallback, or a figure the kernel
+  // cannot give): not attached makes the sensor degraded, not unready.
+  bool optional = false;
 };
 
 // Kernel memory held by one of the sensor's BPF maps (fdinfo's memlock).
@@ -48,15 +51,39 @@ struct CollectorSlot {
   std::string name;
   Collector* live = nullptr;  // not owned
   std::string failure;        // why it did not start, when live is null
+  // The sensor serves its essentials without it (pod names, eviction counts):
+  // failing makes the sensor degraded, not unready.
+  bool optional = false;
+};
+
+// One collector as /healthz and hostprobe_collector_up see it.
+enum class CollectorState { kOk, kDegraded, kFailing };
+struct CollectorStatus {
+  CollectorState state = CollectorState::kOk;
+  std::string reason;  // empty when kOk
+  bool up = true;      // started and passes its health check (hostprobe_collector_up)
 };
 
 struct HealthReport {
-  bool healthy = false;
-  std::string text;  // "ok\n", or one "<collector>: <reason>" line per failing collector
+  bool healthy = false;   // ready: no required collector is failing
+  bool degraded = false;  // an optional collector or hook is failing
+  // "ok\n"; or "degraded\n" then one "<collector>: <reason>" line per
+  // degraded part; or, when not ready, one such line per failing collector
+  // followed by the degraded ones.
+  std::string text;
 };
 
-// The first hook that is not attached, as a health reason; nullopt when all are.
+// The first required hook that is not attached, as a health reason; nullopt
+// when all are. Optional hooks are left to OptionalHookMissing.
 std::optional<CollectorHealth> DetachedHook(const std::vector<HookStatus>& hooks);
+
+// The first optional hook that is not attached, as a reason; nullopt when all are.
+std::optional<std::string> OptionalHookMissing(const std::vector<HookStatus>& hooks);
+
+// A slot's state: failing when it did not start or its health check fails
+// (degraded instead when the slot is optional), degraded when healthy but an
+// optional hook is missing.
+CollectorStatus StatusOf(const CollectorSlot& slot);
 
 // Asks every live collector for its health; failed ones are reported as such.
 HealthReport CheckHealth(const std::vector<CollectorSlot>& slots);
