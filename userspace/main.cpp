@@ -294,11 +294,6 @@ int main(int argc, char** argv) {
   }
 
   HttpServer::Handlers handlers;
-  if (kube) {
-    handlers.enrich = [&kube](std::vector<prometheus::MetricFamily>& families) {
-      AddPodNames(families, *kube->directory());
-    };
-  }
   handlers.collectables.emplace_back(
       "self", std::make_shared<SelfMetrics>(slots, ReadRecursionMisses, ReadOwnBpfMapMemory));
   handlers.collectables.emplace_back("host", std::make_shared<HostMetrics>(host));
@@ -321,6 +316,9 @@ int main(int argc, char** argv) {
     handlers.collectables.emplace_back(
         "process_memory", std::make_shared<ProcessMemoryMetrics>(**process_memory, opts.top_processes));
   handlers.collectables.emplace_back("clock", std::make_shared<ClockMetrics>(clock));
+  if (kube)
+    handlers.collectables.emplace_back(
+        "kubernetes", std::make_shared<PodInfoMetrics>([&kube] { return kube->directory(); }));
   if (uprobes) handlers.collectables.emplace_back("uprobes", std::make_shared<ProbeMetrics>(*uprobes));
   handlers.collectables.emplace_back("map_evictions", std::make_shared<MapEvictionMetrics>(*evictions));
   handlers.health = [&slots] { return CheckHealth(slots); };

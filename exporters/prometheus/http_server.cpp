@@ -211,7 +211,6 @@ std::string HttpServer::RenderMetrics() const {
   }
   std::ostringstream out;
   auto merged = MergeFamilies(std::move(all));
-  if (handlers_.enrich) handlers_.enrich(merged);
   if (handlers_.limiter) handlers_.limiter->Apply(merged);
   EscapeHelp(merged);
   const auto serialize_start = std::chrono::steady_clock::now();

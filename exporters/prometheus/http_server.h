@@ -35,9 +35,7 @@ class HttpServer {
     // Named so the time each one takes per scrape can be exported.
     std::vector<std::pair<std::string, std::shared_ptr<prometheus::Collectable>>> collectables;
     std::function<HealthReport()> health;
-    // Optional last step over the merged families (adds pod names).
-    std::function<void(std::vector<prometheus::MetricFamily>&)> enrich;
-    // Optional cap on series per family, applied after enrich.
+    // Optional cap on series per family, applied to the merged families.
     std::shared_ptr<SeriesLimiter> limiter;
   };
 

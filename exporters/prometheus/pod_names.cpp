@@ -1,37 +1,39 @@
 #include "exporters/prometheus/pod_names.h"
 
-#include "core/labels.h"
+#include <map>
+#include <string>
+
+#include "exporters/prometheus/family_builder.h"
 
 namespace hostprobe {
 
-void AddPodNames(std::vector<prometheus::MetricFamily>& families, const PodDirectory& dir) {
-  for (auto& family : families) {
-    if (family.metric.empty()) continue;
-    bool per_cgroup = false, per_container = false;
-    for (const auto& l : family.metric.front().label) {
-      per_cgroup = per_cgroup || l.name == "pod_uid";
-      per_container = per_container || l.name == "container_id";
-    }
-    if (!per_cgroup) continue;
-    for (auto& m : family.metric) {
-      std::string pod_uid, container_id;
-      for (const auto& l : m.label) {
-        if (l.name == "pod_uid") pod_uid = l.value;
-        if (l.name == "container_id") container_id = l.value;
-      }
-      std::string ns, pod, container;
-      if (auto it = dir.pods.find(pod_uid); !pod_uid.empty() && it != dir.pods.end()) {
-        ns = it->second.namespace_name;
-        pod = it->second.pod;
-      }
-      if (auto it = dir.containers.find(container_id); !container_id.empty() && it != dir.containers.end())
-        container = it->second;
-      m.label.push_back({"namespace", SanitizeLabelValue(ns)});
-      m.label.push_back({"pod", SanitizeLabelValue(pod)});
-      // Per-pod families (no container_id) get no container label.
-      if (per_container) m.label.push_back({"container", SanitizeLabelValue(container)});
-    }
+std::vector<prometheus::MetricFamily> BuildPodInfoFamilies(const PodDirectory& dir) {
+  auto pods = MakeFamily(
+      "hostprobe_pod_info",
+      "Namespace and name of each pod of this node by pod_uid, from the API server "
+      "(--kubernetes); value is always 1. Join: * on (pod_uid) group_left (pod_namespace, pod_name).",
+      prometheus::MetricType::Gauge);
+  auto containers =
+      MakeFamily("hostprobe_container_info",
+                 "Name of each container of this node's pods by container_id, from the API server "
+                 "(--kubernetes); value is always 1. Join: * on (container_id) group_left (container_name).",
+                 prometheus::MetricType::Gauge);
+  // Sorted, so the exposition is stable from scrape to scrape.
+  std::map<std::string, const PodName*> by_uid;
+  for (const auto& [uid, name] : dir.pods) by_uid[uid] = &name;
+  for (const auto& [uid, name] : by_uid)
+    AddGauge(pods, {{"pod_uid", uid}, {"pod_namespace", name->namespace_name}, {"pod_name", name->pod}}, 1);
+  std::map<std::string, std::pair<std::string, std::string>> by_id;  // id -> (pod uid, name)
+  for (const auto& [id, cname] : dir.containers) {
+    auto pod = dir.container_pod.find(id);
+    by_id[id] = {pod != dir.container_pod.end() ? pod->second : std::string(), cname};
   }
+  for (const auto& [id, v] : by_id)
+    AddGauge(containers, {{"container_id", id}, {"pod_uid", v.first}, {"container_name", v.second}}, 1);
+  std::vector<prometheus::MetricFamily> out;
+  out.push_back(std::move(pods));
+  out.push_back(std::move(containers));
+  return out;
 }
 
 }  // namespace hostprobe

@@ -1,6 +1,7 @@
-// --kubernetes against a fake API server on loopback: work done in a
-// kubelet-shaped cgroup is labelled with the namespace, pod and container the
-// API server names. Needs root; skipped with a message otherwise.
+// --kubernetes against a fake API server on loopback: the pods it lists and
+// then streams through a watch are exported as info series that name the
+// pod_uid and container_id of work done in a kubelet-shaped cgroup. Needs root; skipped with a message
+// otherwise.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -10,9 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "core/cgroup.h"
 #include "test_support.h"
@@ -31,10 +34,12 @@ class FakeApiServer {
     close(fd);
     port_file_ = tmpl;
     unlink(port_file_.c_str());
+    events_ = port_file_ + ".events";
+    log_ = port_file_ + ".log";
     pid_ = fork();
     if (pid_ == 0) {
       execlp("python3", "python3", FAKE_APISERVER, port_file_.c_str(), PODLIST_JSON, token.c_str(),
-             node.c_str(), nullptr);
+             node.c_str(), events_.c_str(), log_.c_str(), nullptr);
       _exit(127);
     }
     for (int i = 0; i < 100 && port_ == 0; ++i) {
@@ -47,13 +52,27 @@ class FakeApiServer {
     kill(pid_, SIGTERM);
     waitpid(pid_, nullptr, 0);
     unlink(port_file_.c_str());
+    unlink(events_.c_str());
+    unlink(log_.c_str());
   }
   int port() const { return port_; }
+  // Streams one watch event to every open watch.
+  void Send(const std::string& event_json) {
+    std::ofstream out(events_, std::ios::app);
+    out << event_json << "\n";
+  }
+  // The requests served so far, "LIST <rv>" / "WATCH <rv>".
+  std::vector<std::string> Requests() const {
+    std::vector<std::string> out;
+    std::ifstream in(log_);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  }
 
  private:
   pid_t pid_ = -1;
   int port_ = 0;
-  std::string port_file_;
+  std::string port_file_, events_, log_;
 };
 
 TEST(KubernetesTest, NamesPodAndContainerFromTheApiServer) {
@@ -81,26 +100,62 @@ TEST(KubernetesTest, NamesPodAndContainerFromTheApiServer) {
   std::string out;
   ASSERT_EQ(RunCommand({WORKLOAD_BIN, "--cgroup", root + path, "--getppid", "500"}, &out), 0) << out;
 
+  // The per-cgroup series carry the ids only: names never change their labels.
   const std::string series = "hostprobe_cgroup_syscalls_total{cgroup=\"" + path + "\",pod_uid=\"" + kUid +
-                             "\",container_id=\"" + kApp +
-                             "\",namespace=\"shop\",pod=\"cart-7d9f8c6b5-x2k4p\",container=\"app\"}";
+                             "\",container_id=\"" + kApp + "\"}";
+  const std::string pod_info =
+      "hostprobe_pod_info{pod_uid=\"" + kUid + "\",pod_namespace=\"shop\",pod_name=\"cart-7d9f8c6b5-x2k4p\"}";
+  const std::string container_info = "hostprobe_container_info{container_id=\"" + kApp + "\",pod_uid=\"" +
+                                     kUid + "\",container_name=\"app\"}";
   Exposition e;
   for (int i = 0; i < 5 && Value(e, series) == 0; ++i) {
     if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(600));
     e = ParseExposition(sensor.Scrape());
   }
   for (std::string p = path; p.size() > 1; p = p.substr(0, p.rfind('/'))) rmdir((root + p).c_str());
-  unlink(token_path);
   EXPECT_GE(Value(e, series), 500) << series << "\n" << sensor.Log();
-  // Host cgroups carry the labels too, empty, so every family keeps one label set.
-  EXPECT_GT(
-      Value(e,
-            "hostprobe_cgroup_syscalls_total{cgroup=\"/\",pod_uid=\"\",container_id=\"\",namespace=\"\","
-            "pod=\"\",container=\"\"}"),
-      0);
+  EXPECT_EQ(Value(e, pod_info), 1) << sensor.Scrape();
+  EXPECT_EQ(Value(e, container_info), 1);
+
+  // A pod that starts later arrives through the watch, within a second or
+  // so, without another list; one that is deleted goes the same way.
+  const std::string uid2 = "22222222-3333-4444-5555-666666666666";
+  const std::string new_info =
+      "hostprobe_pod_info{pod_uid=\"" + uid2 + "\",pod_namespace=\"shop\",pod_name=\"late-pod\"}";
+  auto event = [&](const std::string& type) {
+    return R"({"type":")" + type + R"(","object":{"kind":"Pod","metadata":{"uid":")" + uid2 +
+           R"(","name":"late-pod","namespace":"shop","resourceVersion":"2001"}}})";
+  };
+  api.Send(event("ADDED"));
+  for (int i = 0; i < 30 && Value(e, new_info) != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    e = ParseExposition(sensor.Scrape());
+  }
+  EXPECT_EQ(Value(e, new_info), 1) << "the watch did not deliver the new pod";
+  api.Send(event("DELETED"));
+  for (int i = 0; i < 30 && e.count(new_info) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    e = ParseExposition(sensor.Scrape());
+  }
+  EXPECT_EQ(e.count(new_info), 0u) << "the watch did not delete the pod";
+  EXPECT_EQ(Value(e, pod_info), 1) << "the other pods stay";
+  unlink(token_path);
+
+  // One list, from the API server's cache (resourceVersion=0), then watches
+  // from the list's version (the fixture's "123456").
+  auto requests = api.Requests();
+  ASSERT_FALSE(requests.empty());
+  EXPECT_EQ(requests.front(), "LIST 0");
+  EXPECT_EQ(std::count_if(requests.begin(), requests.end(),
+                          [](const std::string& r) { return r.rfind("LIST", 0) == 0; }),
+            1)
+      << "listed again while the watch was fine";
+  ASSERT_GE(requests.size(), 2u);
+  EXPECT_EQ(requests[1], "WATCH 123456");
   auto health = HttpRequest(sensor.port(), "GET", "/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200) << health->body;
+  EXPECT_EQ(health->body.find("kubernetes"), std::string::npos) << health->body;
 }
 
 TEST(KubernetesTest, AHangingApiServerNeverBlocksAScrape) {

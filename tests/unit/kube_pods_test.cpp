@@ -59,32 +59,99 @@ TEST(ParsePodListTest, WrongFieldTypesAreSkippedNotFatal) {
 
 using test::Serialize;
 
-TEST(AddPodNamesTest, LabelsEveryPerCgroupSeriesAndOnlyThose) {
+TEST(ParsePodListTest, KeepsTheListsResourceVersion) {
+  auto dir = ParsePodList(R"({"metadata": {"resourceVersion": "4711"}, "items": []})");
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(dir->resource_version, "4711");
+}
+
+std::string Event(const std::string& type, const std::string& uid, const std::string& name,
+                  const std::string& containers, const std::string& rv) {
+  return R"({"type": ")" + type + R"(", "object": {"kind": "Pod", "metadata": {"uid": ")" + uid +
+         R"(", "name": ")" + name + R"(", "namespace": "shop", "resourceVersion": ")" + rv +
+         R"("}, "status": {"containerStatuses": [)" + containers + "]}}}";
+}
+
+TEST(PodWatchTest, AddedModifiedAndDeletedPodsUpdateTheDirectory) {
   auto dir = ParsePodList(Fixture("podlist.json"));
   ASSERT_TRUE(dir.ok());
-  auto cg = MakeFamily("hostprobe_cgroup_syscalls_total", "h", prometheus::MetricType::Counter);
-  AddCgroupCounter(cg, "/kubepods/burstable/pod" + kUid + "/" + kApp, {}, 5);
-  AddCgroupCounter(cg, "/system.slice/ssh.service", {}, 7);
-  AddCgroupCounter(
-      cg, "/kubepods/burstable/pod11111111-2222-3333-4444-555555555555/" + kApp.substr(0, 63) + "0", {}, 1);
-  auto host = MakeFamily("hostprobe_syscalls_total", "h", prometheus::MetricType::Counter);
-  AddCounter(host, {{"syscall", "read"}}, 3);
-  std::vector<prometheus::MetricFamily> fams = {cg, host};
-  AddPodNames(fams, *dir);
-  const std::string text = Serialize(fams);
-  EXPECT_NE(text.find("hostprobe_cgroup_syscalls_total{cgroup=\"/kubepods/burstable/pod" + kUid + "/" + kApp +
-                      "\",pod_uid=\"" + kUid + "\",container_id=\"" + kApp +
-                      "\",namespace=\"shop\",pod=\"cart-7d9f8c6b5-x2k4p\",container=\"app\"} 5"),
+  const std::string uid = "11111111-2222-3333-4444-555555555555";
+  const std::string id1(64, 'a'), id2(64, 'b');
+  auto added = ParsePodWatchEvent(Event("ADDED", uid, "new-pod", "", "101"));
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  EXPECT_EQ(added->type, PodWatchEvent::Type::kAdded);
+  ApplyPodWatchEvent(*dir, *added);
+  EXPECT_EQ(dir->pods.at(uid).pod, "new-pod");
+  EXPECT_EQ(dir->resource_version, "101");
+  // Its container starts: MODIFIED with a container id.
+  auto started = ParsePodWatchEvent(Event(
+      "MODIFIED", uid, "new-pod", R"({"name": "web", "containerID": "containerd://)" + id1 + R"("})", "102"));
+  ASSERT_TRUE(started.ok());
+  ApplyPodWatchEvent(*dir, *started);
+  EXPECT_EQ(dir->containers.at(id1), "web");
+  EXPECT_EQ(dir->container_pod.at(id1), uid);
+  // It restarts: the old container id is replaced by the new one.
+  ApplyPodWatchEvent(*dir, *ParsePodWatchEvent(Event(
+                               "MODIFIED", uid, "new-pod",
+                               R"({"name": "web", "containerID": "containerd://)" + id2 + R"("})", "103")));
+  EXPECT_EQ(dir->containers.count(id1), 0u);
+  EXPECT_EQ(dir->containers.at(id2), "web");
+  ApplyPodWatchEvent(*dir, *ParsePodWatchEvent(Event("DELETED", uid, "new-pod", "", "104")));
+  EXPECT_EQ(dir->pods.count(uid), 0u);
+  EXPECT_EQ(dir->containers.count(id2), 0u);
+  EXPECT_EQ(dir->container_pod.count(id2), 0u);
+  EXPECT_EQ(dir->pods.at(kUid).pod, "cart-7d9f8c6b5-x2k4p") << "the others stay";
+  EXPECT_EQ(dir->resource_version, "104");
+}
+
+TEST(PodWatchTest, BookmarksMoveTheVersionOnlyAndErrorsCarryTheirCode) {
+  PodDirectory dir;
+  auto bookmark = ParsePodWatchEvent(
+      R"({"type":"BOOKMARK","object":{"kind":"Pod","metadata":{"resourceVersion":"900"}}})");
+  ASSERT_TRUE(bookmark.ok()) << bookmark.error().message;
+  ApplyPodWatchEvent(dir, *bookmark);
+  EXPECT_EQ(dir.resource_version, "900");
+  EXPECT_TRUE(dir.pods.empty());
+  auto gone = ParsePodWatchEvent(
+      R"json({"type":"ERROR","object":{"kind":"Status","status":"Failure","message":"too old resource version: 1 (900)","reason":"Expired","code":410}})json");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(gone->type, PodWatchEvent::Type::kError);
+  EXPECT_EQ(gone->error_code, 410);
+  ApplyPodWatchEvent(dir, *gone);
+  EXPECT_EQ(dir.resource_version, "900") << "an error changes nothing";
+}
+
+TEST(PodWatchTest, MalformedEventsAreErrors) {
+  EXPECT_FALSE(ParsePodWatchEvent("").ok());
+  EXPECT_FALSE(ParsePodWatchEvent("{\"type\": \"ADDED\"").ok());
+  EXPECT_FALSE(ParsePodWatchEvent(R"({"type": "ADDED"})").ok());
+  EXPECT_FALSE(ParsePodWatchEvent(R"({"type": "RENAMED", "object": {}})").ok());
+  EXPECT_FALSE(ParsePodWatchEvent(R"({"type": "ADDED", "object": {"metadata": {"uid": 5}}})").ok());
+  EXPECT_FALSE(ParsePodWatchEvent("\xff\xfe").ok());
+}
+
+TEST(PodInfoFamiliesTest, OneInfoSeriesPerPodAndContainer) {
+  auto dir = ParsePodList(Fixture("podlist.json"));
+  ASSERT_TRUE(dir.ok());
+  const std::string text = Serialize(BuildPodInfoFamilies(*dir));
+  EXPECT_NE(text.find("hostprobe_pod_info{pod_uid=\"" + kUid +
+                      "\",pod_namespace=\"shop\",pod_name=\"cart-7d9f8c6b5-x2k4p\"} 1"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("hostprobe_cgroup_syscalls_total{cgroup=\"/system.slice/ssh.service\",pod_uid=\"\","
-                      "container_id=\"\",namespace=\"\",pod=\"\",container=\"\"} 7"),
+  EXPECT_NE(text.find("hostprobe_container_info{container_id=\"" + kApp + "\",pod_uid=\"" + kUid +
+                      "\",container_name=\"app\"} 1"),
             std::string::npos)
       << text;
-  // A pod the API server has not listed (yet): labels present, empty.
-  EXPECT_NE(text.find("pod_uid=\"11111111-2222-3333-4444-555555555555\""), std::string::npos);
-  EXPECT_NE(text.find("namespace=\"\",pod=\"\",container=\"\"} 1"), std::string::npos) << text;
-  EXPECT_NE(text.find("hostprobe_syscalls_total{syscall=\"read\"} 3"), std::string::npos) << text;
+  size_t pods = 0, containers = 0;
+  for (size_t p = 0; (p = text.find("\nhostprobe_pod_info{", p)) != std::string::npos; ++p) ++pods;
+  for (size_t p = 0; (p = text.find("\nhostprobe_container_info{", p)) != std::string::npos; ++p)
+    ++containers;
+  EXPECT_EQ(pods, 2u);
+  EXPECT_EQ(containers, 3u);
+  // Empty directory: the families, no series.
+  auto empty = BuildPodInfoFamilies(PodDirectory{});
+  ASSERT_EQ(empty.size(), 2u);
+  EXPECT_TRUE(empty[0].metric.empty());
 }
 
 }  // namespace

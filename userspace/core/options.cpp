@@ -266,8 +266,9 @@ Flags:
                               also NAME=BINARY:usdt:PROVIDER:PROBE for a USDT probe
   --probe-config FILE         probes, one per line ('#' comments)
   --cpu-per-core              also export CPU time per CPU (hostprobe_cpu_core_seconds_total)
-  --kubernetes                add namespace, pod and container labels from the API server
-                              (lists this node's pods in the background; needs RBAC pods list)
+  --kubernetes                name pods and containers from the API server, as info series
+                              (hostprobe_pod_info, hostprobe_container_info); lists this
+                              node's pods once, then watches them (RBAC: pods list, watch)
   --kubernetes-api URL        API server (default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT)
   --node-name NAME            this node's name (default $NODE_NAME, from the downward API)
   --kubernetes-token-file F   bearer token (default: the pod's service account token)
