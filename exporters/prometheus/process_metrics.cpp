@@ -129,6 +129,19 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
       MakeFamily("hostprobe_process_memory_sample_duration_seconds",
                  "Wall time the latest sample of every process's memory took.", MetricType::Gauge);
   AddGauge(duration, {}, snap.last_sample_seconds);
+  // Only with --state-dir in use: absent means histories are not kept.
+  auto restored =
+      MakeFamily("hostprobe_leak_state_restored_processes",
+                 "Processes whose leak history was taken back from --state-dir at start.", MetricType::Gauge);
+  auto saves = MakeFamily("hostprobe_leak_state_saves_total",
+                          "Saves of the leak histories to --state-dir (at most one a minute, and at "
+                          "shutdown), by result.",
+                          MetricType::Counter);
+  if (snap.state_kept) {
+    AddGauge(restored, {}, static_cast<double>(snap.state_restored));
+    AddCounter(saves, {{"result", "ok"}}, static_cast<double>(snap.state_saves));
+    AddCounter(saves, {{"result", "failed"}}, static_cast<double>(snap.state_save_failures));
+  }
   auto failures =
       MakeFamily("hostprobe_bpf_map_update_failures_total",
                  "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
@@ -136,7 +149,7 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
              static_cast<double>(snap.self_stats[HP_PM_STAT_UPDATE_FAILED]));
 
   std::vector<prometheus::MetricFamily> out;
-  for (auto* f : {&rss, &resident, &data, &heap, &suspected, &growth, &cgroup_rss})
+  for (auto* f : {&rss, &resident, &data, &heap, &suspected, &growth, &cgroup_rss, &restored, &saves})
     if (!f->metric.empty()) out.push_back(std::move(*f));
   for (auto* f : {&source, &tracked, &tracker_bytes, &samples, &vanished, &duration, &failures})
     out.push_back(std::move(*f));

@@ -240,7 +240,13 @@ def check_base(c, resources, hostprobe):
     mounts = ctr.get("volumeMounts", [])
     for m in mounts:
         c.check(m["name"] in volumes, f"DaemonSet: volumeMount {m['name']} has a volume")
-        c.check(m.get("readOnly") is True, f"DaemonSet: volumeMount {m['name']} read-only")
+        if m["name"] == "state":
+            # The one writable path: --state-dir, on its own hostPath directory.
+            c.check(volumes.get("state", {}).get("hostPath", {}).get("path") == "/var/lib/hostprobe"
+                    and m.get("mountPath") == "/var/lib/hostprobe" and not m.get("readOnly"),
+                    "DaemonSet: the state volume is /var/lib/hostprobe, writable, at --state-dir's default")
+        else:
+            c.check(m.get("readOnly") is True, f"DaemonSet: volumeMount {m['name']} read-only")
     for name in volumes:
         c.check(any(m["name"] == name for m in mounts), f"DaemonSet: volume {name} is mounted")
     host = {volumes[m["name"]].get("hostPath", {}).get("path"): m for m in mounts if m["name"] in volumes}

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -276,6 +278,72 @@ TEST(MemoryIntegrationTest, LeaksAreFlaggedAndOtherShapesAreNot) {
                sensor.Log().find("exited while suspected") != std::string::npos;
   }
   EXPECT_TRUE(vanished) << "series still there, or no log line saying the suspect exited";
+}
+
+// A restart of the sensor with the same --state-dir judges a known leak at
+// once from the saved history, where a sensor without it waits for its
+// warm-up and most of a window (about 37 s here); corrupt state is ignored.
+TEST(MemoryIntegrationTest, ARestartWithTheSameStateDirSuspectsAKnownLeakAtOnce) {
+  char tmpl[] = "/tmp/hostprobe-state-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  Workload leak({"--shape", "leak", "--rate", "2MiB/s", "--base", "8MiB"});
+  ASSERT_TRUE(leak.ready());
+  auto suspected = [&](SensorProcess& s) {
+    return ByPid(ParseExposition(s.Scrape()), "hostprobe_process_memory_leak_suspected", leak.pid()) == 1.0;
+  };
+  {
+    SensorProcess first(kSensor, SensorArgs({"--state-dir", dir}));
+    ASSERT_TRUE(first.Start());
+    ASSERT_TRUE(first.WaitHealthy()) << first.Log();
+    bool flagged = false;
+    for (int i = 0; i < 40 && !flagged; ++i) {
+      std::this_thread::sleep_for(2s);
+      flagged = suspected(first);
+    }
+    ASSERT_TRUE(flagged) << first.Log();
+    std::optional<int> rc = first.Stop(SIGTERM, 5s);
+    ASSERT_TRUE(rc.has_value());
+    EXPECT_EQ(*rc, 0);
+  }
+  struct stat st {};
+  ASSERT_EQ(stat((dir + "/leak-state").c_str(), &st), 0) << "no state saved at shutdown";
+
+  // Side by side: the same flags and directory, and no directory at all.
+  SensorProcess again(kSensor, SensorArgs({"--state-dir", dir}));
+  SensorProcess fresh(kSensor, SensorArgs());
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(again.Start());
+  ASSERT_TRUE(fresh.Start());
+  ASSERT_TRUE(again.WaitHealthy()) << again.Log();
+  ASSERT_TRUE(fresh.WaitHealthy()) << fresh.Log();
+  bool again_flagged = false, fresh_flagged = false;
+  while (!again_flagged && std::chrono::steady_clock::now() - started < 10s) {
+    std::this_thread::sleep_for(500ms);
+    again_flagged = suspected(again);
+    fresh_flagged = fresh_flagged || suspected(fresh);
+  }
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("suspected again %.1f s after the restart\n", took);
+  EXPECT_TRUE(again_flagged) << again.Log();
+  EXPECT_FALSE(fresh_flagged) << "a sensor without the state flagged it as fast: the test proves nothing";
+  auto e = ParseExposition(again.Scrape());
+  EXPECT_GE(Value(e, "hostprobe_leak_state_restored_processes"), 1);
+  EXPECT_NE(again.Log().find("took back the leak histories"), std::string::npos) << again.Log();
+
+  // Corrupt state: one warning, and the sensor runs (and saves anew) regardless.
+  ASSERT_TRUE(again.Stop(SIGTERM, 5s).has_value());
+  {
+    std::ofstream out(dir + "/leak-state", std::ios::binary | std::ios::trunc);
+    out << "HPLS not really a state file";
+  }
+  SensorProcess corrupt(kSensor, SensorArgs({"--state-dir", dir}));
+  ASSERT_TRUE(corrupt.Start());
+  ASSERT_TRUE(corrupt.WaitHealthy()) << corrupt.Log();
+  EXPECT_NE(corrupt.Log().find("ignoring " + dir + "/leak-state"), std::string::npos) << corrupt.Log();
+  ASSERT_TRUE(corrupt.Stop(SIGTERM, 5s).has_value());
+  unlink((dir + "/leak-state").c_str());
+  rmdir(dir.c_str());
 }
 
 // eBPF and the forced /proc fallback agree with the kernel's own VmRSS, and

@@ -117,6 +117,11 @@ SensorProcess::~SensorProcess() {
 bool SensorProcess::Start(const std::vector<std::pair<std::string, std::string>>& env) {
   port_ = FreePort();
   std::vector<std::string> argv = {binary_, "--listen", "127.0.0.1:" + std::to_string(port_)};
+  // Sensors of concurrent tests must not share (and restore) leak histories:
+  // none are kept unless the test asks for a --state-dir.
+  bool state_dir = false;
+  for (const auto& a : args_) state_dir = state_dir || a.rfind("--state-dir", 0) == 0;
+  if (!state_dir) argv.push_back("--state-dir=");
   argv.insert(argv.end(), args_.begin(), args_.end());
   pid_ = fork();
   if (pid_ < 0) return false;

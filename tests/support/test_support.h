@@ -41,8 +41,9 @@ class SensorProcess {
   SensorProcess(const SensorProcess&) = delete;
   SensorProcess& operator=(const SensorProcess&) = delete;
 
-  // Forks and execs with --listen 127.0.0.1:<port> added, and `env` (name,
-  // value) added to the sensor's environment only.
+  // Forks and execs with --listen 127.0.0.1:<port> added (and --state-dir=,
+  // keeping no leak histories, unless the args name a --state-dir), and
+  // `env` (name, value) added to the sensor's environment only.
   bool Start(const std::vector<std::pair<std::string, std::string>>& env = {});
   // Polls /healthz until 200 or the deadline. False if it never got healthy.
   bool WaitHealthy(std::chrono::milliseconds deadline = std::chrono::seconds(15));

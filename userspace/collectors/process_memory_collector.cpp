@@ -243,6 +243,20 @@ Result<std::unique_ptr<ProcessMemoryCollector>> ProcessMemoryCollector::Start(co
 void ProcessMemoryCollector::StartSampling() {
   if (thread_.joinable()) return;
   started_ms_ = BootMs();
+  // Histories saved by the previous run: the first sample keeps those whose
+  // pid and start time still match and forgets the others.
+  state_ = std::make_unique<LeakStateStore>(
+      config_.state_dir, ReadBootId(config_.procfs + "/sys/kernel/random/boot_id"), params_);
+  if (state_->enabled()) {
+    size_t suspected = 0;
+    for (const LeakStateEntry& e : state_->Load()) {
+      tracker_.Restore(e);
+      suspected += e.suspected ? 1 : 0;
+    }
+    if (state_->restored() > 0)
+      spdlog::info("{}: took back the leak histories of {} processes ({} suspected) from {}", kName,
+                   state_->restored(), suspected, state_->path());
+  }
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -306,13 +320,17 @@ ProcessMemoryCollector::~ProcessMemoryCollector() {
     stop_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+    if (state_) state_->MaybeSave(tracker_, BootMs(), /*force=*/true);
+  }
 }
 
 void ProcessMemoryCollector::Run() {
   auto next = std::chrono::steady_clock::now();
   for (;;) {
     SampleOnce();
+    if (state_) state_->MaybeSave(tracker_, BootMs(), /*force=*/false);
     next += config_.sample_interval;
     // A sample that overran its interval does not queue up more: the next
     // one starts now and the schedule moves on from it.
@@ -586,6 +604,12 @@ void ProcessMemoryCollector::SampleOnce() {
     bookkeeping += sizeof(std::pair<const int32_t, ProcInfo>) + 2 * sizeof(void*) + info.comm.capacity() +
                    (info.cgroup.capacity() > 15 ? info.cgroup.capacity() : 0);
   snap->tracker_bytes = tracker_.MemoryBytes() + bookkeeping;
+  if (state_) {
+    snap->state_kept = state_->enabled();
+    snap->state_restored = state_->restored();
+    snap->state_saves = state_->saves();
+    snap->state_save_failures = state_->save_failures();
+  }
   snap->last_sample_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   last_sample_ms_.store(now_ms);

@@ -23,6 +23,7 @@
 
 #include "../../bpf/process_memory.h"
 #include "collectors/bpf_features.h"
+#include "collectors/leak_state_store.h"
 #include "core/collector.h"
 #include "core/leak_detector.h"
 #include "core/options.h"
@@ -61,6 +62,9 @@ struct ProcessMemorySnapshot {
   double last_sample_seconds = 0;        // wall time of the latest sample
   size_t tracked = 0;                    // processes with a leak history
   size_t tracker_bytes = 0;              // memory held for them (histories and bookkeeping)
+  bool state_kept = false;               // --state-dir is in use
+  size_t state_restored = 0;             // processes whose history came back from --state-dir at start
+  uint64_t state_saves = 0, state_save_failures = 0;
   std::array<uint64_t, HP_PM_STAT__COUNT> self_stats{};  // indexed by hp_process_memory_self_stat
 };
 
@@ -81,6 +85,7 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
     std::chrono::milliseconds leak_window{1'800'000};
     MemorySource source = MemorySource::kAuto;
     HookMode hook_mode = HookMode::kAuto;
+    std::string state_dir;  // --state-dir: leak histories kept across restarts; empty: not kept
   };
 
   // Loads the eBPF programs unless the source is procfs. Fails when the
@@ -141,8 +146,10 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   std::vector<bool> fexit_in_btf_;  // per mapping hook: the kernel's BTF has its function
   int64_t started_ms_ = 0;          // CLOCK_BOOTTIME at start
 
-  // Sampler state: touched only by the sampler thread.
+  // Sampler state: touched only by the sampler thread (and by StartSampling
+  // and the destructor, before and after it runs).
   LeakTracker tracker_;
+  std::unique_ptr<LeakStateStore> state_;
   std::unordered_map<int32_t, ProcInfo> procs_;
   uint64_t samples_ = 0, vanished_ = 0, read_errors_ = 0;
   uint64_t generation_ = 0;

@@ -52,8 +52,10 @@ void RemovePod(PodDirectory& dir, const std::string& uid) {
   auto it = dir.pods.find(uid);
   if (it == dir.pods.end()) return;
   for (const std::string& id : it->second.container_ids) {
+    auto owner = dir.container_pod.find(id);
+    if (owner == dir.container_pod.end() || owner->second != uid) continue;  // another pod's now
     dir.containers.erase(id);
-    dir.container_pod.erase(id);
+    dir.container_pod.erase(owner);
   }
   dir.pods.erase(it);
 }

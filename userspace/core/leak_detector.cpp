@@ -294,6 +294,38 @@ void LeakTracker::Observe(ProcessKey key, int64_t exec_ms, int64_t t_ms, uint64_
   it->second.history.Add(t_ms, rss_bytes);
 }
 
+std::vector<LeakStateEntry> LeakTracker::Export(size_t max_entries) const {
+  std::vector<const std::pair<const int32_t, Entry>*> order;
+  order.reserve(entries_.size());
+  for (const auto& kv : entries_)
+    if (!kv.second.history.empty()) order.push_back(&kv);
+  std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+    if (a->second.suspected != b->second.suspected) return a->second.suspected;
+    return a->second.history.size() > b->second.history.size();
+  });
+  if (order.size() > max_entries) order.resize(max_entries);
+  std::vector<LeakStateEntry> out;
+  out.reserve(order.size());
+  for (const auto* kv : order) {
+    LeakStateEntry e;
+    e.key = {kv->first, kv->second.start_time};
+    e.exec_ms = kv->second.exec_ms;
+    e.suspected = kv->second.suspected;
+    e.samples.reserve(kv->second.history.size());
+    for (size_t i = 0; i < kv->second.history.size(); ++i) e.samples.push_back(kv->second.history.at(i));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+void LeakTracker::Restore(const LeakStateEntry& entry) {
+  if (entry.samples.empty() || entries_.count(entry.key.pid) != 0) return;
+  Entry e{entry.key.start_time, entry.exec_ms, entry.samples.back().t_ms, entry.suspected,
+          RssHistory(params_)};
+  for (const auto& s : entry.samples) e.history.Add(s.t_ms, s.rss_bytes);
+  entries_.emplace(entry.key.pid, std::move(e));
+}
+
 size_t LeakTracker::ForgetNotSeenSince(int64_t t_ms) {
   return std::erase_if(entries_, [t_ms](const auto& kv) { return kv.second.last_seen_ms < t_ms; });
 }

@@ -172,6 +172,14 @@ struct ProcessKey {
   auto operator<=>(const ProcessKey&) const = default;
 };
 
+// One tracked process as it can be saved and restored (core/leak_state.h).
+struct LeakStateEntry {
+  ProcessKey key;
+  int64_t exec_ms = 0;
+  bool suspected = false;
+  std::vector<RssHistory::Sample> samples;  // oldest first
+};
+
 // Histories and hysteresis state for many processes. Typical cycle:
 //   for each process: tracker.Observe(key, exec_ms, now_ms, rss);
 //   tracker.ForgetNotSeenSince(now_ms);   // drops exited processes
@@ -190,6 +198,14 @@ class LeakTracker {
   std::optional<LeakVerdict> Judge(const ProcessKey& key, int64_t now_ms);
   // Judges every tracked process (ascending pid) and updates their state.
   std::vector<std::pair<ProcessKey, LeakVerdict>> JudgeAll(int64_t now_ms);
+
+  // Every process with a sample, suspects first, then the longest histories
+  // (the most worth keeping), at most max_entries of them.
+  std::vector<LeakStateEntry> Export(size_t max_entries) const;
+  // Takes back a saved process, unless its pid is tracked already. It is
+  // forgotten like any other when the next sampling round does not see it;
+  // a process with the same pid and another start time replaces it.
+  void Restore(const LeakStateEntry& entry);
 
   size_t size() const { return entries_.size(); }
   const LeakParams& params() const { return params_; }

@@ -128,7 +128,8 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
                                                    "--web-config",
                                                    "--max-series-per-family",
                                                    "--syscall-latency-sample",
-                                                   "--removed-cgroup-grace"};
+                                                   "--removed-cgroup-grace",
+                                                   "--state-dir"};
     bool known = false;
     for (auto k : kValued) known = known || k == flag;
     if (!known) return Error{"unknown flag " + std::string(flag), EINVAL};
@@ -157,6 +158,8 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
       auto d = ParseDuration(value);
       if (!d) return BadValue(flag, value, "expected a duration such as 10s, 5m, 1h");
       (flag == "--sample-interval" ? o.sample_interval : o.leak_window) = *d;
+    } else if (flag == "--state-dir") {
+      o.state_dir = std::string(value);
     } else if (flag == "--removed-cgroup-grace") {
       const bool zero = value == "0" || value == "0s" || value == "0ms" || value == "0m";
       auto d = ParseDuration(value);
@@ -243,6 +246,8 @@ Flags:
   --log-level LEVEL           trace, debug, info, warn, error (default info)
   --sample-interval DURATION  how often per-process memory is sampled (default 10s)
   --leak-window DURATION      history the leak heuristic judges (default 30m)
+  --state-dir DIR             where leak histories are kept across restarts, written at
+                              most once a minute; "" keeps none (default /var/lib/hostprobe)
   --top-processes N           per-process series kept, largest RSS first (default 20)
   --bpf-hook MODE             auto, tp_btf or raw_tp: kernel hook family (default auto)
   --syscall-latency-sample N  time the calls that start in 20 ms windows at random

@@ -33,6 +33,7 @@ struct Options {
   std::chrono::nanoseconds sample_interval = std::chrono::seconds(10);
   std::chrono::nanoseconds leak_window = std::chrono::minutes(30);
   std::chrono::nanoseconds removed_cgroup_grace = std::chrono::minutes(2);
+  std::string state_dir = "/var/lib/hostprobe";  // empty: leak histories are not kept
   uint32_t top_processes = 20;
   HookMode hook_mode = HookMode::kAuto;
   MemorySource memory_source = MemorySource::kAuto;
