@@ -110,6 +110,7 @@ static __always_inline void read_mm(struct mm_struct *mm, struct task_struct *ta
 	v->anon_pages = rss_pages(mm, MM_ANONPAGES);
 	v->file_pages = rss_pages(mm, MM_FILEPAGES);
 	v->shmem_pages = rss_pages(mm, MM_SHMEMPAGES);
+	v->swap_pages = (__u32)rss_pages(mm, MM_SWAPENTS);
 	v->data_pages = BPF_CORE_READ(mm, data_vm) + BPF_CORE_READ(mm, stack_vm);
 	v->brk_bytes = BPF_CORE_READ(mm, brk) - BPF_CORE_READ(mm, start_brk);
 	v->start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);

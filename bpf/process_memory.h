@@ -27,7 +27,7 @@ struct hp_proc_mem {
 	__u64 start_boottime; /* group leader's start_boottime, ns: tells a reused pid apart */
 	__u64 exec_ns;        /* bpf_ktime_get_boot_ns() at the exec that started this image; 0: none seen */
 	__u32 flags;          /* HP_PM_* */
-	__u32 pad;
+	__u32 swap_pages;     /* swapped-out anonymous pages (MM_SWAPENTS) */
 };
 
 /* The program's own failures, indexes into the process_memory_self_stats array. */

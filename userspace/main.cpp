@@ -220,6 +220,7 @@ int main(int argc, char** argv) {
   mem_config.source = opts.memory_source;
   mem_config.hook_mode = opts.hook_mode;
   mem_config.state_dir = opts.state_dir;
+  mem_config.cgroup2_root = cgroup_root;
   auto process_memory = ProcessMemoryCollector::Start(mem_config, features);
   track("process_memory", process_memory);
   ClockCollector clock(ClockCollector::Config{opts.rootfs, nullptr, {}});

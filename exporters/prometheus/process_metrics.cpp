@@ -48,15 +48,31 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
                          "Size of a process's brk heap (brk - start_brk), read from its mm by eBPF when it "
                          "maps or unmaps memory; absent where only /proc/<pid>/statm is read.",
                          MetricType::Gauge);
+  auto judged = MakeFamily("hostprobe_process_memory_judged_bytes",
+                           "Memory of a process the leak detector judges: resident anonymous + resident "
+                           "shared memory + swapped-out pages (eBPF); resident anonymous only where just "
+                           "/proc/<pid>/statm is read. File-backed pages are left out.",
+                           MetricType::Gauge);
   auto suspected = MakeFamily("hostprobe_process_memory_leak_suspected",
-                              "1 while the leak detector judges that a process's resident memory floor keeps "
-                              "growing over --leak-window; absent otherwise.",
+                              "1 while the leak detector judges that the floor of a process's judged memory "
+                              "(anon + shmem + swap) keeps growing over --leak-window; absent otherwise.",
                               MetricType::Gauge);
   auto growth = MakeFamily("hostprobe_process_memory_growth_bytes_per_second",
-                           "Growth rate of a leak suspect's resident memory floor (Theil-Sen slope of the "
+                           "Growth rate of a leak suspect's judged memory floor (Theil-Sen slope of the "
                            "window's bucket minima).",
                            MetricType::Gauge);
 
+  auto exhaustion = MakeFamily(
+      "hostprobe_process_memory_exhaustion_seconds",
+      "Seconds until a leak suspect's growth fills what is left under the nearest limit that would kill it "
+      "(its cgroup's or an ancestor's memory limit, else the node's available memory), at its current "
+      "floor growth; 0 when nothing is left.",
+      MetricType::Gauge);
+  auto limit = MakeFamily("hostprobe_process_memory_limit_bytes",
+                          "The nearest memory limit of a leak suspect, by source: cgroup_v2 (memory.max), "
+                          "cgroup_v1 (hierarchical_memory_limit) or node (MemTotal, with what is used "
+                          "counted from MemAvailable).",
+                          MetricType::Gauge);
   std::vector<size_t> order(snap.processes.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -81,11 +97,17 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
       AddGauge(resident, {{"pid", pid}, {"comm", p.comm}, {"cgroup", p.cgroup}, {"type", "file_shmem"}},
                static_cast<double>(p.file_bytes + p.shmem_bytes));
     }
+    AddGauge(judged, labels, static_cast<double>(p.judged_bytes));
     AddGauge(data, labels, static_cast<double>(p.data_bytes));
     if (p.brk_heap_bytes) AddGauge(heap, labels, static_cast<double>(*p.brk_heap_bytes));
     if (p.leak_suspected) {
       AddGauge(suspected, labels, 1);
       AddGauge(growth, labels, p.growth_bytes_per_second);
+      if (p.exhaustion_seconds) AddGauge(exhaustion, labels, *p.exhaustion_seconds);
+      if (p.headroom)
+        AddGauge(limit,
+                 {{"pid", pid}, {"comm", p.comm}, {"cgroup", p.cgroup}, {"source", LimitSourceName(p.headroom->source)}},
+                 static_cast<double>(p.headroom->limit_bytes));
     }
   }
 
@@ -149,7 +171,8 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
              static_cast<double>(snap.self_stats[HP_PM_STAT_UPDATE_FAILED]));
 
   std::vector<prometheus::MetricFamily> out;
-  for (auto* f : {&rss, &resident, &data, &heap, &suspected, &growth, &cgroup_rss, &restored, &saves})
+  for (auto* f : {&rss, &resident, &judged, &data, &heap, &suspected, &growth, &exhaustion, &limit, &cgroup_rss,
+                  &restored, &saves})
     if (!f->metric.empty()) out.push_back(std::move(*f));
   for (auto* f : {&source, &tracked, &tracker_bytes, &samples, &vanished, &duration, &failures})
     out.push_back(std::move(*f));

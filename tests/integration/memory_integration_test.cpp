@@ -65,13 +65,21 @@ class Child {
 // this test (comm "integration_tes") and execs memory_workload after that delay.
 class Workload : public Child {
  public:
+  // `join`: cgroup.procs files the child writes itself into before it execs,
+  // so everything it allocates is charged there.
   explicit Workload(const std::vector<std::string>& args,
-                    std::chrono::milliseconds exec_after = std::chrono::milliseconds(0)) {
+                    std::chrono::milliseconds exec_after = std::chrono::milliseconds(0),
+                    const std::vector<std::string>& join = {}) {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) return;
     pid_t pid = fork();
     if (pid == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
+      for (const auto& procs : join) {
+        int fd = open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1) _exit(126);
+        close(fd);
+      }
       if (exec_after.count() > 0) usleep(static_cast<useconds_t>(exec_after.count() * 1000));
       dup2(out[1], STDOUT_FILENO);
       std::vector<char*> argv = {const_cast<char*>(kWorkload)};
@@ -278,6 +286,77 @@ TEST(MemoryIntegrationTest, LeaksAreFlaggedAndOtherShapesAreNot) {
                sensor.Log().find("exited while suspected") != std::string::npos;
   }
   EXPECT_TRUE(vanished) << "series still there, or no log line saying the suspect exited";
+}
+
+// A memory cgroup with a limit, for the test's lifetime: v1's memory
+// hierarchy on a hybrid host, else v2 (with the controller enabled at the root).
+class LimitedCgroup {
+ public:
+  explicit LimitedCgroup(uint64_t limit_bytes) {
+    const std::string name = "/hp-limit-" + std::to_string(getpid());
+    struct stat st {};
+    if (stat("/sys/fs/cgroup/memory/memory.stat", &st) == 0) {
+      dir_ = "/sys/fs/cgroup/memory" + name;
+      file_ = "memory.limit_in_bytes";
+    } else {
+      const std::string root = Cgroup2Root();
+      std::ofstream(root + "/cgroup.subtree_control") << "+memory";
+      dir_ = root + name;
+      file_ = "memory.max";
+    }
+    if (mkdir(dir_.c_str(), 0755) != 0) {
+      dir_.clear();
+      return;
+    }
+    std::ofstream(dir_ + "/" + file_) << limit_bytes;
+    std::ofstream(dir_ + "/memory.swappiness") << 0;  // v1: kill at the limit, do not swap
+  }
+  ~LimitedCgroup() {
+    for (int i = 0; !dir_.empty() && i < 50 && rmdir(dir_.c_str()) != 0 && errno == EBUSY; ++i)
+      std::this_thread::sleep_for(20ms);
+  }
+  bool ok() const { return !dir_.empty(); }
+  std::string procs() const { return dir_ + "/cgroup.procs"; }
+
+ private:
+  std::string dir_, file_;
+};
+
+// A leak in a memory-limited cgroup: once suspected, the forecast of when it
+// runs out is checked against when the kernel actually kills it.
+TEST(MemoryIntegrationTest, TheExhaustionForecastOfALeakMatchesItsOomKill) {
+  constexpr uint64_t kLimit = 160ull << 20;
+  LimitedCgroup cg(kLimit);
+  ASSERT_TRUE(cg.ok()) << "no memory cgroup could be made";
+  SensorProcess sensor(kSensor, SensorArgs());
+  ASSERT_TRUE(sensor.Start());
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+  Workload leak({"--shape", "leak", "--rate", "2MiB/s", "--base", "8MiB"}, 0ms, {cg.procs()});
+  ASSERT_TRUE(leak.ready());
+  std::optional<double> forecast, growth;
+  std::string source;
+  auto flagged_at = std::chrono::steady_clock::now();
+  for (int i = 0; i < 60 && !forecast; ++i) {
+    std::this_thread::sleep_for(1s);
+    auto e = ParseExposition(sensor.Scrape());
+    forecast = ByPid(e, "hostprobe_process_memory_exhaustion_seconds", leak.pid());
+    growth = ByPid(e, "hostprobe_process_memory_growth_bytes_per_second", leak.pid());
+    flagged_at = std::chrono::steady_clock::now();
+    for (const auto& [key, v] : e)
+      if (key.rfind("hostprobe_process_memory_limit_bytes{", 0) == 0 &&
+          key.find("pid=\"" + std::to_string(leak.pid()) + "\"") != std::string::npos) {
+        EXPECT_EQ(v, static_cast<double>(kLimit)) << key;
+        source = key.substr(key.find("source=\"") + 8);
+      }
+  }
+  ASSERT_TRUE(forecast.has_value()) << "never suspected with a forecast\n" << sensor.Log();
+  // Wait for the kernel's verdict: the OOM killer at the limit.
+  const int status = leak.Wait(std::chrono::seconds(static_cast<int64_t>(*forecast * 2 + 30)));
+  const double actual = std::chrono::duration<double>(std::chrono::steady_clock::now() - flagged_at).count();
+  std::printf("forecast %.1f s (growth %.0f B/s, limit from %s), killed after %.1f s\n", *forecast,
+              growth.value_or(0), source.c_str(), actual);
+  EXPECT_NE(status, -1) << "still running long after the forecast";
+  EXPECT_NEAR(*forecast, actual, 0.35 * actual) << "forecast off by more than 35%";
 }
 
 // A restart of the sensor with the same --state-dir judges a known leak at

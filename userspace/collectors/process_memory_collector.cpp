@@ -166,7 +166,8 @@ void ProcessMemoryCollector::SkelDeleter::operator()(process_memory_bpf* s) cons
 ProcessMemoryCollector::ProcessMemoryCollector(const Config& config)
     : config_(config),
       params_(LeakParams::For(config.sample_interval, config.leak_window)),
-      tracker_(params_) {
+      tracker_(params_),
+      limits_(config.procfs, config.cgroup2_root) {
   if (long p = sysconf(_SC_PAGESIZE); p > 0) page_size_ = static_cast<uint64_t>(p);
   if (long t = sysconf(_SC_CLK_TCK); t > 0) ticks_per_second_ = static_cast<uint64_t>(t);
 }
@@ -517,6 +518,7 @@ void ProcessMemoryCollector::SampleOnce() {
       m.file_bytes = k->file_pages * page_size_;
       m.shmem_bytes = k->shmem_pages * page_size_;
       m.types_known = (k->flags & HP_PM_FROM_STATM) == 0;
+      if (m.types_known) m.swap_bytes = static_cast<uint64_t>(k->swap_pages) * page_size_;
       if (data_from_ebpf_) m.data_bytes = k->data_pages * page_size_;
       // Read at every resident change too, so without the mapping hooks it
       // still follows a heap whose growth is touched.
@@ -544,10 +546,11 @@ void ProcessMemoryCollector::SampleOnce() {
     }
     if (statm && !(have_kernel && data_from_ebpf_)) m.data_bytes = statm->data * page_size_;
     m.rss_bytes = m.anon_bytes + m.file_bytes + m.shmem_bytes;
+    m.judged_bytes = m.anon_bytes + m.shmem_bytes + m.swap_bytes;
 
     const int64_t exec_ms =
         info.exec_ms != 0 ? info.exec_ms : static_cast<int64_t>(info.start_ticks * 1000 / ticks_per_second_);
-    tracker_.Observe({pid, info.start_ticks}, exec_ms, now_ms, m.rss_bytes);
+    tracker_.Observe({pid, info.start_ticks}, exec_ms, now_ms, m.judged_bytes);
     snap->processes.push_back(std::move(m));
   }
 
@@ -578,14 +581,22 @@ void ProcessMemoryCollector::SampleOnce() {
     auto pit = procs_.find(key.pid);
     if (pit == procs_.end()) continue;
     mit->leak_suspected = verdict.suspected;
-    if (verdict.suspected) mit->growth_bytes_per_second = verdict.growth_bytes_per_second;
+    if (verdict.suspected) {
+      mit->growth_bytes_per_second = verdict.growth_bytes_per_second;
+      // Suspects only: a few small reads of cgroup files each.
+      mit->headroom = limits_.For(key.pid, mit->cgroup);
+      mit->exhaustion_seconds = ExhaustionSeconds(*mit->headroom, verdict.growth_bytes_per_second);
+    }
     if (verdict.suspected && !pit->second.suspected) {
       spdlog::warn(
-          "{}: pid {} ({}) in cgroup {} suspected of leaking memory: resident floor growing {}/s "
-          "(resident {}, Mann-Kendall z {:.1f})",
+          "{}: pid {} ({}) in cgroup {} suspected of leaking memory: anonymous memory floor growing {}/s "
+          "(anonymous {}, Mann-Kendall z {:.1f}); {} left before its {} limit of {}, at this rate {}",
           kName, key.pid, Printable(mit->comm), mit->cgroup.empty() ? "?" : Printable(mit->cgroup),
-          HumanBytes(verdict.growth_bytes_per_second), HumanBytes(static_cast<double>(mit->rss_bytes)),
-          verdict.mk_z);
+          HumanBytes(verdict.growth_bytes_per_second), HumanBytes(static_cast<double>(mit->judged_bytes)),
+          verdict.mk_z, HumanBytes(static_cast<double>(mit->headroom->headroom())),
+          LimitSourceName(mit->headroom->source), HumanBytes(static_cast<double>(mit->headroom->limit_bytes)),
+          mit->exhaustion_seconds ? std::to_string(static_cast<int64_t>(*mit->exhaustion_seconds)) + " s"
+                                  : std::string("never"));
     } else if (!verdict.suspected && pit->second.suspected) {
       spdlog::info("{}: pid {} ({}) no longer suspected of leaking memory ({})", kName, key.pid,
                    Printable(mit->comm), verdict.reason);

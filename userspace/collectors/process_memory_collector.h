@@ -24,6 +24,7 @@
 #include "../../bpf/process_memory.h"
 #include "collectors/bpf_features.h"
 #include "collectors/leak_state_store.h"
+#include "collectors/memory_limit_reader.h"
 #include "core/collector.h"
 #include "core/leak_detector.h"
 #include "core/options.h"
@@ -44,11 +45,21 @@ struct ProcessMemory {
   // file + shmem and shmem_bytes is 0.
   uint64_t file_bytes = 0;
   uint64_t shmem_bytes = 0;
+  uint64_t swap_bytes = 0;  // swapped-out anonymous memory; eBPF only (0 from statm)
   bool types_known = false;
+  // What the leak detector judges: anon + shmem + swap, memory only the
+  // process's own growth adds (file-backed pages come and go with the page
+  // cache; leaked pages that go to swap still count). From statm, where
+  // shmem and swap are unknown, the resident anonymous memory only.
+  uint64_t judged_bytes = 0;
   uint64_t data_bytes = 0;                 // statm "data": data_vm + stack_vm
   std::optional<uint64_t> brk_heap_bytes;  // brk - start_brk; eBPF only
   bool leak_suspected = false;
   double growth_bytes_per_second = 0;  // the detector's floor slope, when suspected
+  // Suspects only: the nearest limit that would kill it, and the seconds
+  // until its growth fills what is left of it (nullopt: not growing).
+  std::optional<MemoryHeadroom> headroom;
+  std::optional<double> exhaustion_seconds;
 };
 
 struct ProcessMemorySnapshot {
@@ -86,6 +97,7 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
     MemorySource source = MemorySource::kAuto;
     HookMode hook_mode = HookMode::kAuto;
     std::string state_dir;  // --state-dir: leak histories kept across restarts; empty: not kept
+    std::string cgroup2_root;  // the v2 tree, to find a suspect's memory limit ("" if none)
   };
 
   // Loads the eBPF programs unless the source is procfs. Fails when the
@@ -150,6 +162,7 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   // and the destructor, before and after it runs).
   LeakTracker tracker_;
   std::unique_ptr<LeakStateStore> state_;
+  MemoryLimitReader limits_;
   std::unordered_map<int32_t, ProcInfo> procs_;
   uint64_t samples_ = 0, vanished_ = 0, read_errors_ = 0;
   uint64_t generation_ = 0;

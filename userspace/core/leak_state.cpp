@@ -118,6 +118,8 @@ Result<LeakState> DecodeLeakState(std::string_view bytes) {
     if (n > kLeakStateMaxSamples || n > r.left() / 8)
       return Bad("entry " + std::to_string(i) + ": sample count out of bounds");
     if (e.key.pid <= 0) return Bad("entry " + std::to_string(i) + ": bad pid");
+    // Boot-clock milliseconds: 2^52 is over a hundred thousand years.
+    if (first < 0 || first > (int64_t{1} << 52)) return Bad("entry " + std::to_string(i) + ": bad time");
     e.suspected = suspected == 1;
     e.samples.reserve(n);
     uint32_t prev = 0;
