@@ -106,7 +106,10 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
       if (p.exhaustion_seconds) AddGauge(exhaustion, labels, *p.exhaustion_seconds);
       if (p.headroom)
         AddGauge(limit,
-                 {{"pid", pid}, {"comm", p.comm}, {"cgroup", p.cgroup}, {"source", LimitSourceName(p.headroom->source)}},
+                 {{"pid", pid},
+                  {"comm", p.comm},
+                  {"cgroup", p.cgroup},
+                  {"source", LimitSourceName(p.headroom->source)}},
                  static_cast<double>(p.headroom->limit_bytes));
     }
   }
@@ -171,8 +174,8 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
              static_cast<double>(snap.self_stats[HP_PM_STAT_UPDATE_FAILED]));
 
   std::vector<prometheus::MetricFamily> out;
-  for (auto* f : {&rss, &resident, &judged, &data, &heap, &suspected, &growth, &exhaustion, &limit, &cgroup_rss,
-                  &restored, &saves})
+  for (auto* f : {&rss, &resident, &judged, &data, &heap, &suspected, &growth, &exhaustion, &limit,
+                  &cgroup_rss, &restored, &saves})
     if (!f->metric.empty()) out.push_back(std::move(*f));
   for (auto* f : {&source, &tracked, &tracker_bytes, &samples, &vanished, &duration, &failures})
     out.push_back(std::move(*f));

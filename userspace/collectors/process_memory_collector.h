@@ -96,7 +96,7 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
     std::chrono::milliseconds leak_window{1'800'000};
     MemorySource source = MemorySource::kAuto;
     HookMode hook_mode = HookMode::kAuto;
-    std::string state_dir;  // --state-dir: leak histories kept across restarts; empty: not kept
+    std::string state_dir;     // --state-dir: leak histories kept across restarts; empty: not kept
     std::string cgroup2_root;  // the v2 tree, to find a suspect's memory limit ("" if none)
   };
 
