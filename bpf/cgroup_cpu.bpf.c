@@ -28,8 +28,14 @@ struct {
 	__type(value, struct hp_cpu_running);
 } cpu_running SEC(".maps");
 
+/* Per CPU (every context switch adds to it), allocated on insert
+ * (BPF_F_NO_PREALLOC): memory for the cgroups seen, not for
+ * HP_MAX_CPU_CGROUPS of them times the possible CPUs. The loader drops the
+ * flag where the kernel cannot allocate in any program context
+ * (ConfigureMapAllocation). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, HP_MAX_CPU_CGROUPS);
 	__type(key, __u64);
 	__type(value, __u64);

@@ -50,8 +50,16 @@ struct {
 	__type(value, struct hp_rq_start);
 } rq_start SEC(".maps");
 
+/* Per CPU, both: every request completion and every bio writes them, on
+ * whichever CPU it happens, and a disk's requests complete on many CPUs at
+ * once. Allocated on insert (BPF_F_NO_PREALLOC): memory for the (disk, op)
+ * pairs and cgroups seen, each value once per possible CPU, not for
+ * max_entries of them. The loader drops the flag where the kernel cannot
+ * allocate in any program context (ConfigureMapAllocation); a failed insert
+ * is counted in diskio_self_stats either way. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, HP_MAX_DISK_KEYS);
 	__type(key, struct hp_disk_key);
 	__type(value, struct hp_disk_stats);
@@ -59,6 +67,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, HP_MAX_DISK_CGROUPS);
 	__type(key, __u64);
 	__type(value, struct hp_disk_cgroup_stats);
@@ -176,7 +185,7 @@ static __always_inline void on_complete(struct request *rq, unsigned int nr_byte
 		stats->ops++;
 		if (timed) {
 			stats->latency_sum_ns += latency;
-			stats->latency_slots[hp_latency_slot(latency)]++;
+			stats->latency_buckets[hp_latency_bucket(latency)]++;
 		}
 	} else {
 		hp_percpu_inc(&diskio_self_stats, HP_DISK_STAT_DISK_MAP_FULL);

@@ -28,7 +28,7 @@ struct hp_disk_stats {
 	__u64 bytes;
 	__u64 ops;
 	__u64 latency_sum_ns;
-	__u64 latency_slots[HP_LATENCY_SLOTS];
+	__u64 latency_buckets[HP_LATENCY_BUCKETS]; /* coarse buckets, see histogram.h */
 };
 
 /* Bytes submitted, by op, for the cgroup a bio is charged to (see diskio.bpf.c). */

@@ -20,10 +20,11 @@ Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::Start(HookMode m
                                                                       const BpfFeatures& features) {
   return StartWithHookMode<std::unique_ptr<CgroupCpuCollector>>(
       "cgroup_cpu", mode, features.HasTpBtf({"sched_switch"}), features,
-      [](bool use_tp_btf) { return StartWith(use_tp_btf); });
+      [&features](bool use_tp_btf) { return StartWith(use_tp_btf, features); });
 }
 
-Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool use_tp_btf) {
+Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool use_tp_btf,
+                                                                          const BpfFeatures& features) {
   std::unique_ptr<CgroupCpuCollector> c(new CgroupCpuCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
   c->skel_.reset(cgroup_cpu_bpf__open());
@@ -31,6 +32,7 @@ Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool u
   cgroup_cpu_bpf* s = c->skel_.get();
   bpf_program__set_autoload(s->progs.hp_sched_switch, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_sched_switch_raw, !use_tp_btf);
+  ConfigureMapAllocation("cgroup_cpu", s->obj, features);
   int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return Error::FromErrno("count possible CPUs", -cpus);
   c->possible_cpus_ = cpus;
