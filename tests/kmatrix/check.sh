@@ -310,6 +310,9 @@ if [ -n "$expect_possible_cpus" ] && [ "$possible" != "$expect_possible_cpus" ];
   r=FAIL why="$why; $possible possible CPUs, expected $expect_possible_cpus"
 fi
 if [ "$fails" != 0 ]; then r=FAIL why="$why; $fails map update failures"; fi
+# Every map's figure, largest first, for docs/kubernetes.md and docs/performance.md.
+echo "KMATRIX-INFO kernel=$kernel run=$run maps possible_cpus=$possible $(grep '^hostprobe_bpf_map_memory_bytes{' \
+  "$work/mm" | sed 's/.*map="\([^"]*\)"} \(.*\)/\2 \1/' | sort -rn | awk '{ printf "%s=%s ", $2, $1 }')"
 report sensor map_memory $r "maps=$maps ($(mib "$maps")) limit=$max_map_memory ($(mib "$max_map_memory"))" \
   "possible_cpus=$possible top=$top churn_cgroups=$churn update_failures=$fails$memcg$why"
 [ $memory_only = 1 ] && finish

@@ -98,12 +98,12 @@ Result<DiskioSnapshot> DiskioCollector::ReadDiskio() {
         }
         snap.disks.push_back(d);
       });
-  ForEachPerCpuEntry<uint64_t, hp_disk_cgroup_stats>(
-      bpf_map__fd(skel_->maps.disk_cgroups), [&](uint64_t id, std::span<const hp_disk_cgroup_stats> v) {
+  // Shared by all CPUs: one value per cgroup (see diskio.bpf.c).
+  ForEachEntry<uint64_t, hp_disk_cgroup_stats>(
+      bpf_map__fd(skel_->maps.disk_cgroups), [&](uint64_t id, const hp_disk_cgroup_stats& v) {
         CgroupDiskBytes c;
         c.cgroup_id = id;
-        for (const auto& x : v)
-          for (size_t op = 0; op < HP_DISK_OP__COUNT; ++op) c.bytes[op] += x.bytes[op];
+        for (size_t op = 0; op < HP_DISK_OP__COUNT; ++op) c.bytes[op] = v.bytes[op];
         snap.cgroups.push_back(c);
       });
   auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.diskio_self_stats), HP_DISK_STAT__COUNT);
