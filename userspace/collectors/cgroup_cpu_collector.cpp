@@ -74,8 +74,9 @@ Result<CgroupCpuSnapshot> CgroupCpuCollector::ReadCgroupCpu() {
   // CurrentCgroupCpu.
   std::vector<CgroupCpuTime> ended;
   // Shared by all CPUs: one value per cgroup (see cgroup_cpu.bpf.c).
-  ForEachEntry<uint64_t, uint64_t>(bpf_map__fd(skel_->maps.cgroup_cpu_ns),
-                                   [&](uint64_t id, uint64_t ns) { ended.push_back({id, ns}); });
+  ForEachEntry<uint64_t, uint64_t>(bpf_map__fd(skel_->maps.cgroup_cpu_ns), [&](uint64_t id, uint64_t ns) {
+    ended.push_back({id, ns});
+  });
   std::vector<hp_cpu_running> per_cpu(static_cast<size_t>(possible_cpus_));
   const uint32_t key = 0;
   if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.cpu_running), &key, per_cpu.data()) != 0)

@@ -30,7 +30,8 @@ Result<std::unique_ptr<DiskioCollector>> DiskioCollector::Start(HookMode mode, c
       [&features](bool use_tp_btf) { return StartWith(use_tp_btf, features); });
 }
 
-Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_btf, const BpfFeatures& features) {
+Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_btf,
+                                                                    const BpfFeatures& features) {
   const bool bio_tp_btf = features.HasTpBtf({"block_bio_queue"});
   std::unique_ptr<DiskioCollector> c(new DiskioCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
@@ -94,18 +95,20 @@ Result<DiskioSnapshot> DiskioCollector::ReadDiskio() {
           d.bytes += x.bytes;
           d.ops += x.ops;
           d.latency_sum_ns += x.latency_sum_ns;
-          for (size_t b = 0; b < HP_LATENCY_BUCKETS; ++b) d.latency_slots[LatencyBucketSlot(b)] += x.latency_buckets[b];
+          for (size_t b = 0; b < HP_LATENCY_BUCKETS; ++b)
+            d.latency_slots[LatencyBucketSlot(b)] += x.latency_buckets[b];
         }
         snap.disks.push_back(d);
       });
   // Shared by all CPUs: one value per cgroup (see diskio.bpf.c).
-  ForEachEntry<uint64_t, hp_disk_cgroup_stats>(
-      bpf_map__fd(skel_->maps.disk_cgroups), [&](uint64_t id, const hp_disk_cgroup_stats& v) {
-        CgroupDiskBytes c;
-        c.cgroup_id = id;
-        for (size_t op = 0; op < HP_DISK_OP__COUNT; ++op) c.bytes[op] = v.bytes[op];
-        snap.cgroups.push_back(c);
-      });
+  ForEachEntry<uint64_t, hp_disk_cgroup_stats>(bpf_map__fd(skel_->maps.disk_cgroups),
+                                               [&](uint64_t id, const hp_disk_cgroup_stats& v) {
+                                                 CgroupDiskBytes c;
+                                                 c.cgroup_id = id;
+                                                 for (size_t op = 0; op < HP_DISK_OP__COUNT; ++op)
+                                                   c.bytes[op] = v.bytes[op];
+                                                 snap.cgroups.push_back(c);
+                                               });
   auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.diskio_self_stats), HP_DISK_STAT__COUNT);
   if (!self) return self.error();
   std::copy(self->begin(), self->end(), snap.self_stats.begin());

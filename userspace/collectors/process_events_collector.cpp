@@ -151,13 +151,14 @@ CollectorHealth ProcessEventsCollector::health() {
 Result<ProcessEventsSnapshot> ProcessEventsCollector::ReadProcessEvents() {
   ProcessEventsSnapshot snap;
   // Shared maps: one value per key for all CPUs (see process_events.bpf.c).
-  ForEachEntry<hp_crash_key, uint64_t>(
-      bpf_map__fd(skel_->maps.process_crashes),
-      [&](const hp_crash_key& key, uint64_t count) { snap.crashes.push_back({key.cgroup_id, key.signal, count}); });
-  ForEachEntry<uint64_t, hp_proc_cgroup_stats>(
-      bpf_map__fd(skel_->maps.process_cgroups), [&](uint64_t id, const hp_proc_cgroup_stats& v) {
-        snap.cgroups.push_back({id, v.execs, v.oom_kills});
-      });
+  ForEachEntry<hp_crash_key, uint64_t>(bpf_map__fd(skel_->maps.process_crashes),
+                                       [&](const hp_crash_key& key, uint64_t count) {
+                                         snap.crashes.push_back({key.cgroup_id, key.signal, count});
+                                       });
+  ForEachEntry<uint64_t, hp_proc_cgroup_stats>(bpf_map__fd(skel_->maps.process_cgroups),
+                                               [&](uint64_t id, const hp_proc_cgroup_stats& v) {
+                                                 snap.cgroups.push_back({id, v.execs, v.oom_kills});
+                                               });
   auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.process_events_self_stats), HP_PE_STAT__COUNT);
   if (!self) return self.error();
   std::copy(self->begin(), self->end(), snap.self_stats.begin());

@@ -41,7 +41,8 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::Start(const Config
 }
 
 Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Config& config, bool use_tp_btf,
-                                                                        bool mmapable, const BpfFeatures& features) {
+                                                                        bool mmapable,
+                                                                        const BpfFeatures& features) {
   std::unique_ptr<SyscallsCollector> c(new SyscallsCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
   c->latency_every_ = std::max<uint32_t>(config.latency_sample_every, 1);
@@ -230,9 +231,10 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
   // second: see CgroupCountMerger for why this order.
   std::vector<CgroupSyscallCounts> flushed;
   // Shared by all CPUs: one value per cgroup (see syscalls.bpf.c).
-  ForEachEntry<uint64_t, hp_cgroup_stats>(
-      bpf_map__fd(skel_->maps.cgroup_syscalls),
-      [&](uint64_t id, const hp_cgroup_stats& v) { flushed.push_back({id, v.calls, v.errors}); });
+  ForEachEntry<uint64_t, hp_cgroup_stats>(bpf_map__fd(skel_->maps.cgroup_syscalls),
+                                          [&](uint64_t id, const hp_cgroup_stats& v) {
+                                            flushed.push_back({id, v.calls, v.errors});
+                                          });
 
   // Per-(CPU, syscall) counters, in place; the programs keep writing them,
   // so each field is loaded once, whole.
@@ -278,16 +280,15 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
       if (batch && batch->calls != 0) pending.push_back(*batch);
     }
   }
-  ForEachPerCpuEntry<uint32_t, hp_syscall_latency>(bpf_map__fd(skel_->maps.syscall_latency),
-                                                   [&](uint32_t id, std::span<const hp_syscall_latency> v) {
-                                                     if (id >= HP_MAX_SYSCALLS) return;
-                                                     for (const auto& x : v) {
-                                                       by_id[id].latency_sum_ns += x.sum_ns;
-                                                       for (size_t b = 0; b < HP_LATENCY_BUCKETS; ++b)
-                                                         by_id[id].latency_slots[LatencyBucketSlot(b)] +=
-                                                             x.buckets[b];
-                                                     }
-                                                   });
+  ForEachPerCpuEntry<uint32_t, hp_syscall_latency>(
+      bpf_map__fd(skel_->maps.syscall_latency), [&](uint32_t id, std::span<const hp_syscall_latency> v) {
+        if (id >= HP_MAX_SYSCALLS) return;
+        for (const auto& x : v) {
+          by_id[id].latency_sum_ns += x.sum_ns;
+          for (size_t b = 0; b < HP_LATENCY_BUCKETS; ++b)
+            by_id[id].latency_slots[LatencyBucketSlot(b)] += x.buckets[b];
+        }
+      });
   for (uint32_t id = 0; id < HP_MAX_SYSCALLS; ++id) {
     if (by_id[id].calls == 0) continue;
     by_id[id].id = id;
