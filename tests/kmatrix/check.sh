@@ -236,6 +236,10 @@ if [ -n "$sensor_memory_max" ]; then
   [ -e "$sensor_cg/memory.swap.max" ] && echo 0 >"$sensor_cg/memory.swap.max"
 fi
 
+# The node's available memory before the sensor, for the map_memory check.
+avail_kib() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+avail_before=$(avail_kib)
+
 # Every run also proves the uprobe collector (BPF cookies, 5.15+): a probe with
 # latency on the events workload's probe target.
 if ! start_sensor "$@" --probe "kmatrix=$events:hostprobe_probe_target:latency"; then
@@ -304,6 +308,11 @@ if [ -n "$sensor_cg" ]; then
   pcpu=$(awk '$1 == "percpu" { print $2 }' "$sensor_cg/memory.stat")
   memcg=" cgroup memory.current=$cur ($(mib "$cur")) memory.peak=$peak ($(mib "$peak")) percpu=${pcpu:-0} ($(mib "${pcpu:-0}"))"
 fi
+# What the node lost: MemAvailable before the sensor started and now (on a
+# quiet guest mostly the sensor; per-CPU memory that its cgroup was not
+# charged for included).
+drop=$(($(avail_kib) - avail_before))
+drop=$(((-drop) * 1024))
 r=PASS why=
 if ! within "$maps" 1 "$max_map_memory"; then r=FAIL why=" over the limit"; fi
 if [ -n "$expect_possible_cpus" ] && [ "$possible" != "$expect_possible_cpus" ]; then
@@ -314,7 +323,8 @@ if [ "$fails" != 0 ]; then r=FAIL why="$why; $fails map update failures"; fi
 echo "KMATRIX-INFO kernel=$kernel run=$run maps possible_cpus=$possible $(grep '^hostprobe_bpf_map_memory_bytes{' \
   "$work/mm" | sed 's/.*map="\([^"]*\)"} \(.*\)/\2 \1/' | sort -rn | awk '{ printf "%s=%s ", $2, $1 }')"
 report sensor map_memory $r "maps=$maps ($(mib "$maps")) limit=$max_map_memory ($(mib "$max_map_memory"))" \
-  "possible_cpus=$possible top=$top churn_cgroups=$churn update_failures=$fails$memcg$why"
+  "possible_cpus=$possible top=$top churn_cgroups=$churn update_failures=$fails$memcg" \
+  "node MemAvailable drop=$drop ($(mib "$drop"))$why"
 [ $memory_only = 1 ] && finish
 
 # ---- every program attached, with the expected hook family ---------------------------
