@@ -23,7 +23,8 @@
 #                     that allocated, and the kill must be charged to the victim's
 # --sensor-memory-max BYTES  run the sensor in a cgroup v2 of its own with this
 #                     memory.max (the memory controller enabled below the root), as a
-#                     DaemonSet's memory limit would; the maps are charged there too
+#                     DaemonSet's memory limit would; its maps are charged there
+#                     too (per-CPU memory aside, on 6.1)
 # --max-map-memory BYTES  the map_memory check fails above this
 #                     hostprobe_bpf_maps_memory_bytes (default 64 MiB)
 # --expect-possible-cpus N  the map_memory check fails unless the kernel has N
@@ -275,11 +276,12 @@ mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 # What the maps hold (the sensor's hostprobe_bpf_maps_memory_bytes, the
 # kernel's memlock), against --max-map-memory, after 64 new cgroups have each
 # run a few calls: each takes an entry in the per-cgroup maps (syscalls,
-# errors, CPU, execs), allocated as it comes on kernels that allow it. Before 6.4 memlock is an estimate
-# (key and value size times max_entries, per-CPU values counted once), so a
-# sensor in its own memory cgroup also reports what the cgroup was charged
-# (memory.current and memory.peak: the process, its maps and their
-# allocation caches; memory.stat percpu: the per-CPU part).
+# errors, CPU, execs), allocated as it comes on kernels that allow it.
+# Before 6.4 memlock is computed from max_entries (a hash allocated on insert
+# counts as full), and Debian's 6.1 does not charge per-CPU map memory to the
+# memory cgroup, so the line also gives what a sensor in its own cgroup was
+# charged (memory.current, memory.peak; memory.stat percpu) and what the
+# node lost (MemAvailable).
 hook=n/a
 possible=$(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-"); c += (n == 2) ? r[2] - r[1] + 1 : 1 } }
                     END { print c + 0 }' /sys/devices/system/cpu/possible)
