@@ -36,4 +36,21 @@ static __always_inline __u64 hp_latency_slot(__u64 ns)
 	return slot;
 }
 
+/* Bucket of a latency in the coarse layout (HP_LATENCY_BUCKETS, see
+ * histogram.h), used as an array index into map values; 64-bit and pinned
+ * after the clamp for the reason above. */
+static __always_inline __u64 hp_latency_bucket(__u64 ns)
+{
+	__u64 b = hp_log2_u64(ns);
+
+	if (b < HP_LATENCY_BUCKET_MIN_LOG2)
+		b = 0;
+	else
+		b = (b - HP_LATENCY_BUCKET_MIN_LOG2) / 2 + 1;
+	if (b >= HP_LATENCY_BUCKETS)
+		b = HP_LATENCY_BUCKETS - 1;
+	barrier_var(b);
+	return b;
+}
+
 #endif /* HOSTPROBE_BITS_BPF_H */

@@ -28,8 +28,16 @@ struct {
 	__type(value, struct hp_cpu_running);
 } cpu_running SEC(".maps");
 
+/* cgroup -> ns on CPU. Shared by all CPUs, added to atomically: a context
+ * switch adds to the cgroup of the task leaving, and two CPUs seldom switch
+ * out tasks of one cgroup in the same instant, while per CPU it would cost
+ * 8 bytes per cgroup and possible CPU (16 MiB for 16,384 cgroups at 128).
+ * Allocated on insert (BPF_F_NO_PREALLOC): memory for the
+ * cgroups seen. The loader drops the flag where the kernel cannot allocate
+ * in any program context (ConfigureMapAllocation). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, HP_MAX_CPU_CGROUPS);
 	__type(key, __u64);
 	__type(value, __u64);
@@ -66,7 +74,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 	cgroup_id = hp_task_cgroup_id(prev);
 	total = hp_lookup_or_init(&cgroup_cpu_ns, &cgroup_id, &zero);
 	if (total)
-		*total += now - started;
+		__sync_fetch_and_add(total, now - started);
 	else
 		hp_percpu_inc(&cgroup_cpu_self_stats, HP_CPU_STAT_CGROUP_MAP_FULL);
 }

@@ -50,6 +50,12 @@ struct {
 	__type(value, struct hp_rq_start);
 } rq_start SEC(".maps");
 
+/* Per CPU: every request completion writes it, and a disk's requests
+ * complete on many CPUs at once. Preallocated, with the coarse histogram
+ * layout (144 bytes per pair and possible CPU, 9 MiB for 512 pairs at 128
+ * possible CPUs): the pairs are few and come at boot, and a per-CPU hash
+ * allocated on insert keeps, on 6.1 to 6.6, dozens of spare values (each
+ * times the possible CPUs) on every CPU that inserted once. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, HP_MAX_DISK_KEYS);
@@ -57,8 +63,16 @@ struct {
 	__type(value, struct hp_disk_stats);
 } disk_stats SEC(".maps");
 
+/* Shared by all CPUs, added to atomically: one cgroup's bios rarely arrive
+ * on several CPUs in the same instant, and per CPU it would cost 40 bytes
+ * per cgroup and possible CPU (80 MiB for 16,384 cgroups at 128). Allocated
+ * on insert (BPF_F_NO_PREALLOC): memory for the cgroups seen. The loader
+ * drops the flag where the kernel cannot allocate in any program context
+ * (ConfigureMapAllocation); a failed insert is counted in diskio_self_stats
+ * either way. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, HP_MAX_DISK_CGROUPS);
 	__type(key, __u64);
 	__type(value, struct hp_disk_cgroup_stats);
@@ -176,7 +190,7 @@ static __always_inline void on_complete(struct request *rq, unsigned int nr_byte
 		stats->ops++;
 		if (timed) {
 			stats->latency_sum_ns += latency;
-			stats->latency_slots[hp_latency_slot(latency)]++;
+			stats->latency_buckets[hp_latency_bucket(latency)]++;
 		}
 	} else {
 		hp_percpu_inc(&diskio_self_stats, HP_DISK_STAT_DISK_MAP_FULL);

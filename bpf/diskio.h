@@ -5,7 +5,7 @@
 
 #include "histogram.h"
 
-#define HP_MAX_DISK_KEYS 1024     /* (device, op) pairs */
+#define HP_MAX_DISK_KEYS 512      /* (device, op) pairs: 100 blk-mq disks with all five ops */
 #define HP_MAX_INFLIGHT_RQ 16384  /* requests between issue and completion */
 #define HP_MAX_DISK_CGROUPS 16384
 
@@ -28,10 +28,11 @@ struct hp_disk_stats {
 	__u64 bytes;
 	__u64 ops;
 	__u64 latency_sum_ns;
-	__u64 latency_slots[HP_LATENCY_SLOTS];
+	__u64 latency_buckets[HP_LATENCY_BUCKETS]; /* coarse buckets, see histogram.h */
 };
 
-/* Bytes submitted, by op, for the cgroup a bio is charged to (see diskio.bpf.c). */
+/* Bytes submitted, by op, for the cgroup a bio is charged to (see diskio.bpf.c);
+ * one value for all CPUs, added to atomically. */
 struct hp_disk_cgroup_stats {
 	__u64 bytes[HP_DISK_OP__COUNT];
 };

@@ -9,7 +9,8 @@
 #define EEXIST 17
 #endif
 
-/* Adds one to `*value` atomically. A per-CPU value is written by one CPU,
+/* Adds one to `*value` atomically. A shared (not per-CPU) map's value is
+ * written by every CPU. A per-CPU value is written by one CPU,
  * but not necessarily by one program run at a time: a uprobe program can be
  * preempted (it runs with migration disabled, not preemption), and a
  * tracepoint program can be interrupted by another of the sensor's programs
@@ -32,7 +33,8 @@ static __always_inline void hp_percpu_inc(void *map, __u32 index)
 }
 
 /* Looks `key` up in a hash map, inserting `init` first when it is absent.
- * Returns NULL only when the map is full (or the insert failed otherwise);
+ * Returns NULL only when the map is full, or the insert failed otherwise (a
+ * BPF_F_NO_PREALLOC map allocates here, and that can fail with ENOMEM);
  * the caller counts that. A racing insert on another CPU is not a failure. */
 static __always_inline void *hp_lookup_or_init(void *map, const void *key, const void *init)
 {

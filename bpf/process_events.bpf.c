@@ -39,15 +39,36 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * BTF (btf_trace_mark_victim) and sets this before loading. */
 const volatile bool mark_victim_has_task = true;
 
+/* Maps.
+ *
+ * Everything counted here is rare (a crash, an OOM kill, an exec: thousands
+ * a second at the very most, against millions of syscalls), so the counts
+ * live in shared hashes, one value per key for all CPUs, added to with
+ * atomic adds (hp_atomic_inc): a per-CPU value would cost its size once per
+ * possible CPU (128 on some nodes) for no gain. Maps keyed by cgroup or
+ * anything else open-ended are BPF_F_NO_PREALLOC: memory for the keys that
+ * exist, not for max_entries of them. The loader keeps the flag only where
+ * the kernel can allocate in any program context (6.1+, see
+ * ConfigureMapAllocation), and preallocates elsewhere; either way an insert
+ * that fails (map full, or no memory) is counted in
+ * process_events_self_stats. A new map of this kind follows the same
+ * pattern: a HASH with the flag, hp_lookup_or_init, a self-stat for the
+ * failure.
+ */
+
+/* (cgroup, signal) -> crashes. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, HP_MAX_CRASH_KEYS);
 	__type(key, struct hp_crash_key);
 	__type(value, __u64);
 } process_crashes SEC(".maps");
 
+/* cgroup -> execs and OOM kills. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, HP_MAX_PROC_CGROUPS);
 	__type(key, __u64);
 	__type(value, struct hp_proc_cgroup_stats);

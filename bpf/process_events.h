@@ -33,7 +33,7 @@ struct hp_crash_key {
 	__u32 pad;
 };
 
-/* Per cgroup v2 id, per CPU. */
+/* Per cgroup v2 id, one value for all CPUs (added to atomically). */
 struct hp_proc_cgroup_stats {
 	__u64 execs;     /* successful execve/execveat */
 	__u64 oom_kills; /* tasks chosen as OOM victims */

@@ -120,6 +120,9 @@ struct {
 	__type(value, struct hp_syscall_hot);
 } syscall_hot SEC(".maps");
 
+/* Per CPU, as every timed call writes it (in a sampling window, every call
+ * of the host), with the coarse histogram layout: 128 bytes per syscall
+ * and possible CPU (16 MiB at 128 possible CPUs). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, HP_MAX_SYSCALLS);
@@ -127,15 +130,26 @@ struct {
 	__type(value, struct hp_syscall_latency);
 } syscall_latency SEC(".maps");
 
+/* Per CPU (a failing call in a loop, EAGAIN on every CPU, is a hot path),
+ * allocated on insert: memory for the (syscall, errno) pairs seen, not for
+ * HP_MAX_ERRNO_KEYS of them times the possible CPUs. The loader drops
+ * BPF_F_NO_PREALLOC where the kernel cannot allocate in any program context
+ * (ConfigureMapAllocation). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, HP_MAX_ERRNO_KEYS);
 	__type(key, struct hp_errno_key);
 	__type(value, __u64);
 } syscall_errnos SEC(".maps");
 
+/* Shared by all CPUs, added to atomically: the tp_btf variant adds a
+ * (CPU, syscall) batch of up to HP_CGROUP_BATCH_CALLS calls at a time, so
+ * two CPUs rarely add to one cgroup at once; per CPU it would cost 16 bytes
+ * per cgroup and possible CPU. Allocated on insert (see syscall_errnos). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, HP_MAX_CGROUPS);
 	__type(key, __u64);
 	__type(value, struct hp_cgroup_stats);
@@ -162,7 +176,7 @@ struct {
 	__type(value, __u64);
 } syscall_self_stats SEC(".maps");
 
-/* Adds `calls` and `errors` to cgroup `cgroup_id`'s per-CPU counters. */
+/* Adds `calls` and `errors` to cgroup `cgroup_id`'s counters. */
 static __always_inline void add_cgroup_calls(__u64 cgroup_id, __u32 calls, __u32 errors)
 {
 	static const struct hp_cgroup_stats zero_cgroup = {};
@@ -170,10 +184,8 @@ static __always_inline void add_cgroup_calls(__u64 cgroup_id, __u32 calls, __u32
 
 	cg = hp_lookup_or_init(&cgroup_syscalls, &cgroup_id, &zero_cgroup);
 	if (cg) {
-		/* Atomic: two programs add to the same cgroup's value on a CPU
-		 * (hp_sys_exit's flush and hp_sys_task_exit; the two raw_tp
-		 * programs), and a run of one may be interrupted by the other.
-		 * Once per batch in tp_btf, beside a hash lookup. */
+		/* Atomic: every CPU adds to the same value. Once per batch
+		 * in tp_btf, beside a hash lookup. */
 		__sync_fetch_and_add(&cg->calls, calls);
 		if (errors)
 			__sync_fetch_and_add(&cg->errors, errors);
@@ -257,7 +269,7 @@ static __always_inline void record_latency(__u32 slot, __u64 latency_ns, __u32 w
 	if (!lat)
 		return;
 	lat->sum_ns += latency_ns * weight;
-	lat->slots[hp_latency_slot(latency_ns)] += weight;
+	lat->buckets[hp_latency_bucket(latency_ns)] += weight;
 }
 
 /* Counts one call host-wide: per syscall and per (syscall, errno). Returns

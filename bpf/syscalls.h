@@ -45,11 +45,11 @@ struct hp_syscall_hot {
 	__u64 reserved[2];      /* to 64 bytes: one entry, one cache line */
 };
 
-/* Per syscall id, per CPU: the latency histogram, touched by timed calls
- * only. */
+/* Per syscall id, per CPU: the latency histogram (coarse buckets, see
+ * histogram.h), touched by timed calls only. */
 struct hp_syscall_latency {
 	__u64 sum_ns;
-	__u64 slots[HP_LATENCY_SLOTS];
+	__u64 buckets[HP_LATENCY_BUCKETS];
 };
 
 struct hp_errno_key {
@@ -57,7 +57,7 @@ struct hp_errno_key {
 	__u32 errno_value;
 };
 
-/* Per cgroup v2 id, per CPU. */
+/* Per cgroup v2 id, one value for all CPUs (added to atomically). */
 struct hp_cgroup_stats {
 	__u64 calls;
 	__u64 errors;

@@ -10,9 +10,15 @@
 #                            [--accel tcg|kvm|auto]
 #
 # --build-dir DIR    the build tree holding hostprobe and the workloads (default: build)
-# --kernels LIST     which kernels to run on (default: host,debian-6.1,debian-6.12): host runs
-#                    natively; debian-6.1 and debian-6.12 (bookworm's backports
-#                    kernel) boot the newest Debian cloud kernel of that series
+# --kernels LIST     which kernels to run on (default: host,debian-6.1,debian-6.12,
+#                    debian-6.1-128cpu): host runs natively; debian-6.1 and debian-6.12
+#                    (bookworm's backports kernel) boot the newest Debian cloud kernel of
+#                    that series; debian-6.1-128cpu boots the 6.1 kernel with
+#                    possible_cpus=128 (two CPUs present, 128 possible: every per-CPU map
+#                    value exists 128 times) and runs only the big-node check: the sensor
+#                    in a cgroup with memory.max 256 MiB, healthy, its maps within 64 MiB
+#                    (check.sh --memory-only). 6.12 ignores possible_cpus= (booted so, it
+#                    has 2 possible CPUs), so it has no such variant
 # --timeout SECONDS  hard deadline for each qemu boot (default 300)
 # --accel MODE       how qemu runs the guests (default tcg, or $KMATRIX_ACCEL):
 #                    tcg   software emulation, single-threaded: slower than KVM
@@ -47,7 +53,7 @@ set -euo pipefail
 
 src_dir=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=build
-kernels=host,debian-6.1,debian-6.12
+kernels=host,debian-6.1,debian-6.12,debian-6.1-128cpu
 vm_timeout=300
 accel_mode=${KMATRIX_ACCEL:-tcg}
 # A guest shows "KMATRIX-BEGIN" (its init is about to start the checks) within
@@ -74,8 +80,9 @@ esac
 build_dir=$(cd "$build_dir" && pwd)
 for k in ${kernels//,/ }; do
   case "$k" in
-    host | debian-6.1 | debian-6.12) ;;
-    *) echo "kernel-matrix.sh: unknown kernel $k (host, debian-6.1, debian-6.12)" >&2; exit 2 ;;
+    host | debian-6.1 | debian-6.12 | debian-6.1-128cpu) ;;
+    *) echo "kernel-matrix.sh: unknown kernel $k (host, debian-6.1, debian-6.12, debian-6.1-128cpu)" >&2
+      exit 2 ;;
   esac
 done
 
@@ -120,6 +127,12 @@ cat >"$work/runs" <<EOF
 default tp_btf --bpf-hook auto $leak_flags
 fallback raw_tp $fallback_flags $leak_flags
 EOF
+# The big-node guest (possible_cpus=128): one run with the defaults, only the
+# memory check, the sensor limited as the DaemonSet limits it.
+bignode_cpus=128
+bignode_memory_max=$((256 * 1024 * 1024))
+bignode_max_maps=$((64 * 1024 * 1024))
+echo "bignode tp_btf --bpf-hook auto" >"$work/runs-bignode"
 
 results=$out_dir/results.txt
 : >"$results"
@@ -225,7 +238,7 @@ module_closure() {
   done
 }
 
-build_initramfs() {
+build_initramfs() {  # tree runs-file checker-args
   local tree=$1 root=$work/root kver moddir
   kver=$(basename "$(ls -d "$tree"/lib/modules/*)")
   moddir=$tree/lib/modules/$kver
@@ -234,7 +247,9 @@ build_initramfs() {
   for b in "${binaries[@]}"; do
     copy_with_libs "$root" "$build_dir/$b" "/kmatrix/bin/$b"
   done
-  cp "$src_dir/tests/kmatrix/check.sh" "$work/runs" "$root/kmatrix/"
+  cp "$src_dir/tests/kmatrix/check.sh" "$root/kmatrix/"
+  cp "$2" "$root/kmatrix/runs"
+  echo "$3" >"$root/kmatrix/checker-args"
   # Deduplicated, dependencies first.
   module_closure "$moddir" virtio_pci virtio_blk | awk '!seen[$0]++' | while read -r m; do
     local ko
@@ -262,7 +277,7 @@ echo "KMATRIX-BEGIN $(uname -r)"
 while read -r name hook flags; do
   start=$(cut -d. -f1 /proc/uptime)
   sh /kmatrix/check.sh --bin-dir /kmatrix/bin --run $name --disk-dir /mnt/disk --expect-hook $hook \
-    --require-evictions --global-oom -- $flags
+    $(cat /kmatrix/checker-args) -- $flags
   rc=$?
   r=PASS; [ $rc -eq 0 ] || r=FAIL
   echo "KMATRIX kernel=$(uname -r) run=$name collector=checker check=exit hook=n/a result=$r exit status $rc"
@@ -282,8 +297,8 @@ EOF
 # within $begin_deadline seconds. Sets boot_rc and host_reason (empty
 # unless the guest died for the host's reasons, before any check ran).
 kvm_failure='emulation failure|KVM internal error|KVM: entry failed'
-boot_guest() {  # accel kernel initrd console
-  local accel=$1 vmlinuz=$2 initrd=$3 console=$4 qemu_accel t0=$SECONDS pid
+boot_guest() {  # accel kernel initrd console [memory-MiB extra-cmdline]
+  local accel=$1 vmlinuz=$2 initrd=$3 console=$4 mem=${5:-1024} extra=${6:-} qemu_accel t0=$SECONDS pid
   case "$accel" in
     # Single-threaded TCG: the guest still has two CPUs, but they take turns
     # on one host thread. With one thread per vCPU, the kernel's int3-based
@@ -295,10 +310,10 @@ boot_guest() {  # accel kernel initrd console
     kvm) qemu_accel=(-accel kvm) ;;
   esac
   host_reason=
-  qemu-system-x86_64 -nographic -no-reboot "${qemu_accel[@]}" -m 1024 -smp 2 \
+  qemu-system-x86_64 -nographic -no-reboot "${qemu_accel[@]}" -m "$mem" -smp 2 \
     -kernel "$vmlinuz" -initrd "$initrd" -nic none \
     -drive "file=$work/disk.img,if=virtio,format=raw" \
-    -append "console=ttyS0 panic=-1 softlockup_panic=1 softlockup_all_cpu_backtrace=1 watchdog_thresh=30 ${KMATRIX_APPEND:-loglevel=5}" \
+    -append "console=ttyS0 panic=-1 softlockup_panic=1 softlockup_all_cpu_backtrace=1 watchdog_thresh=30 ${KMATRIX_APPEND:-loglevel=5}${extra:+ $extra}" \
     </dev/null >"$console" 2>&1 &
   pid=$!
   local began=0 waited
@@ -360,14 +375,22 @@ kvm_works() {  # vmlinuz
 }
 
 chosen_accel=
-run_vm() {  # series
-  local name=debian-$1 tree vmlinuz accel console
+run_vm() {  # series[-128cpu]
+  local name=debian-$1 series=${1%%-*} tree vmlinuz accel console
+  local runs=$work/runs args="--require-evictions --global-oom" mem=1024 extra=
+  if [[ $1 == *-128cpu ]]; then
+    # 128 possible CPUs, 2 present. More guest memory for the kernel's own
+    # per-CPU areas; the sensor's cgroup limit is below it either way.
+    runs=$work/runs-bignode mem=1536 extra="possible_cpus=$bignode_cpus"
+    args="--memory-only --sensor-memory-max $bignode_memory_max --max-map-memory $bignode_max_maps"
+    args+=" --expect-possible-cpus $bignode_cpus"
+  fi
   console=$out_dir/console-$name.log
-  tree=$(fetch_kernel "$1")
+  tree=$(fetch_kernel "$series")
   vmlinuz=$(ls "$tree"/boot/vmlinuz-*)
   log "$name: $(basename "$vmlinuz"), building the initramfs"
   rm -rf "$work/root" "$work/disk.img"
-  build_initramfs "$tree"
+  build_initramfs "$tree" "$runs" "$args"
   case "$accel_mode" in
     auto)
       if [[ -z $chosen_accel ]]; then
@@ -382,7 +405,7 @@ run_vm() {  # series
   for attempt in 1 2; do
     truncate -s 0 "$work/disk.img" && truncate -s 256M "$work/disk.img"
     log "$name: booting under qemu ($accel, deadline ${vm_timeout}s); console in $console"
-    boot_guest "$accel" "$vmlinuz" "$work/initramfs.cpio" "$console"
+    boot_guest "$accel" "$vmlinuz" "$work/initramfs.cpio" "$console" "$mem" "$extra"
     [[ -n $host_reason && $attempt -eq 1 ]] || break
     cp "$console" "$out_dir/console-$name-$accel-failed.log"
     log "$name: the guest died for the host's reasons under $accel ($host_reason); booting it once more under tcg" \

@@ -6,7 +6,8 @@
 # through "busybox" when that is on PATH.
 #
 #   check.sh --bin-dir DIR --run NAME --disk-dir DIR [--mib N] [--expect-hook tp_btf|raw_tp]
-#            [--require-evictions] [--global-oom] [-- SENSOR_ARGS...]
+#            [--require-evictions] [--global-oom] [--sensor-memory-max BYTES]
+#            [--max-map-memory BYTES] [--expect-possible-cpus N] [--memory-only] [-- SENSOR_ARGS...]
 #
 # --bin-dir DIR       holds hostprobe, syscall_workload and events_workload
 # --run NAME          label of this run in the report ("default", "fallback")
@@ -20,6 +21,16 @@
 # --global-oom        also run the whole machine out of memory (guests only): the
 #                     OOM killer's victim lives in another cgroup than the task
 #                     that allocated, and the kill must be charged to the victim's
+# --sensor-memory-max BYTES  run the sensor in a cgroup v2 of its own with this
+#                     memory.max (the memory controller enabled below the root), as a
+#                     DaemonSet's memory limit would; its maps are charged there
+#                     too (per-CPU memory aside, on 6.1)
+# --max-map-memory BYTES  the map_memory check fails above this
+#                     hostprobe_bpf_maps_memory_bytes (default 64 MiB)
+# --expect-possible-cpus N  the map_memory check fails unless the kernel has N
+#                     possible CPUs (a guest booted with possible_cpus=N)
+# --memory-only       only the sensor checks (healthy, map_memory after a cgroup
+#                     churn, still_healthy): the big-node guests
 # SENSOR_ARGS         passed to hostprobe (e.g. --bpf-hook raw_tp)
 #
 # Prints one line per check, and one KMATRIX-INFO line with the kernel features
@@ -29,6 +40,7 @@
 set -u
 
 bin_dir= run= disk_dir= mib=32 expect_hook= require_evictions=0
+sensor_memory_max= max_map_memory=67108864 expect_possible_cpus= memory_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin-dir) bin_dir=$2; shift 2 ;;
@@ -38,6 +50,10 @@ while [ $# -gt 0 ]; do
     --expect-hook) expect_hook=$2; shift 2 ;;
     --require-evictions) require_evictions=1; shift ;;
     --global-oom) global_oom=1; shift ;;
+    --sensor-memory-max) sensor_memory_max=$2; shift 2 ;;
+    --max-map-memory) max_map_memory=$2; shift 2 ;;
+    --expect-possible-cpus) expect_possible_cpus=$2; shift 2 ;;
+    --memory-only) memory_only=1; shift ;;
     --) shift; break ;;
     *) echo "check.sh: unknown flag $1" >&2; exit 2 ;;
   esac
@@ -170,8 +186,10 @@ start_sensor() {
     attempt=$((attempt + 1))
     port=$((20000 + $($bb od -An -N2 -tu2 /dev/urandom) % 40000))
     if $bb netstat -ltn 2>/dev/null | grep -q ":$port "; then continue; fi
-    HOSTPROBE_TEST_MAX_ENTRIES=exits_seen=$evict_cap "$sensor" --listen "127.0.0.1:$port" "$@" \
-      2>"$work/sensor.log" &
+    # In its own memory cgroup when asked: the shell joins it, then becomes the sensor.
+    HOSTPROBE_TEST_MAX_ENTRIES=exits_seen=$evict_cap $bb sh -c \
+      '[ -z "$0" ] || echo $$ >"$0/cgroup.procs" || exit 125; exec "$@"' "$sensor_cg" \
+      "$sensor" --listen "127.0.0.1:$port" "$@" 2>"$work/sensor.log" &
     sensor_pid=$!
     # BPF verification under software emulation takes tens of seconds.
     i=0 first_503=
@@ -206,18 +224,110 @@ start_sensor() {
   return 1
 }
 
+# The sensor's own memory cgroup (--sensor-memory-max), as a pod's limit.
+sensor_cg=
+if [ -n "$sensor_memory_max" ]; then
+  if [ -z "$cg2_root" ] || ! grep -qw memory "$cg2_root/cgroup.controllers" 2>/dev/null; then
+    report sensor healthy FAIL "--sensor-memory-max: no memory controller in the cgroup2 tree${cg2_root:+ at $cg2_root}"
+    exit 1
+  fi
+  grep -qw memory "$cg2_root/cgroup.subtree_control" || echo +memory >"$cg2_root/cgroup.subtree_control"
+  sensor_cg=$(new_cgroup kmatrix-sensor-$$-$run)
+  echo "$sensor_memory_max" >"$sensor_cg/memory.max"
+  [ -e "$sensor_cg/memory.swap.max" ] && echo 0 >"$sensor_cg/memory.swap.max"
+fi
+
+# The node's available memory before the sensor, for the map_memory check.
+avail_kib() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+avail_before=$(avail_kib)
+
 # Every run also proves the uprobe collector (BPF cookies, 5.15+): a probe with
 # latency on the events workload's probe target.
 if ! start_sensor "$@" --probe "kmatrix=$events:hostprobe_probe_target:latency"; then
-  report sensor healthy FAIL "$(cat "$work/why")"
+  report sensor healthy FAIL "$(cat "$work/why")${sensor_cg:+ (in a cgroup with memory.max $sensor_memory_max:" \
+    "memory.events $(tr '\n' ' ' <"$sensor_cg/memory.events" 2>/dev/null))}"
   echo "---- sensor log ----" >&2
   cat "$work/sensor.log" >&2
   exit 1
 fi
-report sensor healthy PASS "/healthz 200 on port $port"
+report sensor healthy PASS "/healthz 200 on port $port${sensor_cg:+, in a cgroup with memory.max $sensor_memory_max}"
 # What the sensor probed, for the support table in docs/kernels.md.
 echo "KMATRIX-INFO kernel=$kernel run=$run $(grep -m1 -o 'kernel features: .*' "$work/sensor.log")"
 echo "KMATRIX-INFO kernel=$kernel run=$run $(grep -m1 -o 'process_events: kernel: .*' "$work/sensor.log")"
+
+# ---- sensor: kernel memory of the BPF maps ----------------------------------------------
+
+finish() {
+  hook=n/a
+  if get /healthz "$work/healthz"; then
+    report sensor still_healthy PASS "/healthz 200 after the checks"
+  else
+    report sensor still_healthy FAIL "$(cat "$work/healthz" 2>/dev/null | tr '\n' ' ')"
+  fi
+  if [ $failed -ne 0 ]; then
+    echo "---- sensor log ($run) ----" >&2
+    cat "$work/sensor.log" >&2
+  fi
+  exit $failed
+}
+
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+
+# What the maps hold (the sensor's hostprobe_bpf_maps_memory_bytes, the
+# kernel's memlock), against --max-map-memory, after 64 new cgroups have each
+# run a few calls: each takes an entry in the per-cgroup maps (syscalls,
+# errors, CPU, execs), allocated as it comes on kernels that allow it.
+# Before 6.4 memlock is computed from max_entries (a hash allocated on insert
+# counts as full), and Debian's 6.1 does not charge per-CPU map memory to the
+# memory cgroup, so the line also gives what a sensor in its own cgroup was
+# charged (memory.current, memory.peak; memory.stat percpu) and what the
+# node lost (MemAvailable).
+hook=n/a
+possible=$(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-"); c += (n == 2) ? r[2] - r[1] + 1 : 1 } }
+                    END { print c + 0 }' /sys/devices/system/cpu/possible)
+churn=0
+if [ -n "$cg2_root" ]; then
+  i=0
+  while [ $i -lt 64 ]; do
+    d=$(new_cgroup kmatrix-churn-$$-$run-$i) || break
+    "$workload" --cgroup "$d" --getppid 100 --enoent 10
+    i=$((i + 1))
+  done
+  churn=$i
+  last="hostprobe_cgroup_syscalls_total$(labels /kmatrix-churn-$$-$run-$((churn - 1)))"
+  [ $churn -gt 0 ] && scrape_until "$work/mm" "$last"
+fi
+scrape "$work/mm"
+maps=$(value "$work/mm" hostprobe_bpf_maps_memory_bytes)
+top=$(grep '^hostprobe_bpf_map_memory_bytes{' "$work/mm" | sed 's/.*map="\([^"]*\)"} \(.*\)/\2 \1/' |
+  sort -rn | head -3 | awk '{ printf "%s%s=%.1fMiB", (NR > 1 ? "," : ""), $2, $1 / 1048576 }')
+# Update failures: none may have been lost to allocation (exits_seen is shrunk on purpose).
+fails=$(grep '^hostprobe_bpf_map_update_failures_total{' "$work/mm" | grep -v 'map="exits_seen"' |
+  awk '{ s += $2 } END { print s + 0 }')
+memcg=
+if [ -n "$sensor_cg" ]; then
+  cur=$(cat "$sensor_cg/memory.current") peak=$(cat "$sensor_cg/memory.peak" 2>/dev/null || echo 0)
+  pcpu=$(awk '$1 == "percpu" { print $2 }' "$sensor_cg/memory.stat")
+  memcg=" cgroup memory.current=$cur ($(mib "$cur")) memory.peak=$peak ($(mib "$peak")) percpu=${pcpu:-0} ($(mib "${pcpu:-0}"))"
+fi
+# What the node lost: MemAvailable before the sensor started and now (on a
+# quiet guest mostly the sensor; per-CPU memory that its cgroup was not
+# charged for included).
+drop=$(($(avail_kib) - avail_before))
+drop=$(((-drop) * 1024))
+r=PASS why=
+if ! within "$maps" 1 "$max_map_memory"; then r=FAIL why=" over the limit"; fi
+if [ -n "$expect_possible_cpus" ] && [ "$possible" != "$expect_possible_cpus" ]; then
+  r=FAIL why="$why; $possible possible CPUs, expected $expect_possible_cpus"
+fi
+if [ "$fails" != 0 ]; then r=FAIL why="$why; $fails map update failures"; fi
+# Every map's figure, largest first, for docs/kubernetes.md and docs/performance.md.
+echo "KMATRIX-INFO kernel=$kernel run=$run maps possible_cpus=$possible $(grep '^hostprobe_bpf_map_memory_bytes{' \
+  "$work/mm" | sed 's/.*map="\([^"]*\)"} \(.*\)/\2 \1/' | sort -rn | awk '{ printf "%s=%s ", $2, $1 }')"
+report sensor map_memory $r "maps=$maps ($(mib "$maps")) limit=$max_map_memory ($(mib "$max_map_memory"))" \
+  "possible_cpus=$possible top=$top churn_cgroups=$churn update_failures=$fails$memcg" \
+  "node MemAvailable drop=$drop ($(mib "$drop"))$why"
+[ $memory_only = 1 ] && finish
 
 # ---- every program attached, with the expected hook family ---------------------------
 
@@ -357,9 +467,9 @@ report syscalls unreturned_calls $r "rt_sigreturn=$sr (500..750) exit=$ex (200..
 # proves attaching works without them on this kernel.
 if [ "$hook" = tp_btf ]; then
   ok=$(value "$work/a" 'hostprobe_syscall_latency_windows_total{result="ok"}')
-  failed=$(value "$work/a" 'hostprobe_syscall_latency_windows_total{result="attach_failed"}')
-  if within "$ok" 1 1e12 && within "$failed" 0 0; then r=PASS; else r=FAIL; fi
-  report syscalls latency_windows $r "windows ok=$ok attach_failed=$failed"
+  wfailed=$(value "$work/a" 'hostprobe_syscall_latency_windows_total{result="attach_failed"}')
+  if within "$ok" 1 1e12 && within "$wfailed" 0 0; then r=PASS; else r=FAIL; fi
+  report syscalls latency_windows $r "windows ok=$ok attach_failed=$wfailed"
 fi
 
 # ---- diskio: O_DIRECT bytes on the disk under --disk-dir vs /proc/diskstats ------------
@@ -663,14 +773,4 @@ fi
 
 # ---- the sensor is still healthy after all of the above ------------------------------------
 
-hook=n/a
-if get /healthz "$work/healthz"; then
-  report sensor still_healthy PASS "/healthz 200 after the checks"
-else
-  report sensor still_healthy FAIL "$(cat "$work/healthz" 2>/dev/null | tr '\n' ' ')"
-fi
-if [ $failed -ne 0 ]; then
-  echo "---- sensor log ($run) ----" >&2
-  cat "$work/sensor.log" >&2
-fi
-exit $failed
+finish

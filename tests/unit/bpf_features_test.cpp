@@ -8,7 +8,10 @@
 #include <memory>
 #include <vector>
 
+#include "collectors/bpf_util.h"
 #include "collectors/diskio_collector.h"
+#include "process_events.skel.h"
+#include "syscalls.skel.h"
 
 namespace hostprobe {
 namespace {
@@ -58,6 +61,34 @@ TEST(DiskioStartTest, RefusesAKernelWhoseBlockTracepointsPassTheQueueFirst) {
     ASSERT_FALSE(started.ok());
     EXPECT_NE(started.error().message.find("before 5.11"), std::string::npos) << started.error().message;
   }
+}
+
+// Opening a skeleton needs no privilege: the map flags are checked as the
+// loader leaves them for the kernel.
+TEST(ConfigureMapAllocationTest, NoPreallocIsKeptOnlyWhereTheKernelAllocatesInAnyContext) {
+  auto no_prealloc = [](bpf_map* m) { return (bpf_map__map_flags(m) & BPF_F_NO_PREALLOC) != 0; };
+  BpfFeatures with, without;
+  with.any_context_map_alloc = true;
+  without.any_context_map_alloc = false;
+
+  process_events_bpf* pe = process_events_bpf__open();
+  ASSERT_NE(pe, nullptr);
+  ConfigureMapAllocation("test", pe->obj, with);
+  EXPECT_TRUE(no_prealloc(pe->maps.process_cgroups));
+  EXPECT_TRUE(no_prealloc(pe->maps.process_crashes));
+  ConfigureMapAllocation("test", pe->obj, without);
+  EXPECT_FALSE(no_prealloc(pe->maps.process_cgroups));
+  EXPECT_FALSE(no_prealloc(pe->maps.process_crashes));
+  EXPECT_FALSE(no_prealloc(pe->maps.exits_seen));  // an LRU hash: never had it
+  process_events_bpf__destroy(pe);
+
+  syscalls_bpf* sc = syscalls_bpf__open();
+  ASSERT_NE(sc, nullptr);
+  ConfigureMapAllocation("test", sc->obj, without);
+  EXPECT_FALSE(no_prealloc(sc->maps.cgroup_syscalls));
+  EXPECT_FALSE(no_prealloc(sc->maps.syscall_errnos));
+  EXPECT_TRUE(no_prealloc(sc->maps.inflight_task)) << "task storage requires the flag";
+  syscalls_bpf__destroy(sc);
 }
 
 }  // namespace

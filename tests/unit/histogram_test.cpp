@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -179,6 +180,34 @@ TEST(HistogramTest, SlotZeroIncludesZeroAndOneNanosecond) {
   std::vector<uint64_t> slots = {4, 0, 0};
   CumulativeHistogram h = Log2ToCumulative(slots, 4, 0, 2, 1);  // 1, 2, 4 ns
   EXPECT_EQ(h.cumulative_counts, (std::vector<uint64_t>{0, 4, 4}));
+}
+
+// The syscall and disk maps keep 15 buckets, not 37 log2 slots (bpf/histogram.h).
+// hp_latency_bucket (bpf/bits.bpf.h) puts a value of log2 slot i in bucket
+// min((i - 8) / 2 + 1, 14), or 0 below slot 8; turned back into slots with
+// LatencyBucketSlot, the exported histogram is the one the fine slots give.
+TEST(HistogramTest, CoarseBucketsExportTheSameHistogram) {
+  auto bucket_of_slot = [](size_t i) -> size_t {
+    if (i < HP_LATENCY_BUCKET_MIN_LOG2) return 0;
+    return std::min<size_t>((i - HP_LATENCY_BUCKET_MIN_LOG2) / 2 + 1, HP_LATENCY_BUCKETS - 1);
+  };
+  for (size_t only = 0; only <= HP_LATENCY_SLOTS; ++only) {  // each slot alone, then all at once
+    std::vector<uint64_t> fine(HP_LATENCY_SLOTS, 0);
+    for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i)
+      if (only == HP_LATENCY_SLOTS || i == only) fine[i] = 1 + i * 7;
+    std::vector<uint64_t> buckets(HP_LATENCY_BUCKETS, 0);
+    for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i) buckets[bucket_of_slot(i)] += fine[i];
+    std::vector<uint64_t> expanded(HP_LATENCY_SLOTS, 0);
+    for (size_t b = 0; b < HP_LATENCY_BUCKETS; ++b) expanded[LatencyBucketSlot(b)] += buckets[b];
+    CumulativeHistogram want = LatencyHistogram(fine, 12345), got = LatencyHistogram(expanded, 12345);
+    EXPECT_EQ(got.cumulative_counts, want.cumulative_counts) << "slot " << only;
+    EXPECT_EQ(got.upper_bounds_seconds, want.upper_bounds_seconds);
+    EXPECT_EQ(got.count, want.count);
+  }
+  EXPECT_EQ(LatencyBucketSlot(0), 0u);
+  EXPECT_EQ(LatencyBucketSlot(1), 8u);
+  EXPECT_EQ(LatencyBucketSlot(13), 32u);
+  EXPECT_EQ(LatencyBucketSlot(14), HP_LATENCY_SLOTS - 1u);
 }
 
 }  // namespace

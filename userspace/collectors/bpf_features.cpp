@@ -32,6 +32,8 @@ std::string BpfFeatures::Describe() const {
   s += task_storage ? "yes" : "no";
   s += ", mmapable arrays: ";
   s += mmapable_arrays ? "yes" : "no";
+  s += ", maps allocated on insert: ";
+  s += any_context_map_alloc ? "yes" : "no (preallocated)";
   s += ", tp_btf tracepoints:";
   if (btf_tracepoints.empty()) s += " none";
   for (const auto& tp : btf_tracepoints) s += " " + tp;
@@ -70,6 +72,7 @@ BpfFeatures ProbeBpfFeatures() {
         f.btf_tracepoints.insert(tp);
     }
     f.block_rq_issue_first_arg = TracepointFirstArgStruct(vmlinux, "block_rq_issue");
+    f.any_context_map_alloc = btf__find_by_name_kind(vmlinux, "bpf_mem_alloc", BTF_KIND_STRUCT) >= 0;
     btf__free(vmlinux);
   }
   f.task_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) == 1;

@@ -70,6 +70,21 @@ std::vector<HookStatus> AttachPrograms(const std::string& collector, const std::
   return hooks;
 }
 
+void ConfigureMapAllocation(const std::string& collector, bpf_object* obj, const BpfFeatures& features) {
+  if (features.any_context_map_alloc) return;
+  bpf_map* map = nullptr;
+  bpf_object__for_each_map(map, obj) {
+    const bpf_map_type type = bpf_map__type(map);
+    const __u32 flags = bpf_map__map_flags(map);
+    // Only hashes: task storage needs the flag, and LRU hashes refuse it.
+    if ((type != BPF_MAP_TYPE_HASH && type != BPF_MAP_TYPE_PERCPU_HASH) || (flags & BPF_F_NO_PREALLOC) == 0)
+      continue;
+    bpf_map__set_map_flags(map, flags & ~static_cast<__u32>(BPF_F_NO_PREALLOC));
+    spdlog::info("{}: map {} preallocated ({} entries): the kernel has no BPF memory allocator (before 6.1)",
+                 collector, bpf_map__name(map), bpf_map__max_entries(map));
+  }
+}
+
 size_t CountAttached(const std::vector<HookStatus>& hooks) {
   size_t n = 0;
   for (const auto& h : hooks) n += h.attached ? 1 : 0;

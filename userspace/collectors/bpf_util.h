@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collectors/bpf_features.h"
@@ -41,6 +42,15 @@ std::vector<HookStatus> AttachPrograms(const std::string& collector, const std::
 // burst. Not for production; a no-op when unset.
 void ApplyTestMaxEntries(const std::string& collector, bpf_object* obj);
 
+// Hash maps that a BPF object declares BPF_F_NO_PREALLOC take memory for the
+// keys that exist, allocated as a program inserts them, instead of for
+// max_entries of them (each value times the possible CPUs for a per-CPU
+// hash). Where the kernel cannot allocate safely from every program context
+// (`features.any_context_map_alloc` false, before 6.1) the flag is cleared
+// and those maps are preallocated, as they always were there. Call between
+// open and load.
+void ConfigureMapAllocation(const std::string& collector, bpf_object* obj, const BpfFeatures& features);
+
 // Number of statuses that are attached.
 size_t CountAttached(const std::vector<HookStatus>& hooks);
 
@@ -64,13 +74,14 @@ Result<T> StartWithHookMode(const std::string& collector, HookMode mode, bool tp
 // Sum over CPUs of the u64 slots [0, count) of a per-CPU array.
 Result<std::vector<uint64_t>> ReadPerCpuCounters(int fd, uint32_t count);
 
-// Calls f(key, per_cpu_values) for every entry of a per-CPU map. Uses
-// BPF_MAP_LOOKUP_BATCH (5.6+: a few syscalls for thousands of entries, which
-// keeps scrapes of busy hosts fast) and falls back to key-by-key iteration
-// where the kernel lacks it. Entries deleted while iterating are skipped.
+// Calls f(key, values) for every entry of a hash map whose entries hold
+// `ncpus` values each (the possible CPUs for a per-CPU map, 1 for a shared
+// one). Uses BPF_MAP_LOOKUP_BATCH (5.6+: a few syscalls for thousands of
+// entries, which keeps scrapes of busy hosts fast) and falls back to
+// key-by-key iteration where the kernel lacks it. Entries deleted while
+// iterating are skipped.
 template <typename K, typename V, typename F>
-void ForEachPerCpuEntry(int fd, F&& f) {
-  const size_t ncpus = static_cast<size_t>(libbpf_num_possible_cpus());
+void ForEachEntryValues(int fd, size_t ncpus, F&& f) {
   constexpr uint32_t kBatch = 256;
   std::vector<K> keys(kBatch);
   std::vector<V> values(kBatch * ncpus);
@@ -98,6 +109,18 @@ void ForEachPerCpuEntry(int fd, F&& f) {
     if (bpf_map_lookup_elem(fd, &key, one.data()) != 0) continue;
     f(key, std::span<const V>(one));
   }
+}
+
+// Calls f(key, per_cpu_values) for every entry of a per-CPU map.
+template <typename K, typename V, typename F>
+void ForEachPerCpuEntry(int fd, F&& f) {
+  ForEachEntryValues<K, V>(fd, static_cast<size_t>(libbpf_num_possible_cpus()), std::forward<F>(f));
+}
+
+// Calls f(key, value) for every entry of a shared (not per-CPU) map.
+template <typename K, typename V, typename F>
+void ForEachEntry(int fd, F&& f) {
+  ForEachEntryValues<K, V>(fd, 1, [&f](const K& key, std::span<const V> v) { f(key, v.front()); });
 }
 
 // Deletes the given keys from a hash map.

@@ -20,10 +20,11 @@ Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::Start(HookMode m
                                                                       const BpfFeatures& features) {
   return StartWithHookMode<std::unique_ptr<CgroupCpuCollector>>(
       "cgroup_cpu", mode, features.HasTpBtf({"sched_switch"}), features,
-      [](bool use_tp_btf) { return StartWith(use_tp_btf); });
+      [&features](bool use_tp_btf) { return StartWith(use_tp_btf, features); });
 }
 
-Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool use_tp_btf) {
+Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool use_tp_btf,
+                                                                          const BpfFeatures& features) {
   std::unique_ptr<CgroupCpuCollector> c(new CgroupCpuCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
   c->skel_.reset(cgroup_cpu_bpf__open());
@@ -31,6 +32,7 @@ Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool u
   cgroup_cpu_bpf* s = c->skel_.get();
   bpf_program__set_autoload(s->progs.hp_sched_switch, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_sched_switch_raw, !use_tp_btf);
+  ConfigureMapAllocation("cgroup_cpu", s->obj, features);
   int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return Error::FromErrno("count possible CPUs", -cpus);
   c->possible_cpus_ = cpus;
@@ -71,12 +73,10 @@ Result<CgroupCpuSnapshot> CgroupCpuCollector::ReadCgroupCpu() {
   // Ended slices first, the slices in progress second, the clock last: see
   // CurrentCgroupCpu.
   std::vector<CgroupCpuTime> ended;
-  ForEachPerCpuEntry<uint64_t, uint64_t>(bpf_map__fd(skel_->maps.cgroup_cpu_ns),
-                                         [&](uint64_t id, std::span<const uint64_t> v) {
-                                           CgroupCpuTime t{id, 0};
-                                           for (uint64_t x : v) t.ns += x;
-                                           ended.push_back(t);
-                                         });
+  // Shared by all CPUs: one value per cgroup (see cgroup_cpu.bpf.c).
+  ForEachEntry<uint64_t, uint64_t>(bpf_map__fd(skel_->maps.cgroup_cpu_ns), [&](uint64_t id, uint64_t ns) {
+    ended.push_back({id, ns});
+  });
   std::vector<hp_cpu_running> per_cpu(static_cast<size_t>(possible_cpus_));
   const uint32_t key = 0;
   if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.cpu_running), &key, per_cpu.data()) != 0)

@@ -33,7 +33,7 @@ class CgroupCpuCollector final : public Collector, public CgroupCpuSource {
 
  private:
   CgroupCpuCollector() = default;
-  static Result<std::unique_ptr<CgroupCpuCollector>> StartWith(bool use_tp_btf);
+  static Result<std::unique_ptr<CgroupCpuCollector>> StartWith(bool use_tp_btf, const BpfFeatures& features);
 
   struct SkelDeleter {
     void operator()(cgroup_cpu_bpf* s) const;

@@ -5,12 +5,13 @@
 
 #include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
+#include "core/histogram.h"
 #include "diskio.skel.h"
 
 namespace hostprobe {
 
 static_assert(sizeof(hp_disk_key) == 8);
-static_assert(sizeof(hp_disk_stats) == 8 * (3 + HP_LATENCY_SLOTS));
+static_assert(sizeof(hp_disk_stats) == 8 * (3 + HP_LATENCY_BUCKETS));
 static_assert(sizeof(hp_disk_cgroup_stats) == 8 * HP_DISK_OP__COUNT);
 
 void DiskioCollector::SkelDeleter::operator()(diskio_bpf* s) const { diskio_bpf__destroy(s); }
@@ -26,10 +27,12 @@ Result<std::unique_ptr<DiskioCollector>> DiskioCollector::Start(HookMode mode, c
   }
   return StartWithHookMode<std::unique_ptr<DiskioCollector>>(
       "diskio", mode, features.HasTpBtf({"block_rq_issue", "block_rq_complete"}), features,
-      [&features](bool use_tp_btf) { return StartWith(use_tp_btf, features.HasTpBtf({"block_bio_queue"})); });
+      [&features](bool use_tp_btf) { return StartWith(use_tp_btf, features); });
 }
 
-Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_btf, bool bio_tp_btf) {
+Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_btf,
+                                                                    const BpfFeatures& features) {
+  const bool bio_tp_btf = features.HasTpBtf({"block_bio_queue"});
   std::unique_ptr<DiskioCollector> c(new DiskioCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
   c->skel_.reset(diskio_bpf__open());
@@ -45,6 +48,7 @@ Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_
   const bool bio_btf = use_tp_btf && bio_tp_btf;
   bpf_program__set_autoload(s->progs.hp_bio_queue, bio_btf);
   bpf_program__set_autoload(s->progs.hp_bio_queue_raw, !bio_btf);
+  ConfigureMapAllocation("diskio", s->obj, features);
 
   if (int err = diskio_bpf__load(s); err != 0) {
     return LibbpfFailure("load diskio BPF programs (" + c->family_ + ")", err);
@@ -91,18 +95,20 @@ Result<DiskioSnapshot> DiskioCollector::ReadDiskio() {
           d.bytes += x.bytes;
           d.ops += x.ops;
           d.latency_sum_ns += x.latency_sum_ns;
-          for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i) d.latency_slots[i] += x.latency_slots[i];
+          for (size_t b = 0; b < HP_LATENCY_BUCKETS; ++b)
+            d.latency_slots[LatencyBucketSlot(b)] += x.latency_buckets[b];
         }
         snap.disks.push_back(d);
       });
-  ForEachPerCpuEntry<uint64_t, hp_disk_cgroup_stats>(
-      bpf_map__fd(skel_->maps.disk_cgroups), [&](uint64_t id, std::span<const hp_disk_cgroup_stats> v) {
-        CgroupDiskBytes c;
-        c.cgroup_id = id;
-        for (const auto& x : v)
-          for (size_t op = 0; op < HP_DISK_OP__COUNT; ++op) c.bytes[op] += x.bytes[op];
-        snap.cgroups.push_back(c);
-      });
+  // Shared by all CPUs: one value per cgroup (see diskio.bpf.c).
+  ForEachEntry<uint64_t, hp_disk_cgroup_stats>(bpf_map__fd(skel_->maps.disk_cgroups),
+                                               [&](uint64_t id, const hp_disk_cgroup_stats& v) {
+                                                 CgroupDiskBytes c;
+                                                 c.cgroup_id = id;
+                                                 for (size_t op = 0; op < HP_DISK_OP__COUNT; ++op)
+                                                   c.bytes[op] = v.bytes[op];
+                                                 snap.cgroups.push_back(c);
+                                               });
   auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.diskio_self_stats), HP_DISK_STAT__COUNT);
   if (!self) return self.error();
   std::copy(self->begin(), self->end(), snap.self_stats.begin());

@@ -31,7 +31,7 @@ class DiskioCollector final : public Collector, public DiskioSource {
 
  private:
   DiskioCollector() = default;
-  static Result<std::unique_ptr<DiskioCollector>> StartWith(bool use_tp_btf, bool bio_tp_btf);
+  static Result<std::unique_ptr<DiskioCollector>> StartWith(bool use_tp_btf, const BpfFeatures& features);
 
   struct SkelDeleter {
     void operator()(diskio_bpf* s) const;

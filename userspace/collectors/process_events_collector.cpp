@@ -79,11 +79,11 @@ Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::Start(
   spdlog::info("{}: kernel: {}", kName, kernel.Describe());
   return StartWithHookMode<std::unique_ptr<ProcessEventsCollector>>(
       kName, mode, kernel.exit_exec_tp_btf, features,
-      [&kernel](bool use_tp_btf) { return StartWith(use_tp_btf, kernel); });
+      [&kernel, &features](bool use_tp_btf) { return StartWith(use_tp_btf, kernel, features); });
 }
 
 Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::StartWith(
-    bool use_tp_btf, const ProcessEventsKernel& kernel) {
+    bool use_tp_btf, const ProcessEventsKernel& kernel, const BpfFeatures& features) {
   std::unique_ptr<ProcessEventsCollector> c(new ProcessEventsCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
   c->skel_.reset(process_events_bpf__open());
@@ -106,6 +106,7 @@ Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::StartWit
   bpf_program__set_autoload(s->progs.hp_oom_kill_raw, !use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_oom_signal, victim_by_signal && signal_tp_btf);
   bpf_program__set_autoload(s->progs.hp_oom_signal_raw, victim_by_signal && !signal_tp_btf);
+  ConfigureMapAllocation(kName, s->obj, features);
   ApplyTestMaxEntries(kName, s->obj);
 
   if (int err = process_events_bpf__load(s); err != 0) {
@@ -150,21 +151,15 @@ CollectorHealth ProcessEventsCollector::health() {
 
 Result<ProcessEventsSnapshot> ProcessEventsCollector::ReadProcessEvents() {
   ProcessEventsSnapshot snap;
-  ForEachPerCpuEntry<hp_crash_key, uint64_t>(bpf_map__fd(skel_->maps.process_crashes),
-                                             [&](const hp_crash_key& key, std::span<const uint64_t> v) {
-                                               CrashCount c{key.cgroup_id, key.signal, 0};
-                                               for (uint64_t x : v) c.count += x;
-                                               snap.crashes.push_back(c);
-                                             });
-  ForEachPerCpuEntry<uint64_t, hp_proc_cgroup_stats>(
-      bpf_map__fd(skel_->maps.process_cgroups), [&](uint64_t id, std::span<const hp_proc_cgroup_stats> v) {
-        ProcessCgroupCounts c{id, 0, 0};
-        for (const auto& x : v) {
-          c.execs += x.execs;
-          c.oom_kills += x.oom_kills;
-        }
-        snap.cgroups.push_back(c);
-      });
+  // Shared maps: one value per key for all CPUs (see process_events.bpf.c).
+  ForEachEntry<hp_crash_key, uint64_t>(bpf_map__fd(skel_->maps.process_crashes),
+                                       [&](const hp_crash_key& key, uint64_t count) {
+                                         snap.crashes.push_back({key.cgroup_id, key.signal, count});
+                                       });
+  ForEachEntry<uint64_t, hp_proc_cgroup_stats>(bpf_map__fd(skel_->maps.process_cgroups),
+                                               [&](uint64_t id, const hp_proc_cgroup_stats& v) {
+                                                 snap.cgroups.push_back({id, v.execs, v.oom_kills});
+                                               });
   auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.process_events_self_stats), HP_PE_STAT__COUNT);
   if (!self) return self.error();
   std::copy(self->begin(), self->end(), snap.self_stats.begin());
@@ -176,10 +171,10 @@ void ProcessEventsCollector::ForgetCgroups(const std::vector<uint64_t>& ids) {
   // Crash keys carry the cgroup with the signal: find this cgroup's.
   const std::unordered_set<uint64_t> gone(ids.begin(), ids.end());
   std::vector<hp_crash_key> keys;
-  ForEachPerCpuEntry<hp_crash_key, uint64_t>(bpf_map__fd(skel_->maps.process_crashes),
-                                             [&](const hp_crash_key& key, std::span<const uint64_t>) {
-                                               if (gone.count(key.cgroup_id) != 0) keys.push_back(key);
-                                             });
+  ForEachEntry<hp_crash_key, uint64_t>(bpf_map__fd(skel_->maps.process_crashes),
+                                       [&](const hp_crash_key& key, uint64_t) {
+                                         if (gone.count(key.cgroup_id) != 0) keys.push_back(key);
+                                       });
   DeleteKeys(bpf_map__fd(skel_->maps.process_crashes), keys);
 }
 

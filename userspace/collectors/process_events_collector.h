@@ -99,7 +99,8 @@ class ProcessEventsCollector final : public Collector, public ProcessEventsSourc
  private:
   ProcessEventsCollector() = default;
   static Result<std::unique_ptr<ProcessEventsCollector>> StartWith(bool use_tp_btf,
-                                                                   const ProcessEventsKernel& kernel);
+                                                                   const ProcessEventsKernel& kernel,
+                                                                   const BpfFeatures& features);
 
   struct SkelDeleter {
     void operator()(process_events_bpf* s) const;

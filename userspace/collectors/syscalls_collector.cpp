@@ -13,12 +13,13 @@
 
 #include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
+#include "core/histogram.h"
 #include "syscalls.skel.h"
 
 namespace hostprobe {
 
 static_assert(sizeof(hp_syscall_hot) == 64);
-static_assert(sizeof(hp_syscall_latency) == 8 * (1 + HP_LATENCY_SLOTS));
+static_assert(sizeof(hp_syscall_latency) == 8 * (1 + HP_LATENCY_BUCKETS));
 static_assert(sizeof(hp_errno_key) == 8);
 static_assert(sizeof(hp_cgroup_stats) == 16);
 
@@ -36,11 +37,12 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::Start(const Config
   const bool mmapable = features.mmapable_arrays && std::getenv("HOSTPROBE_TEST_NO_MMAP") == nullptr;
   return StartWithHookMode<std::unique_ptr<SyscallsCollector>>(
       "syscalls", config.mode, tp_btf, features,
-      [&](bool use_tp_btf) { return StartWith(config, use_tp_btf, mmapable); });
+      [&](bool use_tp_btf) { return StartWith(config, use_tp_btf, mmapable, features); });
 }
 
 Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Config& config, bool use_tp_btf,
-                                                                        bool mmapable) {
+                                                                        bool mmapable,
+                                                                        const BpfFeatures& features) {
   std::unique_ptr<SyscallsCollector> c(new SyscallsCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
   c->latency_every_ = std::max<uint32_t>(config.latency_sample_every, 1);
@@ -61,6 +63,7 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
   bpf_program__set_autoload(s->progs.hp_sys_exit_raw, !use_tp_btf);
   bpf_map__set_autocreate(s->maps.inflight_task, use_tp_btf);
   bpf_map__set_autocreate(s->maps.inflight_lru, !use_tp_btf);
+  ConfigureMapAllocation("syscalls", s->obj, features);
   // One row of syscalls per possible CPU (bpf_get_smp_processor_id() is
   // below that count).
   const int ncpus = libbpf_num_possible_cpus();
@@ -227,15 +230,11 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
   // Per-cgroup hash first, the per-CPU batches (in the per-syscall array)
   // second: see CgroupCountMerger for why this order.
   std::vector<CgroupSyscallCounts> flushed;
-  ForEachPerCpuEntry<uint64_t, hp_cgroup_stats>(bpf_map__fd(skel_->maps.cgroup_syscalls),
-                                                [&](uint64_t id, std::span<const hp_cgroup_stats> v) {
-                                                  CgroupSyscallCounts cc{id, 0, 0};
-                                                  for (const auto& x : v) {
-                                                    cc.calls += x.calls;
-                                                    cc.errors += x.errors;
-                                                  }
-                                                  flushed.push_back(cc);
-                                                });
+  // Shared by all CPUs: one value per cgroup (see syscalls.bpf.c).
+  ForEachEntry<uint64_t, hp_cgroup_stats>(bpf_map__fd(skel_->maps.cgroup_syscalls),
+                                          [&](uint64_t id, const hp_cgroup_stats& v) {
+                                            flushed.push_back({id, v.calls, v.errors});
+                                          });
 
   // Per-(CPU, syscall) counters, in place; the programs keep writing them,
   // so each field is loaded once, whole.
@@ -281,15 +280,15 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
       if (batch && batch->calls != 0) pending.push_back(*batch);
     }
   }
-  ForEachPerCpuEntry<uint32_t, hp_syscall_latency>(bpf_map__fd(skel_->maps.syscall_latency),
-                                                   [&](uint32_t id, std::span<const hp_syscall_latency> v) {
-                                                     if (id >= HP_MAX_SYSCALLS) return;
-                                                     for (const auto& x : v) {
-                                                       by_id[id].latency_sum_ns += x.sum_ns;
-                                                       for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i)
-                                                         by_id[id].latency_slots[i] += x.slots[i];
-                                                     }
-                                                   });
+  ForEachPerCpuEntry<uint32_t, hp_syscall_latency>(
+      bpf_map__fd(skel_->maps.syscall_latency), [&](uint32_t id, std::span<const hp_syscall_latency> v) {
+        if (id >= HP_MAX_SYSCALLS) return;
+        for (const auto& x : v) {
+          by_id[id].latency_sum_ns += x.sum_ns;
+          for (size_t b = 0; b < HP_LATENCY_BUCKETS; ++b)
+            by_id[id].latency_slots[LatencyBucketSlot(b)] += x.buckets[b];
+        }
+      });
   for (uint32_t id = 0; id < HP_MAX_SYSCALLS; ++id) {
     if (by_id[id].calls == 0) continue;
     by_id[id].id = id;

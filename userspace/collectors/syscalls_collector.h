@@ -60,7 +60,7 @@ class SyscallsCollector final : public Collector, public SyscallSource {
   SyscallsCollector() = default;
   // mmapable: map syscall_hot for reading (BpfFeatures::mmapable_arrays).
   static Result<std::unique_ptr<SyscallsCollector>> StartWith(const Config& config, bool use_tp_btf,
-                                                              bool mmapable);
+                                                              bool mmapable, const BpfFeatures& features);
   // Attaches hp_sys_enter for a window; updates its status and logs when
   // that changes. Returns whether it is attached.
   bool OpenWindow();

@@ -1,6 +1,9 @@
 #include "histogram.h"
 
 #include <cmath>
+#include <cstddef>
+
+#include "../../bpf/histogram.h"
 
 namespace hostprobe {
 
@@ -28,7 +31,13 @@ CumulativeHistogram Log2ToCumulative(std::span<const uint64_t> slots, uint64_t s
 }
 
 CumulativeHistogram LatencyHistogram(std::span<const uint64_t> slots, uint64_t sum_ns) {
-  return Log2ToCumulative(slots, sum_ns, 8, 34, 2);
+  return Log2ToCumulative(slots, sum_ns, HP_LATENCY_BUCKET_MIN_LOG2, HP_LATENCY_BUCKET_MAX_LOG2, 2);
+}
+
+size_t LatencyBucketSlot(size_t bucket) {
+  if (bucket == 0) return 0;
+  if (bucket >= HP_LATENCY_BUCKETS - 1) return HP_LATENCY_SLOTS - 1;  // open-ended, as the last slot
+  return HP_LATENCY_BUCKET_MIN_LOG2 + 2 * (bucket - 1);
 }
 
 }  // namespace hostprobe

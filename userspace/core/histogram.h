@@ -1,6 +1,7 @@
 // Converts the kernel's log2 latency slots into Prometheus cumulative buckets.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -24,5 +25,12 @@ CumulativeHistogram Log2ToCumulative(std::span<const uint64_t> slots, uint64_t s
 
 // Bucket layout used for syscall and disk latency: 256 ns to ~17 s, factor 4.
 CumulativeHistogram LatencyHistogram(std::span<const uint64_t> slots, uint64_t sum_ns);
+
+// The log2 slot (as above, 0..36) that stands for bucket `bucket` of the
+// coarse layout the syscall and disk maps keep (HP_LATENCY_BUCKETS in
+// bpf/histogram.h: values below 2^8 ns, then [2^(2b+6), 2^(2b+8)) for b =
+// 1..13, then the rest). Adding a bucket's count to that slot gives
+// LatencyHistogram exactly the buckets it would get from the fine slots.
+size_t LatencyBucketSlot(size_t bucket);
 
 }  // namespace hostprobe
