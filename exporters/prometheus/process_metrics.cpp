@@ -125,6 +125,39 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
                                MetricType::Gauge);
   for (const auto& [path, bytes] : per_cgroup) AddCgroupGauge(cgroup_rss, path, static_cast<double>(bytes));
 
+  // Cgroups as units (a container, a service): every one with a process.
+  auto cgroup_judged = MakeFamily(
+      "hostprobe_cgroup_memory_judged_bytes",
+      "Anonymous memory of a cgroup the leak detector judges as a unit: anon + shmem + swap charged to it "
+      "(its memory.stat) where the cgroup v2 memory controller is on for it, else the sum of its "
+      "processes' judged memory.",
+      MetricType::Gauge);
+  auto cgroup_suspected =
+      MakeFamily("hostprobe_cgroup_memory_leak_suspected",
+                 "1 while the leak detector judges that a cgroup's anonymous memory floor keeps "
+                 "growing over --leak-window (its processes together, whichever come and go); "
+                 "absent otherwise.",
+                 MetricType::Gauge);
+  auto cgroup_growth =
+      MakeFamily("hostprobe_cgroup_memory_growth_bytes_per_second",
+                 "Growth rate of a suspected cgroup's anonymous memory floor.", MetricType::Gauge);
+  auto cgroup_exhaustion = MakeFamily(
+      "hostprobe_cgroup_memory_exhaustion_seconds",
+      "Seconds until a suspected cgroup's growth fills what is left under the nearest limit that would kill "
+      "it (its own or an ancestor's memory limit, else the node's available memory).",
+      MetricType::Gauge);
+  {
+    std::map<std::string, const CgroupMemory*> by_label;  // sanitized paths: one series each
+    for (const CgroupMemory& c : snap.cgroups) by_label.emplace(SanitizeLabelValue(c.cgroup), &c);
+    for (const auto& [path, c] : by_label) {
+      AddCgroupGauge(cgroup_judged, path, static_cast<double>(c->judged_bytes));
+      if (!c->leak_suspected) continue;
+      AddCgroupGauge(cgroup_suspected, path, 1);
+      AddCgroupGauge(cgroup_growth, path, c->growth_bytes_per_second);
+      if (c->exhaustion_seconds) AddCgroupGauge(cgroup_exhaustion, path, *c->exhaustion_seconds);
+    }
+  }
+
   auto source = MakeFamily("hostprobe_process_memory_source",
                            "1 for the source each per-process figure comes from: ebpf (kept current in the "
                            "kernel) or procfs (/proc/<pid>/statm read every sample).",
@@ -174,8 +207,9 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
              static_cast<double>(snap.self_stats[HP_PM_STAT_UPDATE_FAILED]));
 
   std::vector<prometheus::MetricFamily> out;
-  for (auto* f : {&rss, &resident, &judged, &data, &heap, &suspected, &growth, &exhaustion, &limit,
-                  &cgroup_rss, &restored, &saves})
+  for (auto* f :
+       {&rss, &resident, &judged, &data, &heap, &suspected, &growth, &exhaustion, &limit, &cgroup_rss,
+        &cgroup_judged, &cgroup_suspected, &cgroup_growth, &cgroup_exhaustion, &restored, &saves})
     if (!f->metric.empty()) out.push_back(std::move(*f));
   for (auto* f : {&source, &tracked, &tracker_bytes, &samples, &vanished, &duration, &failures})
     out.push_back(std::move(*f));

@@ -121,6 +121,18 @@ SelfMetrics::SelfMetrics(const std::vector<CollectorSlot>& slots, RecursionMisse
       start_time_seconds_(
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
 
+std::vector<CollectorStatus> SelfMetrics::Statuses() const {
+  std::lock_guard lock(status_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (!have_statuses_ || statuses_.size() != slots_.size() || now - statuses_at_ >= std::chrono::seconds(1)) {
+    statuses_.clear();
+    for (const CollectorSlot& slot : slots_) statuses_.push_back(StatusOf(slot));
+    statuses_at_ = now;
+    have_statuses_ = true;
+  }
+  return statuses_;
+}
+
 std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
   auto build = MakeFamily("hostprobe_build_info", "Build of the running sensor; value is always 1.",
                           MetricType::Gauge);
@@ -137,8 +149,10 @@ std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
                              "1 when the collector runs without an optional part (a hook the kernel refused, "
                              "the API server for pod names); /healthz says which.",
                              MetricType::Gauge);
-  for (const CollectorSlot& slot : slots_) {
-    const CollectorStatus st = StatusOf(slot);
+  const std::vector<CollectorStatus> statuses = Statuses();
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    const CollectorSlot& slot = slots_[i];
+    const CollectorStatus& st = statuses[i];
     AddGauge(up, {{"collector", slot.name}}, st.up ? 1 : 0);
     AddGauge(degraded, {{"collector", slot.name}}, st.state == CollectorState::kDegraded ? 1 : 0);
     if (slot.live == nullptr) continue;

@@ -5,8 +5,10 @@
 
 #include <prometheus/collectable.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +56,13 @@ class SelfMetrics : public prometheus::Collectable {
   const RecursionMissesReader read_misses_;
   const BpfMapMemoryReader read_maps_;
   const double start_time_seconds_;
+  // Health checks read maps: run them at most once a second for the
+  // metrics, however often Prometheus (or several) scrape.
+  std::vector<CollectorStatus> Statuses() const;
+  mutable std::mutex status_mu_;
+  mutable std::vector<CollectorStatus> statuses_;
+  mutable std::chrono::steady_clock::time_point statuses_at_{};
+  mutable bool have_statuses_ = false;
 };
 
 }  // namespace hostprobe

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -358,6 +359,46 @@ TEST(MemoryIntegrationTest, TheExhaustionForecastOfALeakMatchesItsOomKill) {
               growth.value_or(0), source.c_str(), actual);
   EXPECT_EQ(status, 128 + SIGKILL) << "not killed at its limit (-1: still running long after the forecast)";
   EXPECT_NEAR(*forecast, actual, 0.35 * actual) << "forecast off by more than 35%";
+}
+
+// A cgroup is judged as the unit Kubernetes kills: a pool that keeps adding
+// workers, each steady on its own (never a suspect), grows as a whole.
+TEST(MemoryIntegrationTest, ACgroupWhoseWorkersPileUpIsSuspectedAsAUnit) {
+  const std::string root = Cgroup2Root();
+  ASSERT_FALSE(root.empty());
+  const std::string name = "/hp-pool-" + std::to_string(getpid());
+  ASSERT_EQ(mkdir((root + name).c_str(), 0755), 0) << std::strerror(errno);
+  SensorProcess sensor(kSensor, SensorArgs());
+  ASSERT_TRUE(sensor.Start());
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+  const std::string series_suffix = "{cgroup=\"" + name + "\",pod_uid=\"\",container_id=\"\"}";
+  std::vector<std::unique_ptr<Workload>> pool;
+  bool cgroup_flagged = false;
+  std::vector<std::string> process_flagged;
+  Exposition e;
+  const auto deadline = std::chrono::steady_clock::now() + 90s;
+  while (std::chrono::steady_clock::now() < deadline && !cgroup_flagged) {
+    // One more worker every 2 s: 4 MiB each, held steady.
+    pool.push_back(std::make_unique<Workload>(std::vector<std::string>{"--shape", "steady", "--base", "4MiB"},
+                                              0ms, std::vector<std::string>{root + name + "/cgroup.procs"}));
+    ASSERT_TRUE(pool.back()->ready());
+    std::this_thread::sleep_for(2s);
+    e = ParseExposition(sensor.Scrape());
+    cgroup_flagged = Value(e, "hostprobe_cgroup_memory_leak_suspected" + series_suffix) == 1;
+    for (const auto& w : pool)
+      if (ByPid(e, "hostprobe_process_memory_leak_suspected", w->pid()))
+        process_flagged.push_back(std::to_string(w->pid()));
+  }
+  const double growth = Value(e, "hostprobe_cgroup_memory_growth_bytes_per_second" + series_suffix);
+  std::printf("cgroup suspected after %zu workers, growth %.0f B/s (truth about %.0f)\n", pool.size(), growth,
+              2 * MiB);
+  EXPECT_TRUE(cgroup_flagged) << sensor.Log();
+  EXPECT_TRUE(process_flagged.empty()) << "a steady worker was suspected: pid " << process_flagged.front();
+  EXPECT_NEAR(growth, 2 * MiB, MiB) << "the pool grows by 4 MiB every 2 s";
+  EXPECT_GT(Value(e, "hostprobe_cgroup_memory_exhaustion_seconds" + series_suffix), 0);
+  pool.clear();
+  for (int i = 0; i < 50 && rmdir((root + name).c_str()) != 0 && errno == EBUSY; ++i)
+    std::this_thread::sleep_for(20ms);
 }
 
 // A restart of the sensor with the same --state-dir judges a known leak at

@@ -118,3 +118,20 @@ TEST(CheckHealthTest, FailuresComeBeforeDegradedParts) {
 
 }  // namespace
 }  // namespace hostprobe
+
+namespace hostprobe {
+namespace {
+
+TEST(StallWatchTest, OnlyACounterStillForLongerThanTheGraceIsStalled) {
+  StallWatch w(std::chrono::seconds(2));
+  const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  EXPECT_FALSE(w.Stalled(100, t0));
+  EXPECT_FALSE(w.Stalled(100, t0 + std::chrono::microseconds(5))) << "two checks back to back";
+  EXPECT_FALSE(w.Stalled(100, t0 + std::chrono::seconds(2)));
+  EXPECT_TRUE(w.Stalled(100, t0 + std::chrono::milliseconds(2001)));
+  EXPECT_FALSE(w.Stalled(101, t0 + std::chrono::seconds(3))) << "moving again";
+  EXPECT_FALSE(w.Stalled(101, t0 + std::chrono::seconds(4)));
+}
+
+}  // namespace
+}  // namespace hostprobe

@@ -151,6 +151,53 @@ TEST(ProcessMetricsTest, PodCgroupsCarryPodAndContainer) {
       HasSubstr(R"(container_id="0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")"));
 }
 
+TEST(ProcessMetricsTest, SuspectsCarryTheirForecastAndLimit) {
+  ProcessMemorySnapshot s = Snapshot();
+  s.processes[2].judged_bytes = 1 * MiB;
+  MemoryHeadroom h;
+  h.source = LimitSource::kCgroupV1;
+  h.limit_bytes = 256 * MiB;
+  h.used_bytes = 56 * MiB;
+  s.processes[2].headroom = h;
+  s.processes[2].exhaustion_seconds = 100;
+  auto fams = BuildProcessMemoryFamilies(s, 1);
+  EXPECT_THAT(Samples(fams, "hostprobe_process_memory_exhaustion_seconds"),
+              ElementsAre("hostprobe_process_memory_exhaustion_seconds{pid=\"300\",comm=\"leaky\",cgroup=\"/"
+                          "system.slice/leaky.service\"} 100"));
+  EXPECT_THAT(Samples(fams, "hostprobe_process_memory_limit_bytes"),
+              ElementsAre("hostprobe_process_memory_limit_bytes{pid=\"300\",comm=\"leaky\",cgroup=\"/"
+                          "system.slice/leaky.service\",source=\"cgroup_v1\"} 268435456"));
+  EXPECT_THAT(Samples(fams, "hostprobe_process_memory_judged_bytes"),
+              Contains("hostprobe_process_memory_judged_bytes{pid=\"300\",comm=\"leaky\",cgroup=\"/"
+                       "system.slice/leaky.service\"} 1048576"));
+}
+
+TEST(ProcessMetricsTest, CgroupsAreJudgedAsUnits) {
+  ProcessMemorySnapshot s = Snapshot();
+  CgroupMemory pool;
+  pool.cgroup = "/kubepods/besteffort/pod0a1b2c3d-4e5f-6789-abcd-ef0123456789/" + std::string(64, 'a');
+  pool.judged_bytes = 300 * MiB;
+  pool.leak_suspected = true;
+  pool.growth_bytes_per_second = 2 * MiB;
+  pool.exhaustion_seconds = 60;
+  CgroupMemory calm;
+  calm.cgroup = "/system.slice/postgresql.service";
+  calm.judged_bytes = 150 * MiB;
+  s.cgroups = {pool, calm};
+  auto fams = BuildProcessMemoryFamilies(s, 1);
+  const std::string labels = "{cgroup=\"" + pool.cgroup +
+                             "\",pod_uid=\"0a1b2c3d-4e5f-6789-abcd-ef0123456789\",container_id=\"" +
+                             std::string(64, 'a') + "\"}";
+  EXPECT_THAT(Samples(fams, "hostprobe_cgroup_memory_leak_suspected"),
+              ElementsAre("hostprobe_cgroup_memory_leak_suspected" + labels + " 1"));
+  EXPECT_THAT(Samples(fams, "hostprobe_cgroup_memory_exhaustion_seconds"),
+              ElementsAre("hostprobe_cgroup_memory_exhaustion_seconds" + labels + " 60"));
+  EXPECT_THAT(Samples(fams, "hostprobe_cgroup_memory_growth_bytes_per_second"),
+              ElementsAre("hostprobe_cgroup_memory_growth_bytes_per_second" + labels + " 2097152"));
+  EXPECT_EQ(Samples(fams, "hostprobe_cgroup_memory_judged_bytes").size(), 2u)
+      << "every cgroup, suspect or not";
+}
+
 TEST(ProcessMetricsTest, SelfMetrics) {
   auto families = BuildProcessMemoryFamilies(Snapshot(), 2);
   EXPECT_THAT(Samples(families, "hostprobe_process_memory_source"),

@@ -59,12 +59,10 @@ CollectorHealth CgroupCpuCollector::health() {
   if (!snap) return {false, "reading maps failed: " + snap.error().message};
   uint64_t total = 0;
   for (const auto& c : snap->cgroups) total += c.ns;
-  std::lock_guard lock(health_mu_);
   // Context switches happen continuously on a live host (this process alone
-  // sleeps and wakes between two checks), so a total that stopped is a fault.
-  bool stalled = last_total_ns_ != 0 && total == last_total_ns_;
-  last_total_ns_ = total;
-  if (stalled) return {false, "no context switches seen since the previous check"};
+  // sleeps and wakes between two checks), so a total that stopped for
+  // seconds is a fault.
+  if (stall_.Stalled(total)) return {false, "no context switches seen for more than 2 s"};
   return {true, ""};
 }
 

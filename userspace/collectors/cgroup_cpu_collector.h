@@ -41,8 +41,7 @@ class CgroupCpuCollector final : public Collector, public CgroupCpuSource {
   std::unique_ptr<cgroup_cpu_bpf, SkelDeleter> skel_;
   std::string family_;
   std::vector<HookStatus> hooks_;
-  std::mutex health_mu_;
-  uint64_t last_total_ns_ = 0;
+  StallWatch stall_;
   int possible_cpus_ = 0;
   std::mutex current_mu_;
   CurrentCgroupCpu current_;

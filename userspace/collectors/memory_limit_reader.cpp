@@ -59,6 +59,19 @@ MemoryLimitReader::MemoryLimitReader(std::string procfs, std::string cgroup2_roo
   }
 }
 
+std::optional<uint64_t> MemoryLimitReader::CgroupAnonymous(const std::string& cgroup_path) const {
+  if (v2_root_.empty() || cgroup_path.empty() || cgroup_path[0] != '/' || cgroup_path == "/")
+    return std::nullopt;
+  auto stat = Slurp(v2_root_ + cgroup_path + "/memory.stat");
+  if (!stat) return std::nullopt;
+  auto anon = MemoryStatField(*stat, "anon");
+  if (!anon) return std::nullopt;
+  uint64_t swap = 0;
+  if (auto text = Slurp(v2_root_ + cgroup_path + "/memory.swap.current"))
+    swap = ParseCgroupV2Max(*text).value_or(0);
+  return *anon + MemoryStatField(*stat, "shmem").value_or(0) + swap;
+}
+
 MemoryHeadroom MemoryLimitReader::For(int32_t pid, const std::string& cgroup_path) const {
   std::optional<MemoryHeadroom> best;
   auto consider = [&best](const MemoryHeadroom& h) {

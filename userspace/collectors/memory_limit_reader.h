@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/memory_limit.h"
@@ -22,6 +23,12 @@ class MemoryLimitReader {
   // memory.max up to the root and its v1 hierarchical_memory_limit; the
   // node's MemAvailable when neither limits it.
   MemoryHeadroom For(int32_t pid, const std::string& cgroup_path) const;
+
+  // A v2 cgroup's own anonymous memory: anon + shmem of its memory.stat plus
+  // memory.swap.current, everything charged to it whichever process made
+  // it; nullopt where the memory controller is not enabled for it (hybrid
+  // hosts, where it lives on v1).
+  std::optional<uint64_t> CgroupAnonymous(const std::string& cgroup_path) const;
 
   const std::string& v1_memory_root() const { return v1_root_; }
 

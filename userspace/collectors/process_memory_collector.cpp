@@ -167,7 +167,8 @@ ProcessMemoryCollector::ProcessMemoryCollector(const Config& config)
     : config_(config),
       params_(LeakParams::For(config.sample_interval, config.leak_window)),
       tracker_(params_),
-      limits_(config.procfs, config.cgroup2_root) {
+      limits_(config.procfs, config.cgroup2_root),
+      cgroup_tracker_(params_) {
   if (long p = sysconf(_SC_PAGESIZE); p > 0) page_size_ = static_cast<uint64_t>(p);
   if (long t = sysconf(_SC_CLK_TCK); t > 0) ticks_per_second_ = static_cast<uint64_t>(t);
 }
@@ -372,6 +373,66 @@ void ProcessMemoryCollector::ReadNames(const std::string& dir, ProcInfo& info) {
     if (auto path = ParsePidCgroupV2(*cg); path && path->has_value()) info.cgroup = **path;
 }
 
+void ProcessMemoryCollector::JudgeCgroups(const std::map<std::string, CgroupSum>& sums, int64_t now_ms,
+                                          ProcessMemorySnapshot& snap) {
+  const uint64_t generation = generation_;
+  for (const auto& [path, sum] : sums) {
+    auto [it, fresh] = cgroups_.try_emplace(path);
+    CgroupTrack& t = it->second;
+    if (fresh) {
+      t.id = next_cgroup_id_++;
+      t.birth_ms = sum.oldest_start_ms;
+      cgroup_paths_[t.id] = path;
+    }
+    t.seen_generation = generation;
+    CgroupMemory c;
+    c.cgroup = path;
+    if (auto own = limits_.CgroupAnonymous(path)) {
+      c.judged_bytes = *own;
+      c.from_cgroup = true;
+    } else {
+      c.judged_bytes = sum.judged;
+    }
+    cgroup_tracker_.Observe({t.id, 0}, t.birth_ms, now_ms, c.judged_bytes);
+    snap.cgroups.push_back(std::move(c));
+  }
+  cgroup_tracker_.ForgetNotSeenSince(now_ms);
+  for (auto it = cgroups_.begin(); it != cgroups_.end();) {
+    if (it->second.seen_generation == generation) {
+      ++it;
+      continue;
+    }
+    if (it->second.suspected)
+      spdlog::info("{}: cgroup {} is gone while suspected of leaking memory", kName, Printable(it->first));
+    cgroup_paths_.erase(it->second.id);
+    it = cgroups_.erase(it);
+  }
+  for (auto& [key, verdict] : cgroup_tracker_.JudgeAll(now_ms)) {
+    auto pit = cgroup_paths_.find(key.pid);
+    if (pit == cgroup_paths_.end()) continue;
+    auto cit = std::lower_bound(snap.cgroups.begin(), snap.cgroups.end(), pit->second,
+                                [](const CgroupMemory& c, const std::string& p) { return c.cgroup < p; });
+    if (cit == snap.cgroups.end() || cit->cgroup != pit->second) continue;
+    CgroupTrack& t = cgroups_[pit->second];
+    cit->leak_suspected = verdict.suspected;
+    if (verdict.suspected) {
+      cit->growth_bytes_per_second = verdict.growth_bytes_per_second;
+      cit->headroom = limits_.For(sums.at(cit->cgroup).pid, cit->cgroup);
+      cit->exhaustion_seconds = ExhaustionSeconds(*cit->headroom, verdict.growth_bytes_per_second);
+    }
+    if (verdict.suspected && !t.suspected)
+      spdlog::warn(
+          "{}: cgroup {} suspected of leaking memory: anonymous memory floor growing {}/s (now {}, {})",
+          kName, Printable(cit->cgroup), HumanBytes(verdict.growth_bytes_per_second),
+          HumanBytes(static_cast<double>(cit->judged_bytes)),
+          cit->from_cgroup ? "its memory.stat" : "the sum of its processes");
+    else if (!verdict.suspected && t.suspected)
+      spdlog::info("{}: cgroup {} no longer suspected of leaking memory ({})", kName, Printable(cit->cgroup),
+                   verdict.reason);
+    t.suspected = verdict.suspected;
+  }
+}
+
 void ProcessMemoryCollector::SampleOnce() {
   const auto started = std::chrono::steady_clock::now();
   const int64_t now_ms = BootMs();
@@ -417,6 +478,7 @@ void ProcessMemoryCollector::SampleOnce() {
                    Printable(it->second.comm));
     procs_.erase(it);
   };
+  std::map<std::string, CgroupSum> cgroup_sums;
   for (int32_t pid : pids) {
     const std::string dir = config_.procfs + "/" + std::to_string(pid);
     auto failed = [&](const Error& e) {
@@ -551,6 +613,13 @@ void ProcessMemoryCollector::SampleOnce() {
     const int64_t exec_ms =
         info.exec_ms != 0 ? info.exec_ms : static_cast<int64_t>(info.start_ticks * 1000 / ticks_per_second_);
     tracker_.Observe({pid, info.start_ticks}, exec_ms, now_ms, m.judged_bytes);
+    if (!m.cgroup.empty()) {
+      CgroupSum& sum = cgroup_sums[m.cgroup];
+      sum.judged += m.judged_bytes;
+      sum.pid = pid;
+      const auto start_ms = static_cast<int64_t>(info.start_ticks * 1000 / ticks_per_second_);
+      sum.oldest_start_ms = sum.oldest_start_ms == 0 ? start_ms : std::min(sum.oldest_start_ms, start_ms);
+    }
     snap->processes.push_back(std::move(m));
   }
 
@@ -603,6 +672,8 @@ void ProcessMemoryCollector::SampleOnce() {
     }
     pit->second.suspected = verdict.suspected;
   }
+
+  JudgeCgroups(cgroup_sums, now_ms, *snap);
 
   ++samples_;
   snap->sampled = true;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -62,9 +63,24 @@ struct ProcessMemory {
   std::optional<double> exhaustion_seconds;
 };
 
+// The processes of one cgroup (the unit Kubernetes kills) judged together.
+struct CgroupMemory {
+  std::string cgroup;  // v2 path
+  // Its own anonymous memory (anon + shmem + swap charged to it) where the
+  // v2 memory controller is on for it, else the sum of its processes'
+  // judged memory (see from_cgroup).
+  uint64_t judged_bytes = 0;
+  bool from_cgroup = false;
+  bool leak_suspected = false;
+  double growth_bytes_per_second = 0;
+  std::optional<MemoryHeadroom> headroom;  // suspects only
+  std::optional<double> exhaustion_seconds;
+};
+
 struct ProcessMemorySnapshot {
   bool sampled = false;                  // false until the first sample completes
   std::vector<ProcessMemory> processes;  // every process with memory (no kernel threads), by pid
+  std::vector<CgroupMemory> cgroups;     // every cgroup with a process, by path
   bool rss_from_ebpf = false;            // resident figures from the kernel map, else statm
   bool data_from_ebpf = false;           // data and brk figures from the kernel map, else statm
   uint64_t samples = 0;                  // completed samples
@@ -141,6 +157,15 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   Status LoadBpf(bool use_tp_btf, bool with_fexit);
   void Run();
   void SampleOnce();
+  // A cgroup's processes at one sample.
+  struct CgroupSum {
+    uint64_t judged = 0;
+    int32_t pid = 0;  // one of its processes (for its v1 memory cgroup)
+    int64_t oldest_start_ms = 0;
+  };
+  // Judges every cgroup with a process as a unit and adds them to `snap`.
+  void JudgeCgroups(const std::map<std::string, CgroupSum>& sums, int64_t now_ms,
+                    ProcessMemorySnapshot& snap);
   static void ReadNames(const std::string& dir, ProcInfo& info);
 
   struct SkelDeleter {
@@ -163,6 +188,17 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   LeakTracker tracker_;
   std::unique_ptr<LeakStateStore> state_;
   MemoryLimitReader limits_;
+  // Cgroups judged as units: a small id per path for their own tracker.
+  struct CgroupTrack {
+    int32_t id = 0;
+    int64_t birth_ms = 0;  // its oldest process's start when first seen (its warm-up starts there)
+    bool suspected = false;
+    uint64_t seen_generation = 0;
+  };
+  LeakTracker cgroup_tracker_;
+  std::unordered_map<std::string, CgroupTrack> cgroups_;
+  std::unordered_map<int32_t, std::string> cgroup_paths_;
+  int32_t next_cgroup_id_ = 1;
   std::unordered_map<int32_t, ProcInfo> procs_;
   uint64_t samples_ = 0, vanished_ = 0, read_errors_ = 0;
   uint64_t generation_ = 0;

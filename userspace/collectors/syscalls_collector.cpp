@@ -215,12 +215,10 @@ CollectorHealth SyscallsCollector::health() {
   if (!snap) return {false, "reading maps failed: " + snap.error().message};
   uint64_t total = 0;
   for (const auto& sc : snap->syscalls) total += sc.calls;
-  std::lock_guard lock(health_mu_);
-  // This process makes syscalls between two health checks (at the very least
-  // to answer them), so a counter that stopped moving means events are lost.
-  bool stalled = last_total_calls_ != 0 && total == last_total_calls_;
-  last_total_calls_ = total;
-  if (stalled) return {false, "no syscall events since the previous check"};
+  // This process makes syscalls all the time (at the very least to answer
+  // these checks), so a counter that stopped moving for seconds means events
+  // are lost.
+  if (stall_.Stalled(total)) return {false, "no syscall events for more than 2 s"};
   return {true, ""};
 }
 

@@ -90,8 +90,7 @@ class SyscallsCollector final : public Collector, public SyscallSource {
   std::mutex merge_mu_;  // ReadSyscalls runs for scrapes and health checks at once
   CgroupCountMerger merger_;
 
-  std::mutex health_mu_;
-  uint64_t last_total_calls_ = 0;
+  StallWatch stall_;
 };
 
 }  // namespace hostprobe

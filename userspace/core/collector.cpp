@@ -2,6 +2,17 @@
 
 namespace hostprobe {
 
+bool StallWatch::Stalled(uint64_t total, std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(mu_);
+  if (!seen_ || total != total_) {
+    seen_ = true;
+    total_ = total;
+    changed_ = now;
+    return false;
+  }
+  return now - changed_ > grace_;
+}
+
 std::optional<CollectorHealth> DetachedHook(const std::vector<HookStatus>& hooks) {
   for (const HookStatus& h : hooks) {
     if (!h.attached && !h.optional)

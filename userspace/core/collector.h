@@ -3,7 +3,9 @@
 // them from its worker threads.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,6 +73,23 @@ struct HealthReport {
   // degraded part; or, when not ready, one such line per failing collector
   // followed by the degraded ones.
   std::string text;
+};
+
+// Tells a counter that stopped moving from one read twice in a row: stalled
+// only when it has not changed for longer than `grace` (checks can come
+// microseconds apart: a scrape's and /healthz's). Thread-safe.
+class StallWatch {
+ public:
+  explicit StallWatch(std::chrono::milliseconds grace = std::chrono::seconds(2)) : grace_(grace) {}
+  // True when `total` is the same as for longer than the grace period.
+  bool Stalled(uint64_t total, std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
+
+ private:
+  std::chrono::milliseconds grace_;
+  std::mutex mu_;
+  bool seen_ = false;
+  uint64_t total_ = 0;
+  std::chrono::steady_clock::time_point changed_{};
 };
 
 // The first required hook that is not attached, as a health reason; nullopt
