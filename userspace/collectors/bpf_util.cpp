@@ -58,7 +58,9 @@ std::vector<HookStatus> AttachPrograms(const std::string& collector, const std::
     const bool refused = RefusedForTesting(st.name);
     bpf_link* link = refused ? nullptr : bpf_program__attach(spec.program);
     if (link == nullptr) {
-      st.error = refused ? "refused by HOSTPROBE_TEST_REFUSE_ATTACH (fault injection)" : LibbpfError(-errno);
+      const int err = -errno;
+      st.error = refused ? "refused by HOSTPROBE_TEST_REFUSE_ATTACH (fault injection)"
+                         : LibbpfError(err) + PermissionHint(err);
       spdlog::error("{}: attach {} ({}) failed: {}", collector, st.name, st.attach, st.error);
     } else {
       *spec.link = link;  // the skeleton owns it from now on
@@ -68,6 +70,18 @@ std::vector<HookStatus> AttachPrograms(const std::string& collector, const std::
     hooks.push_back(std::move(st));
   }
   return hooks;
+}
+
+const bpf_object_open_opts* SkeletonOpenOpts() {
+  static constexpr const char* kKernelBtf = "/sys/kernel/btf/vmlinux";
+  static const bpf_object_open_opts opts = [] {
+    bpf_object_open_opts o{};
+    o.sz = sizeof(o);
+    o.btf_custom_path = kKernelBtf;
+    return o;
+  }();
+  static const bool readable = access(kKernelBtf, R_OK) == 0;
+  return readable ? &opts : nullptr;
 }
 
 size_t CountAttached(const std::vector<HookStatus>& hooks) {

@@ -32,7 +32,7 @@ Result<std::unique_ptr<DiskioCollector>> DiskioCollector::Start(HookMode mode, c
 Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_btf, bool bio_tp_btf) {
   std::unique_ptr<DiskioCollector> c(new DiskioCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
-  c->skel_.reset(diskio_bpf__open());
+  c->skel_.reset(diskio_bpf__open_opts(SkeletonOpenOpts()));
   if (!c->skel_) return Error::FromErrno("open diskio BPF object");
   diskio_bpf* s = c->skel_.get();
 
