@@ -267,6 +267,9 @@ pod_parent() { echo "/kubepods/besteffort/pod$1"; }
 
 # ---- run ------------------------------------------------------------------------
 start_dockerd
+# Containers a killed earlier run left behind (a ctest timeout is a SIGKILL).
+stale=$(d ps -aq --filter "label=$LABEL")
+[[ -n $stale ]] && d rm -f $stale >/dev/null
 make_base_images
 read_daemonset
 
