@@ -204,7 +204,8 @@ EOF
 # The DaemonSet's container: host PID namespace, read-only root, its mounts
 # (HostToContainer propagation left out: it needs / to be a shared mount),
 # limits and args. Least privilege: no capability but CAP_BPF and CAP_PERFMON
-# (added by the runtime wrapper: docker 20.10 cannot name them), no
+# (added by the runtime wrapper: docker 20.10 cannot name them) and the
+# manifest's others where the host can grant them, no
 # privilege escalation, seccomp unconfined. The sensor listens on the host
 # network, on a free loopback port, where Prometheus scrapes it.
 run_sensor() {
@@ -220,6 +221,10 @@ run_sensor() {
   else
     opts+=(--runtime "$RUNTIME" --cap-drop ALL --security-opt no-new-privileges
       --security-opt seccomp=unconfined)
+    # The manifest's other capabilities (SYS_RESOURCE) by name; the wrapper
+    # drops any the host's bounding set lacks.
+    local c
+    for c in ${DS_CAPS//,/ }; do [[ $c == BPF || $c == PERFMON ]] || opts+=(--cap-add "$c"); done
   fi
   d run -d --name "$name" --label "$LABEL" --pid host --network host --read-only \
     --memory 256m --cpus 0.5 -e NODE_NAME=e2e-node "${DS_MOUNTS[@]}" "${opts[@]}" \
