@@ -280,10 +280,16 @@ read_daemonset
 
 log "building $IMAGE from Dockerfile"
 t=$SECONDS
-d build --network host --force-rm -t "$IMAGE" -f Dockerfile . >"$TMP/build.log" 2>&1 || {
-  tail -40 "$TMP/build.log" >&2
-  die "docker build failed"
-}
+# The builder stage is tagged too: the legacy builder's cache is made of
+# images, and the final prune would otherwise delete the untagged builder
+# and with it the cached package layer, making every run a cold build.
+for target in builder ""; do
+  d build --network host --force-rm ${target:+--target "$target"} -t "$IMAGE${target:+-$target}" \
+    -f Dockerfile . >>"$TMP/build.log" 2>&1 || {
+    tail -40 "$TMP/build.log" >&2
+    die "docker build failed"
+  }
+done
 BUILD_S=$((SECONDS - t))
 log "image built in $BUILD_S s"
 
