@@ -44,7 +44,6 @@ test_packages=(
   python3 python3-yaml   # tests/deploy/check_manifests.py
   qemu-system-x86 busybox-static cpio   # scripts/kernel-matrix.sh: Debian's 6.1 under qemu
   docker.io debootstrap   # scripts/container-e2e.sh: the image under a real engine
-  libcap2-bin           # capsh, setpriv's neighbour: least-privilege runs of the sensor
 )
 
 packages=("${build_packages[@]}")
