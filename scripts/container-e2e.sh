@@ -280,18 +280,19 @@ read_daemonset
 
 log "building $IMAGE from Dockerfile"
 t=$SECONDS
+: >"$STATE/build.log" # kept after the run: which steps came from the cache
 # The builder stage is tagged too: the legacy builder's cache is made of
 # images, and the final prune would otherwise delete the untagged builder
 # and with it the cached package layer, making every run a cold build.
 for target in builder ""; do
   d build --network host --force-rm ${target:+--target "$target"} -t "$IMAGE${target:+-$target}" \
-    -f Dockerfile . >>"$TMP/build.log" 2>&1 || {
-    tail -40 "$TMP/build.log" >&2
+    -f Dockerfile . >>"$STATE/build.log" 2>&1 || {
+    tail -40 "$STATE/build.log" >&2
     die "docker build failed"
   }
 done
 BUILD_S=$((SECONDS - t))
-log "image built in $BUILD_S s"
+log "image built in $BUILD_S s ($(grep -c 'Using cache' "$STATE/build.log") steps from the cache; log: $STATE/build.log)"
 
 # 1. Size over the base.
 img=$(d image inspect -f '{{.Size}}' "$IMAGE")
