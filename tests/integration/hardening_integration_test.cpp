@@ -190,6 +190,69 @@ TEST(PrivilegesTest, RunsAsNobodyWithOnlyBpfAndPerfmon) {
   EXPECT_GT(CountSeries(sensor.Scrape(), "hostprobe_cgroup_syscalls_total{"), 0u) << "the cgroup walk works";
 }
 
+// The programs a sensor reports attached (hostprobe_bpf_program_attached 1),
+// as their series names.
+std::set<std::string> AttachedPrograms(const SensorProcess& s) {
+  std::set<std::string> out;
+  std::istringstream in(s.Scrape());
+  for (std::string line; std::getline(in, line);) {
+    const size_t space = line.rfind(' ');
+    if (line.rfind("hostprobe_bpf_program_attached{", 0) == 0 && space != std::string::npos &&
+        line.substr(space + 1) == "1")
+      out.insert(line.substr(0, space));
+  }
+  return out;
+}
+
+// The DaemonSet's effective set where CAP_SYS_RESOURCE cannot be granted (or
+// is unused, since 5.11): uid 0 with only CAP_BPF and CAP_PERFMON attaches
+// every program root attaches. Unless the sensor names the kernel's BTF
+// itself, libbpf lists kernel-module BTF, which needs CAP_SYS_ADMIN, for a
+// CO-RE type the kernel lacks (mm_rss_stat on 6.2+), and hp_rss_stat,
+// hp_mem_exec and hp_mem_exit were lost, process memory silently falling
+// back to statm.
+TEST(PrivilegesTest, BpfAndPerfmonAloneAttachWhatRootAttaches) {
+  REQUIRE_ROOT();
+  if (RunCommand({"sh", "-c", "command -v setpriv"}) != 0)
+    GTEST_SKIP() << "setpriv (util-linux) not installed";
+  std::set<std::string> as_root;
+  {
+    SensorProcess root(kSensor, {});
+    ASSERT_TRUE(root.Start());
+    ASSERT_TRUE(root.WaitHealthy()) << root.Log();
+    as_root = AttachedPrograms(root);
+  }
+  ASSERT_FALSE(as_root.empty());
+
+  char script[] = "/tmp/hostprobe-bpf-perfmon-XXXXXX";
+  int fd = mkstemp(script);
+  ASSERT_GE(fd, 0);
+  const std::string text =
+      std::string("#!/bin/sh\nexec setpriv --inh-caps=-all --bounding-set=-all,+bpf,+perfmon ") + kSensor +
+      " \"$@\"\n";
+  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  chmod(script, 0755);
+  SensorProcess sensor(script, {});
+  ASSERT_TRUE(sensor.Start());
+  const bool healthy = sensor.WaitHealthy();
+  unlink(script);
+  ASSERT_TRUE(healthy) << sensor.Log();
+  for (const auto& [tid, c] : ThreadCapabilities(sensor.pid()))
+    EXPECT_EQ(c.bounding & ~(CapBit(kCapBpf) | CapBit(kCapPerfmon)), 0u)
+        << "thread " << tid << " CapBnd " << CapabilityNames(c.bounding);
+  const std::set<std::string> least = AttachedPrograms(sensor);
+  std::string missing, extra;
+  for (const auto& p : as_root)
+    if (least.count(p) == 0) missing += " " + p;
+  for (const auto& p : least)
+    if (as_root.count(p) == 0) extra += " " + p;
+  EXPECT_TRUE(missing.empty()) << "attached as root only:" << missing << "\n" << sensor.Log();
+  EXPECT_TRUE(extra.empty()) << "attached with CAP_BPF+CAP_PERFMON only:" << extra;
+  for (const auto& [tid, c] : ThreadCapabilities(sensor.pid()))
+    EXPECT_EQ(c.effective, 0u) << "thread " << tid << " CapEff " << CapabilityNames(c.effective);
+}
+
 // ---- faults ---------------------------------------------------------------------
 
 // The sensor's first answer to /healthz, whatever its status (nullopt if it

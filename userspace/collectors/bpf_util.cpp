@@ -58,7 +58,9 @@ std::vector<HookStatus> AttachPrograms(const std::string& collector, const std::
     const bool refused = RefusedForTesting(st.name);
     bpf_link* link = refused ? nullptr : bpf_program__attach(spec.program);
     if (link == nullptr) {
-      st.error = refused ? "refused by HOSTPROBE_TEST_REFUSE_ATTACH (fault injection)" : LibbpfError(-errno);
+      const int err = -errno;
+      st.error = refused ? "refused by HOSTPROBE_TEST_REFUSE_ATTACH (fault injection)"
+                         : LibbpfError(err) + PermissionHint(err);
       spdlog::error("{}: attach {} ({}) failed: {}", collector, st.name, st.attach, st.error);
     } else {
       *spec.link = link;  // the skeleton owns it from now on
@@ -83,6 +85,18 @@ void ConfigureMapAllocation(const std::string& collector, bpf_object* obj, const
     spdlog::info("{}: map {} preallocated ({} entries): the kernel has no BPF memory allocator (before 6.1)",
                  collector, bpf_map__name(map), bpf_map__max_entries(map));
   }
+}
+
+const bpf_object_open_opts* SkeletonOpenOpts() {
+  static constexpr const char* kKernelBtf = "/sys/kernel/btf/vmlinux";
+  static const bpf_object_open_opts opts = [] {
+    bpf_object_open_opts o{};
+    o.sz = sizeof(o);
+    o.btf_custom_path = kKernelBtf;
+    return o;
+  }();
+  static const bool readable = access(kKernelBtf, R_OK) == 0;
+  return readable ? &opts : nullptr;
 }
 
 size_t CountAttached(const std::vector<HookStatus>& hooks) {

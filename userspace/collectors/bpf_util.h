@@ -51,6 +51,18 @@ void ApplyTestMaxEntries(const std::string& collector, bpf_object* obj);
 // open and load.
 void ConfigureMapAllocation(const std::string& collector, bpf_object* obj, const BpfFeatures& features);
 
+// Options for opening every skeleton (`<name>_bpf__open_opts`): the running
+// kernel's BTF named explicitly (btf_custom_path) as the target of CO-RE
+// relocations. Without it, libbpf looks for a type the kernel lacks (a CO-RE
+// flavour such as mm_rss_stat___atomic, gone since 6.2) in every kernel
+// module's BTF too, and listing those (BPF_BTF_GET_NEXT_ID) needs
+// CAP_SYS_ADMIN: with only CAP_BPF and CAP_PERFMON the whole object fails to
+// load. No program here relocates against a module's type. libbpf then never
+// lists module BTF for CO-RE; tp_btf/fexit targets are still looked up in
+// vmlinux BTF first, modules only for a target vmlinux lacks. nullptr
+// (libbpf's defaults) where /sys/kernel/btf/vmlinux cannot be read.
+const bpf_object_open_opts* SkeletonOpenOpts();
+
 // Number of statuses that are attached.
 size_t CountAttached(const std::vector<HookStatus>& hooks);
 

@@ -27,7 +27,7 @@ Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool u
                                                                           const BpfFeatures& features) {
   std::unique_ptr<CgroupCpuCollector> c(new CgroupCpuCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
-  c->skel_.reset(cgroup_cpu_bpf__open());
+  c->skel_.reset(cgroup_cpu_bpf__open_opts(SkeletonOpenOpts()));
   if (!c->skel_) return Error::FromErrno("open cgroup_cpu BPF object");
   cgroup_cpu_bpf* s = c->skel_.get();
   bpf_program__set_autoload(s->progs.hp_sched_switch, use_tp_btf);

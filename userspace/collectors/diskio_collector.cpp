@@ -35,7 +35,7 @@ Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_
   const bool bio_tp_btf = features.HasTpBtf({"block_bio_queue"});
   std::unique_ptr<DiskioCollector> c(new DiskioCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
-  c->skel_.reset(diskio_bpf__open());
+  c->skel_.reset(diskio_bpf__open_opts(SkeletonOpenOpts()));
   if (!c->skel_) return Error::FromErrno("open diskio BPF object");
   diskio_bpf* s = c->skel_.get();
 

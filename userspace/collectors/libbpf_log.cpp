@@ -1,12 +1,19 @@
 #include "libbpf_log.h"
 
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
 #include <spdlog/spdlog.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
 #include <string>
+
+#include "core/capabilities.h"
 
 namespace hostprobe {
 namespace {
@@ -95,6 +102,26 @@ std::string LibbpfError(int err) {
   return buf;
 }
 
+std::string PermissionHint(int err) {
+  if (err != -EPERM && err != -EACCES) return "";
+  // capget acts on the calling thread, the one whose bpf() was refused.
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (syscall(SYS_capget, &header, data) != 0) return "";
+  const uint64_t eff = data[0].effective | (uint64_t{data[1].effective} << 32);
+  const uint64_t has_admin = eff & CapBit(kCapSysAdmin);
+  const uint64_t tracing = CapBit(kCapBpf) | CapBit(kCapPerfmon);
+  if (has_admin != 0)
+    return " (not for lack of a capability: this thread has cap_sys_admin; the kernel refused it for another "
+           "reason, such as lockdown, a security module or a seccomp filter)";
+  if ((eff & tracing) != tracing)
+    return " (this thread lacks " + CapabilityNames(tracing & ~eff) +
+           ": grant cap_bpf and cap_perfmon (Linux 5.8+) or cap_sys_admin)";
+  return " (this thread has cap_bpf and cap_perfmon but not cap_sys_admin, which listing kernel-module BTF "
+         "and some program types need; if root is refused too, the reason is not a capability: lockdown, a "
+         "security module, a seccomp filter)";
+}
+
 Error LibbpfFailure(const std::string& what, int err) {
   std::string reason = LastLibbpfWarning();
   {
@@ -104,7 +131,9 @@ Error LibbpfFailure(const std::string& what, int err) {
     if (!g_verifier_reason.empty()) reason += (reason.empty() ? "" : "; ") + g_verifier_reason;
     g_verifier_reason.clear();
   }
-  return Error{what + ": " + LibbpfError(err) + (reason.empty() ? "" : " [" + reason + "]"), -err};
+  return Error{
+      what + ": " + LibbpfError(err) + PermissionHint(err) + (reason.empty() ? "" : " [" + reason + "]"),
+      -err};
 }
 
 }  // namespace hostprobe

@@ -86,7 +86,7 @@ Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::StartWit
     bool use_tp_btf, const ProcessEventsKernel& kernel, const BpfFeatures& features) {
   std::unique_ptr<ProcessEventsCollector> c(new ProcessEventsCollector());
   c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
-  c->skel_.reset(process_events_bpf__open());
+  c->skel_.reset(process_events_bpf__open_opts(SkeletonOpenOpts()));
   if (!c->skel_) return Error::FromErrno("open process_events BPF object");
   process_events_bpf* s = c->skel_.get();
 

@@ -265,7 +265,7 @@ void ProcessMemoryCollector::StartSampling() {
 Status ProcessMemoryCollector::LoadBpf(bool use_tp_btf, bool with_fexit) {
   hooks_.clear();
   family_ = use_tp_btf ? "tp_btf" : "raw_tp";
-  skel_.reset(process_memory_bpf__open());
+  skel_.reset(process_memory_bpf__open_opts(SkeletonOpenOpts()));
   if (!skel_) return Error::FromErrno("open process_memory BPF object");
   process_memory_bpf* s = skel_.get();
   bpf_program__set_autoload(s->progs.hp_rss_stat, use_tp_btf);

@@ -49,7 +49,7 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
   c->windowed_ = use_tp_btf && c->latency_every_ > 1;
 
   // Phase 1: open.
-  c->skel_.reset(syscalls_bpf__open());
+  c->skel_.reset(syscalls_bpf__open_opts(SkeletonOpenOpts()));
   if (!c->skel_) return Error::FromErrno("open syscalls BPF object");
   syscalls_bpf* s = c->skel_.get();
 

@@ -61,7 +61,7 @@ bool UprobeCollector::IsProbeConfigError(const Error& e) {
 }
 
 bool UprobeCollector::UsdtSupported() {
-  uprobes_bpf* s = uprobes_bpf__open();
+  uprobes_bpf* s = uprobes_bpf__open_opts(SkeletonOpenOpts());
   if (s == nullptr) return false;
   bool found = bpf_object__find_program_by_name(s->obj, kUsdtProgram) != nullptr;
   uprobes_bpf__destroy(s);
@@ -77,7 +77,7 @@ Result<std::unique_ptr<UprobeCollector>> UprobeCollector::Start(const std::vecto
 
   std::unique_ptr<UprobeCollector> c(new UprobeCollector());
   c->probes_ = probes;
-  c->skel_.reset(uprobes_bpf__open());
+  c->skel_.reset(uprobes_bpf__open_opts(SkeletonOpenOpts()));
   if (!c->skel_) return Error::FromErrno("open uprobes BPF object");
   uprobes_bpf* s = c->skel_.get();
 
