@@ -1,0 +1,181 @@
+// What per-process memory costs the host, two ways:
+//
+//   fault  ns per page fault of a loop that maps 16 MiB of anonymous memory,
+//          writes every page, and unmaps it: bare, with the sensor reading
+//          memory in the kernel at every rss_stat event (the default,
+//          --process-memory-source auto), and with the sensor reading
+//          /proc/<pid>/statm at each sample instead (procfs: no program runs
+//          on a fault). Cycles of all three, medians, ratios to bare.
+//   sample the sensor's own CPU time (utime + stime) over --seconds with
+//          --processes idle processes on the host, at --sample-interval 10s,
+//          for both sources: the cost of sampling every process.
+//
+//   memory_cost [--cycles C] [--rounds R] [--processes N] [--seconds S]
+//
+// Needs root. Prints a table; measures, never asserts.
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_support.h"
+
+namespace {
+
+constexpr size_t kRegion = 16u << 20;
+
+// ns per page over `rounds` map-touch-unmap rounds (the median round).
+double NsPerFault(int rounds) {
+  const long page = sysconf(_SC_PAGESIZE);
+  std::vector<double> per_round;
+  for (int r = 0; r < rounds + 2; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    auto* p = static_cast<volatile char*>(
+        mmap(nullptr, kRegion, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    if (p == MAP_FAILED) return -1;
+    for (size_t off = 0; off < kRegion; off += static_cast<size_t>(page)) p[off] = 1;
+    munmap(const_cast<char*>(p), kRegion);
+    auto end = std::chrono::steady_clock::now();
+    if (r >= 2)  // the first two warm up
+      per_round.push_back(std::chrono::duration<double, std::nano>(end - start).count() /
+                          static_cast<double>(kRegion / static_cast<size_t>(page)));
+  }
+  std::nth_element(per_round.begin(), per_round.begin() + per_round.size() / 2, per_round.end());
+  return per_round[per_round.size() / 2];
+}
+
+double Median(std::vector<double> v) {
+  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+  return v[v.size() / 2];
+}
+
+// utime + stime of a process, seconds.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int cycles = 7, rounds = 30, processes = 2000, seconds = 60;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    int v = std::atoi(argv[i + 1]);
+    if (a == "--cycles")
+      cycles = v;
+    else if (a == "--rounds")
+      rounds = v;
+    else if (a == "--processes")
+      processes = v;
+    else if (a == "--seconds")
+      seconds = v;
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", a.c_str());
+      return 2;
+    }
+  }
+  if (geteuid() != 0) {
+    std::fprintf(stderr, "memory_cost: needs root to run the sensor\n");
+    return 1;
+  }
+  // The loop on CPU 0, the sensor on the others (as syscall_overhead does).
+  const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  cpu_set_t loop_cpu, sensor_cpus;
+  CPU_ZERO(&loop_cpu);
+  CPU_SET(0, &loop_cpu);
+  CPU_ZERO(&sensor_cpus);
+  for (long c = ncpu > 1 ? 1 : 0; c < ncpu && c < CPU_SETSIZE; ++c) CPU_SET(c, &sensor_cpus);
+  sched_setaffinity(0, sizeof(loop_cpu), &loop_cpu);
+
+  auto with_sensor = [&](const std::vector<std::string>& args, auto&& body) {
+    sched_setaffinity(0, sizeof(sensor_cpus), &sensor_cpus);
+    hostprobe::testing::SensorProcess s(HOSTPROBE_BIN, args);
+    bool ok = s.Start();
+    sched_setaffinity(0, sizeof(loop_cpu), &loop_cpu);
+    if (!ok || !s.WaitHealthy()) {
+      std::fprintf(stderr, "memory_cost: sensor did not start:\n%s\n", s.Log().c_str());
+      std::exit(1);
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    auto r = body(s);
+    s.Stop(SIGTERM, std::chrono::seconds(5));
+    return r;
+  };
+  const std::vector<std::string> ebpf = {"--process-memory-source", "auto"};
+  const std::vector<std::string> procfs = {"--process-memory-source", "procfs"};
+
+  std::vector<double> bare, kernel, statm, r_kernel, r_statm;
+  for (int c = 0; c < cycles; ++c) {
+    double b1 = NsPerFault(rounds);
+    double k = with_sensor(ebpf, [&](auto&) { return NsPerFault(rounds); });
+    double p = with_sensor(procfs, [&](auto&) { return NsPerFault(rounds); });
+    double b2 = NsPerFault(rounds);
+    double b = (b1 + b2) / 2;
+    bare.push_back(b);
+    kernel.push_back(k);
+    statm.push_back(p);
+    r_kernel.push_back(k / b);
+    r_statm.push_back(p / b);
+    std::printf("  cycle %d: bare %.1f, per-fault program %.1f (x%.3f), statm at sampling %.1f (x%.3f) ns/page\n",
+                c + 1, b, k, k / b, p, p / b);
+  }
+  std::printf("fault loop (%zu MiB map, write, unmap; %d rounds per figure, %d cycles):\n", kRegion >> 20, rounds,
+              cycles);
+  std::printf("  bare                          %7.1f ns/page\n", Median(bare));
+  std::printf("  sensor, per-fault program     %7.1f ns/page  ratio %.3f (median of cycles)\n", Median(kernel),
+              Median(r_kernel));
+  std::printf("  sensor, statm at sampling     %7.1f ns/page  ratio %.3f\n", Median(statm), Median(r_statm));
+
+  if (processes <= 0 || seconds <= 0) return 0;
+  // Idle processes: children that sleep until killed.
+  std::vector<pid_t> idle;
+  for (int i = 0; i < processes; ++i) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      for (;;) pause();
+    }
+    if (pid > 0) idle.push_back(pid);
+  }
+  auto cost = [&](const std::vector<std::string>& source) {
+    std::vector<std::string> args = source;
+    args.insert(args.end(), {"--sample-interval", "10s"});
+    return with_sensor(args, [&](hostprobe::testing::SensorProcess& s) {
+      const double before = CpuSeconds(s.pid());
+      std::this_thread::sleep_for(std::chrono::seconds(seconds));
+      return (CpuSeconds(s.pid()) - before) / seconds;
+    });
+  };
+  const double k = cost(ebpf), p = cost(procfs);
+  for (pid_t pid : idle) kill(pid, SIGKILL);
+  for (pid_t pid : idle) waitpid(pid, nullptr, 0);
+  std::printf("sampling %zu idle processes (plus the host's) every 10 s, sensor CPU over %d s:\n", idle.size(),
+              seconds);
+  std::printf("  per-fault program (eBPF map read at sampling)  %.2f%% of a core\n", 100 * k);
+  std::printf("  statm read at sampling                         %.2f%% of a core\n", 100 * p);
+  return 0;
+}
