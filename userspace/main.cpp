@@ -44,6 +44,7 @@
 #include "exporters/prometheus/process_metrics.h"
 #include "exporters/prometheus/resource_metrics.h"
 #include "exporters/prometheus/self_metrics.h"
+#include "exporters/prometheus/http_metrics.h"
 #include "exporters/prometheus/syscall_metrics.h"
 
 namespace {
@@ -300,6 +301,8 @@ int main(int argc, char** argv) {
   if (syscalls.ok())
     handlers.collectables.emplace_back("syscalls",
                                        std::make_shared<SyscallMetrics>(**syscalls, table, cgroups));
+  if (syscalls.ok())
+    handlers.collectables.emplace_back("http", std::make_shared<HttpMetrics>(**syscalls, cgroups));
   if (diskio.ok())
     handlers.collectables.emplace_back(
         "diskio",
