@@ -53,7 +53,7 @@ CumulativeHistogram HttpDurationHistogram(std::span<const uint64_t> slots, uint6
 HttpFamilies BuildHttpFamilies(const HttpSnapshot& snap,
                                const std::function<std::optional<std::string>(uint64_t)>& cgroup_name) {
   HttpFamilies out;
-  auto available = MakeFamily("hostprobe_http_available",
+  auto available = MakeFamily("hostprobe_http_tracker_available",
                               "1 when HTTP/1.x requests are derived from syscalls (tp_btf hooks on x86_64), "
                               "0 otherwise.",
                               MetricType::Gauge);
@@ -118,24 +118,24 @@ HttpFamilies BuildHttpFamilies(const HttpSnapshot& snap,
   for (const auto& [path, s] : client_durations) SetHistogram(AddCgroupMetric(client_duration, path, {}), s);
 
   const auto& st = snap.self_stats;
-  auto unpaired = MakeFamily("hostprobe_http_unpaired_total",
+  auto unpaired = MakeFamily("hostprobe_http_tracker_unpaired_total",
                              "HTTP/1.x messages that could not be paired, by kind: request (another request "
                              "was in flight on the connection: pipelining), response (no request in flight).",
                              MetricType::Counter);
   AddCounter(unpaired, {{"kind", "request"}}, static_cast<double>(st[HP_HTTP_STAT_UNPAIRED_REQUESTS]));
   AddCounter(unpaired, {{"kind", "response"}}, static_cast<double>(st[HP_HTTP_STAT_UNPAIRED_RESPONSES]));
-  auto conns = MakeFamily("hostprobe_http_connections_total",
+  auto conns = MakeFamily("hostprobe_http_tracker_connections_total",
                           "TCP connections seen by the HTTP tracker, by event: tracked (accepted or "
                           "connected), closed (dropped at close; the rest age out of the LRU map).",
                           MetricType::Counter);
   AddCounter(conns, {{"event", "tracked"}}, static_cast<double>(st[HP_HTTP_STAT_CONNS_TRACKED]));
   AddCounter(conns, {{"event", "closed"}}, static_cast<double>(st[HP_HTTP_STAT_CONNS_CLOSED]));
-  auto misses = MakeFamily("hostprobe_http_parse_misses_total",
+  auto misses = MakeFamily("hostprobe_http_tracker_parse_misses_total",
                            "Reads and writes on tracked connections whose first bytes start no HTTP/1.x "
                            "message (bodies, continuations, other protocols).",
                            MetricType::Counter);
   AddCounter(misses, {}, static_cast<double>(st[HP_HTTP_STAT_PARSE_MISSES]));
-  auto read_failed = MakeFamily("hostprobe_http_buffer_read_failures_total",
+  auto read_failed = MakeFamily("hostprobe_http_tracker_buffer_read_failures_total",
                                 "Reads and writes on tracked connections whose user buffer could not be read.",
                                 MetricType::Counter);
   AddCounter(read_failed, {}, static_cast<double>(st[HP_HTTP_STAT_READ_FAILED]));

@@ -30,7 +30,7 @@ CumulativeHistogram HttpDurationHistogram(std::span<const uint64_t> slots, uint6
 
 // Pure: snapshot in, families out. Series of ids that share a cgroup label
 // value are summed. A snapshot that is not available gives only
-// hostprobe_http_available 0.
+// hostprobe_http_tracker_available 0.
 HttpFamilies BuildHttpFamilies(const HttpSnapshot& snap,
                                const std::function<std::optional<std::string>(uint64_t)>& cgroup_name);
 

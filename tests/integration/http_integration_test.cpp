@@ -135,7 +135,7 @@ TEST(HttpTest, ServerAndClientRequestsFromSyscalls) {
   SensorProcess sensor(HOSTPROBE_BIN, {});
   ASSERT_TRUE(sensor.Start());
   ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
-  if (Value(ParseExposition(sensor.Scrape()), "hostprobe_http_available") != 1)
+  if (Value(ParseExposition(sensor.Scrape()), "hostprobe_http_tracker_available") != 1)
     GTEST_SKIP() << "HTTP needs the tp_btf hooks on x86_64";
 
   const std::string root = Cgroup2Root();

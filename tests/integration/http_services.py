@@ -30,6 +30,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Content-Type", "text/plain")
+        # ab -k speaks HTTP/1.0 and keeps the connection only when told so.
+        if self.headers.get("Connection", "").lower() == "keep-alive":
+            self.send_header("Connection", "keep-alive")
         self.end_headers()
         self.wfile.write(body)
 

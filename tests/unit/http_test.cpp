@@ -174,9 +174,9 @@ TEST(HttpFamilies, ServerAndClientSeriesWithPodLabels) {
   EXPECT_THAT(text, HasSubstr("hostprobe_http_client_requests_total{" + labels +
                               ",comm=\"ab\",status_class=\"2xx\"} 10"));
   EXPECT_THAT(text, HasSubstr("hostprobe_http_client_request_duration_seconds_count{" + labels + "} 10"));
-  EXPECT_THAT(text, HasSubstr("hostprobe_http_unpaired_total{kind=\"response\"} 4"));
+  EXPECT_THAT(text, HasSubstr("hostprobe_http_tracker_unpaired_total{kind=\"response\"} 4"));
   EXPECT_THAT(text, HasSubstr("hostprobe_bpf_map_update_failures_total{map=\"http_conns\"} 1"));
-  EXPECT_THAT(text, HasSubstr("hostprobe_http_available 1"));
+  EXPECT_THAT(text, HasSubstr("hostprobe_http_tracker_available 1"));
   EXPECT_THAT(text, Not(HasSubstr("port=\"80\"")));
 }
 
@@ -192,7 +192,7 @@ TEST(HttpFamilies, UnavailableGivesOnlyTheGauge) {
   HttpSnapshot snap;
   auto built = BuildHttpFamilies(snap, [](uint64_t) { return std::optional<std::string>("/"); });
   ASSERT_EQ(built.families.size(), 1u);
-  EXPECT_EQ(built.families[0].name, "hostprobe_http_available");
+  EXPECT_EQ(built.families[0].name, "hostprobe_http_tracker_available");
   EXPECT_EQ(built.families[0].metric[0].gauge.value, 0);
 }
 
