@@ -38,13 +38,13 @@
 #include "core/web_config.h"
 #include "exporters/prometheus/events_metrics.h"
 #include "exporters/prometheus/host_metrics.h"
+#include "exporters/prometheus/http_metrics.h"
 #include "exporters/prometheus/http_server.h"
 #include "exporters/prometheus/map_eviction_metrics.h"
 #include "exporters/prometheus/pod_names.h"
 #include "exporters/prometheus/process_metrics.h"
 #include "exporters/prometheus/resource_metrics.h"
 #include "exporters/prometheus/self_metrics.h"
-#include "exporters/prometheus/http_metrics.h"
 #include "exporters/prometheus/syscall_metrics.h"
 
 namespace {

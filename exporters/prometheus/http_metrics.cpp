@@ -109,7 +109,8 @@ HttpFamilies BuildHttpFamilies(const HttpSnapshot& snap,
                  "name and status class of the response (from syscalls).",
                  MetricType::Counter);
   for (const auto& [k, n] : client_counts)
-    AddCgroupMetric(client_requests, std::get<0>(k), {{"comm", std::get<1>(k)}, {"status_class", std::get<2>(k)}})
+    AddCgroupMetric(client_requests, std::get<0>(k),
+                    {{"comm", std::get<1>(k)}, {"status_class", std::get<2>(k)}})
         .counter.value = static_cast<double>(n);
   auto client_duration = MakeFamily("hostprobe_http_client_request_duration_seconds",
                                     "Time from writing an HTTP/1.x request's first bytes to reading the "
@@ -135,9 +136,9 @@ HttpFamilies BuildHttpFamilies(const HttpSnapshot& snap,
                            "message (bodies, continuations, other protocols).",
                            MetricType::Counter);
   AddCounter(misses, {}, static_cast<double>(st[HP_HTTP_STAT_PARSE_MISSES]));
-  auto read_failed = MakeFamily("hostprobe_http_tracker_buffer_read_failures_total",
-                                "Reads and writes on tracked connections whose user buffer could not be read.",
-                                MetricType::Counter);
+  auto read_failed = MakeFamily(
+      "hostprobe_http_tracker_buffer_read_failures_total",
+      "Reads and writes on tracked connections whose user buffer could not be read.", MetricType::Counter);
   AddCounter(read_failed, {}, static_cast<double>(st[HP_HTTP_STAT_READ_FAILED]));
   auto failures =
       MakeFamily("hostprobe_bpf_map_update_failures_total",

@@ -158,13 +158,15 @@ TEST(HttpTest, ServerAndClientRequestsFromSyscalls) {
     }
     ASSERT_EQ(Ab(true, kSlow, slow.port(), "/slow"), 0);
     std::string out;
-    ASSERT_EQ(RunCommand({"sh", "-c",
-                          "echo $$ > " + root + other + "/cgroup.procs && exec python3 " HTTP_SERVICES " others 50"},
-                         &out),
+    ASSERT_EQ(RunCommand(
+                  {"sh", "-c",
+                   "echo $$ > " + root + other + "/cgroup.procs && exec python3 " HTTP_SERVICES " others 50"},
+                  &out),
               0)
         << out;
 
-    const std::string labels = "cgroup=\"" + app + "\",pod_uid=\"" + kUid + "\",container_id=\"" + kApp + "\"";
+    const std::string labels =
+        "cgroup=\"" + app + "\",pod_uid=\"" + kUid + "\",container_id=\"" + kApp + "\"";
     const std::string port = "port=\"" + std::to_string(server.port()) + "\"";
     const std::string requests = "hostprobe_http_server_requests_total";
     Exposition e;

@@ -34,8 +34,10 @@ Classified Classify(std::string_view bytes) {
 }
 
 TEST(HttpRecogniser, EveryMethodStartsARequest) {
-  for (const char* m : {"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "PATCH ", "OPTIONS ", "CONNECT ", "TRACE "}) {
-    EXPECT_EQ(Classify(std::string(m) + "/index.html HTTP/1.1\r\nHost: x\r\n\r\n").kind, HP_HTTP_REQUEST) << m;
+  for (const char* m :
+       {"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "PATCH ", "OPTIONS ", "CONNECT ", "TRACE "}) {
+    EXPECT_EQ(Classify(std::string(m) + "/index.html HTTP/1.1\r\nHost: x\r\n\r\n").kind, HP_HTTP_REQUEST)
+        << m;
     EXPECT_EQ(Classify(m).kind, HP_HTTP_REQUEST) << m;  // the method and its space are enough
   }
 }
@@ -45,7 +47,7 @@ TEST(HttpRecogniser, PartialMethodOrMissingSpaceIsNotARequest) {
   EXPECT_EQ(Classify("GET").kind, HP_HTTP_NONE);
   EXPECT_EQ(Classify("GETX /").kind, HP_HTTP_NONE);
   EXPECT_EQ(Classify("OPTION").kind, HP_HTTP_NONE);
-  EXPECT_EQ(Classify("get / HTTP/1.1").kind, HP_HTTP_NONE);  // methods are case-sensitive
+  EXPECT_EQ(Classify("get / HTTP/1.1").kind, HP_HTTP_NONE);      // methods are case-sensitive
   EXPECT_EQ(Classify("PRI * HTTP/2.0\r\n").kind, HP_HTTP_NONE);  // HTTP/2 preface: out of scope
 }
 
@@ -54,9 +56,9 @@ TEST(HttpRecogniser, StatusLinesByClass) {
     const char* line;
     uint32_t cls;
   } cases[] = {
-      {"HTTP/1.1 200 OK\r\n", 2},        {"HTTP/1.0 404 Not Found\r\n", 4}, {"HTTP/1.1 500 Internal", 5},
-      {"HTTP/1.1 101 Switching", 1},     {"HTTP/1.1 301 Moved", 3},          {"HTTP/1.1 204\r\n", 2},
-      {"HTTP/1.1 600 Odd\r\n", 0},       {"HTTP/1.1 099 Odd\r\n", 0},        {"HTTP/1.1 2x0 OK\r\n", 0},
+      {"HTTP/1.1 200 OK\r\n", 2},    {"HTTP/1.0 404 Not Found\r\n", 4}, {"HTTP/1.1 500 Internal", 5},
+      {"HTTP/1.1 101 Switching", 1}, {"HTTP/1.1 301 Moved", 3},         {"HTTP/1.1 204\r\n", 2},
+      {"HTTP/1.1 600 Odd\r\n", 0},   {"HTTP/1.1 099 Odd\r\n", 0},       {"HTTP/1.1 2x0 OK\r\n", 0},
       {"HTTP/1.1 2000 OK\r\n", 0},
   };
   for (const auto& c : cases) {
@@ -160,9 +162,10 @@ TEST(HttpFamilies, ServerAndClientSeriesWithPodLabels) {
   });
   EXPECT_EQ(built.unresolved_cgroups, std::vector<uint64_t>{99});
   const std::string text = test::Serialize(built.families);
-  const std::string labels = std::string("cgroup=\"") + kPod +
-                             "\",pod_uid=\"6d3b2a1c-1111-2222-3333-444455556666\",container_id=\"0123456789abcdef"
-                             "0123456789abcdef0123456789abcdef0123456789abcdef\"";
+  const std::string labels =
+      std::string("cgroup=\"") + kPod +
+      "\",pod_uid=\"6d3b2a1c-1111-2222-3333-444455556666\",container_id=\"0123456789abcdef"
+      "0123456789abcdef0123456789abcdef0123456789abcdef\"";
   EXPECT_THAT(text, HasSubstr("hostprobe_http_server_requests_total{" + labels +
                               ",port=\"8080\",status_class=\"2xx\"} 92"));
   EXPECT_THAT(text, HasSubstr("hostprobe_http_server_requests_total{" + labels +
@@ -185,7 +188,8 @@ TEST(HttpFamilies, DurationBucketsPlaceFiftyMilliseconds) {
   ASSERT_FALSE(h.upper_bounds_seconds.empty());
   // 50 ms is in [2^25, 2^26) ns: counted from the 2^26 ns (67 ms) bound on.
   for (size_t i = 0; i < h.upper_bounds_seconds.size(); ++i)
-    EXPECT_EQ(h.cumulative_counts[i], h.upper_bounds_seconds[i] >= 0.067 ? 10u : 0u) << h.upper_bounds_seconds[i];
+    EXPECT_EQ(h.cumulative_counts[i], h.upper_bounds_seconds[i] >= 0.067 ? 10u : 0u)
+        << h.upper_bounds_seconds[i];
 }
 
 TEST(HttpFamilies, UnavailableGivesOnlyTheGauge) {

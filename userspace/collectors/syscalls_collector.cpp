@@ -344,7 +344,8 @@ Result<HttpSnapshot> SyscallsCollector::ReadHttp() {
 #endif
   if (!snap.available) return snap;
   ForEachPerCpuEntry<hp_http_server_key, hp_http_stats>(
-      bpf_map__fd(skel_->maps.http_server), [&](const hp_http_server_key& k, std::span<const hp_http_stats> v) {
+      bpf_map__fd(skel_->maps.http_server),
+      [&](const hp_http_server_key& k, std::span<const hp_http_stats> v) {
         HttpServerCounts c;
         c.cgroup_id = k.cgroup_id;
         c.port = k.port;
@@ -353,7 +354,8 @@ Result<HttpSnapshot> SyscallsCollector::ReadHttp() {
         snap.server.push_back(std::move(c));
       });
   ForEachPerCpuEntry<hp_http_client_key, hp_http_stats>(
-      bpf_map__fd(skel_->maps.http_client), [&](const hp_http_client_key& k, std::span<const hp_http_stats> v) {
+      bpf_map__fd(skel_->maps.http_client),
+      [&](const hp_http_client_key& k, std::span<const hp_http_stats> v) {
         HttpClientCounts c;
         c.cgroup_id = k.cgroup_id;
         c.comm.assign(k.comm, strnlen(k.comm, sizeof(k.comm)));
