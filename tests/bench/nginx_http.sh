@@ -46,6 +46,7 @@ for r in $(seq "$rounds"); do
     "$build/hostprobe" --listen "127.0.0.1:$sport" --log-level warn 2>/dev/null &
     sensor_pid=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$sport/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+    sleep 3  # start-up walks of /proc and the cgroup tree done, as syscall_overhead does
     with=$(rps "$ka")
     kill "$sensor_pid"; wait "$sensor_pid" 2>/dev/null || true; sensor_pid=
     echo "round $r ${ka:-close}: without $without req/s, with $with req/s, ratio $(echo "$with $without" | awk '{printf "%.3f", $1/$2}')"
