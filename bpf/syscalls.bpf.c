@@ -22,6 +22,7 @@
 #include "bits.bpf.h"
 #include "maps.bpf.h"
 #include "syscalls.h"
+#include "http.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -175,6 +176,37 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } syscall_self_stats SEC(".maps");
+
+/* HTTP/1.x (tp_btf variant only; see hp_http_exit). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HP_MAX_HTTP_CONNS);
+	__type(key, struct hp_conn_key);
+	__type(value, struct hp_conn);
+} http_conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, HP_MAX_HTTP_KEYS);
+	__type(key, struct hp_http_server_key);
+	__type(value, struct hp_http_stats);
+} http_server SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, HP_MAX_HTTP_KEYS);
+	__type(key, struct hp_http_client_key);
+	__type(value, struct hp_http_stats);
+} http_client SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HP_HTTP_STAT__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} http_self_stats SEC(".maps");
 
 /* Adds `calls` and `errors` to cgroup `cgroup_id`'s counters. */
 static __always_inline void add_cgroup_calls(__u64 cgroup_id, __u32 calls, __u32 errors)
@@ -410,6 +442,230 @@ int BPF_PROG(hp_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
+/* ---- HTTP/1.x from the read/write family, at sys_exit ----
+ *
+ * x86_64 only (the syscall numbers below); native calls only. A connection
+ * is tracked from the exit of accept/accept4 (server) or connect (client)
+ * when its fd is a TCP socket over IPv4/IPv6, and dropped at close (or
+ * evicted by the LRU: a process that exits without closing leaves its
+ * entries to age out). At the exit of a read or write on a tracked fd the
+ * first bytes of the buffer tell a request line from a status line
+ * (http.h); one request in flight per connection is paired with the next
+ * response the other way. */
+#if defined(__TARGET_ARCH_x86)
+#define HP_HTTP_ENABLED 1
+#define HP_NR_READ 0
+#define HP_NR_WRITE 1
+#define HP_NR_CLOSE 3
+#define HP_NR_READV 19
+#define HP_NR_WRITEV 20
+#define HP_NR_CONNECT 42
+#define HP_NR_ACCEPT 43
+#define HP_NR_SENDTO 44
+#define HP_NR_RECVFROM 45
+#define HP_NR_SENDMSG 46
+#define HP_NR_RECVMSG 47
+#define HP_NR_ACCEPT4 288
+/* Bit n set: syscall n (< 64) is one the HTTP handler looks at. */
+#define HP_HTTP_NR_MASK                                                                  \
+	((1ULL << HP_NR_READ) | (1ULL << HP_NR_WRITE) | (1ULL << HP_NR_CLOSE) |             \
+	 (1ULL << HP_NR_READV) | (1ULL << HP_NR_WRITEV) | (1ULL << HP_NR_CONNECT) |         \
+	 (1ULL << HP_NR_ACCEPT) | (1ULL << HP_NR_SENDTO) | (1ULL << HP_NR_RECVFROM) |       \
+	 (1ULL << HP_NR_SENDMSG) | (1ULL << HP_NR_RECVMSG))
+#define HP_AF_INET 2
+#define HP_AF_INET6 10
+#define HP_IPPROTO_TCP 6
+#define HP_EINPROGRESS 115
+
+/* Local port of `fd` of the current process when it is a TCP socket over
+ * IPv4 or IPv6; 0 otherwise (not a socket, a Unix or UDP socket, no such fd).
+ * The fd table through CO-RE reads: task->files->fdt->fd[fd]->private_data is
+ * the struct socket of a socket file, whose ->file points back. */
+static __always_inline __u16 tcp_local_port(__u32 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family, proto;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock || BPF_CORE_READ(sock, file) != file)
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != HP_AF_INET && family != HP_AF_INET6)
+		return 0;
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if (proto != HP_IPPROTO_TCP)
+		return 0;
+	return BPF_CORE_READ(sk, __sk_common.skc_num);
+}
+
+static __always_inline void http_track(struct hp_conn_key *key, __u16 role)
+{
+	struct hp_conn conn = { .role = role, .proto = HP_HTTP_PROTO_HTTP1 };
+
+	conn.port = tcp_local_port(key->fd);
+	if (!conn.port)
+		return;
+	if (bpf_map_update_elem(&http_conns, key, &conn, BPF_ANY))
+		hp_percpu_inc(&http_self_stats, HP_HTTP_STAT_CONN_MAP_FULL);
+	else
+		hp_percpu_inc(&http_self_stats, HP_HTTP_STAT_CONNS_TRACKED);
+}
+
+static __always_inline void http_add(struct hp_http_stats *st, __u64 ns)
+{
+	__sync_fetch_and_add(&st->count, 1);
+	__sync_fetch_and_add(&st->sum_ns, ns);
+	__sync_fetch_and_add(&st->slots[hp_latency_slot(ns)], 1);
+}
+
+static __always_inline void http_record_server(__u16 port, __u32 cls, __u64 ns)
+{
+	static const struct hp_http_stats zero = {};
+	struct hp_http_server_key key = {
+		.cgroup_id = bpf_get_current_cgroup_id(),
+		.port = port,
+		.status_class = (__u16)cls,
+	};
+	struct hp_http_stats *st = hp_lookup_or_init(&http_server, &key, &zero);
+
+	if (st)
+		http_add(st, ns);
+	else
+		hp_percpu_inc(&http_self_stats, HP_HTTP_STAT_SERVER_MAP_FULL);
+}
+
+static __always_inline void http_record_client(__u32 cls, __u64 ns)
+{
+	static const struct hp_http_stats zero = {};
+	struct hp_http_client_key key = {
+		.cgroup_id = bpf_get_current_cgroup_id(),
+		.status_class = cls,
+	};
+	struct hp_http_stats *st;
+
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	st = hp_lookup_or_init(&http_client, &key, &zero);
+	if (st)
+		http_add(st, ns);
+	else
+		hp_percpu_inc(&http_self_stats, HP_HTTP_STAT_CLIENT_MAP_FULL);
+}
+
+/* The HTTP work of one call of interest (HP_HTTP_NR_MASK, accept4), out of
+ * line so that hp_sys_exit's other calls only pay for the id test. */
+static __noinline int hp_http_exit(long id, long ret, __u64 a0, __u64 a1)
+{
+	struct hp_conn_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = (__u32)a0 };
+	unsigned char buf[HP_HTTP_PREFIX] = {};
+	const void *ubuf = (const void *)a1;
+	struct hp_conn *conn;
+	__u64 len = ret, n, now;
+	__u32 cls = 0;
+	bool sending;
+	int kind;
+
+	switch (id) {
+	case HP_NR_ACCEPT:
+	case HP_NR_ACCEPT4:
+		if (ret < 0)
+			return 0;
+		key.fd = (__u32)ret;
+		http_track(&key, HP_CONN_SERVER);
+		return 0;
+	case HP_NR_CONNECT:
+		if (ret != 0 && ret != -HP_EINPROGRESS)
+			return 0;
+		http_track(&key, HP_CONN_CLIENT);
+		return 0;
+	case HP_NR_CLOSE:
+		if (!bpf_map_delete_elem(&http_conns, &key))
+			hp_percpu_inc(&http_self_stats, HP_HTTP_STAT_CONNS_CLOSED);
+		return 0;
+	}
+	if (ret <= 0)
+		return 0;
+	conn = bpf_map_lookup_elem(&http_conns, &key);
+	if (!conn)
+		return 0;
+	sending = id == HP_NR_WRITE || id == HP_NR_WRITEV || id == HP_NR_SENDTO ||
+		  id == HP_NR_SENDMSG;
+	if (id == HP_NR_RECVMSG || id == HP_NR_SENDMSG) {
+		struct user_msghdr msg;
+
+		if (bpf_probe_read_user(&msg, sizeof(msg), ubuf))
+			goto read_failed;
+		ubuf = msg.msg_iov;
+	}
+	if (id == HP_NR_READV || id == HP_NR_WRITEV || id == HP_NR_RECVMSG ||
+	    id == HP_NR_SENDMSG) {
+		struct iovec iov;
+
+		if (bpf_probe_read_user(&iov, sizeof(iov), ubuf))
+			goto read_failed;
+		ubuf = iov.iov_base;
+		if (iov.iov_len < len)
+			len = iov.iov_len;
+	}
+	n = len < HP_HTTP_PREFIX ? len : HP_HTTP_PREFIX;
+	barrier_var(n);
+	if (n == 0 || n > HP_HTTP_PREFIX)
+		return 0;
+	if (bpf_probe_read_user(buf, n, ubuf))
+		goto read_failed;
+	kind = hp_http_classify(buf, (unsigned int)n, &cls);
+	if (kind == HP_HTTP_NONE) {
+		hp_percpu_inc(&http_self_stats, HP_HTTP_STAT_PARSE_MISSES);
+		return 0;
+	}
+	/* A request comes in on a server connection and goes out on a client
+	 * one; a response the other way. Anything else is not ours to pair. */
+	if ((kind == HP_HTTP_REQUEST) != ((conn->role == HP_CONN_SERVER) != sending))
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (kind == HP_HTTP_REQUEST) {
+		if (conn->req_start_ns)
+			hp_percpu_inc(&http_self_stats, HP_HTTP_STAT_UNPAIRED_REQUESTS);
+		else
+			conn->req_start_ns = now;
+		return 0;
+	}
+	if (!conn->req_start_ns) {
+		hp_percpu_inc(&http_self_stats, HP_HTTP_STAT_UNPAIRED_RESPONSES);
+		return 0;
+	}
+	if (conn->role == HP_CONN_SERVER)
+		http_record_server(conn->port, cls, now - conn->req_start_ns);
+	else
+		http_record_client(cls, now - conn->req_start_ns);
+	conn->req_start_ns = 0;
+	return 0;
+read_failed:
+	hp_percpu_inc(&http_self_stats, HP_HTTP_STAT_READ_FAILED);
+	return 0;
+}
+
+/* Whether a native call `id` is one hp_http_exit looks at. */
+static __always_inline bool http_interesting(long id)
+{
+	if ((unsigned long)id < 64)
+		return (HP_HTTP_NR_MASK >> id) & 1;
+	return id == HP_NR_ACCEPT4;
+}
+#endif /* __TARGET_ARCH_x86 */
+
 /* Adds the batch of pending calls to its cgroup's counters and starts an
  * empty one for css_set `css` and the current cgroup.
  *
@@ -497,6 +753,10 @@ int BPF_PROG(hp_sys_exit, struct pt_regs *regs, long ret)
 			st->start_ns = 0;
 		}
 	}
+#ifdef HP_HTTP_ENABLED
+	if (!compat && http_interesting(id))
+		hp_http_exit(id, ret, regs->di, regs->si);
+#endif
 	return 0;
 }
 

@@ -40,6 +40,7 @@ test_packages=(
   libgtest-dev libgmock-dev
   prometheus      # promtool and a real Prometheus, used by the integration and e2e tests
   curl
+  apache2-utils   # ab: HTTP load for the HTTP/1.x integration test
   openssl         # certificates for the --web-config tests
   python3 python3-yaml   # tests/deploy/check_manifests.py
   qemu-system-x86 busybox-static cpio   # scripts/kernel-matrix.sh: Debian's 6.1 under qemu

@@ -38,6 +38,7 @@
 #include "core/web_config.h"
 #include "exporters/prometheus/events_metrics.h"
 #include "exporters/prometheus/host_metrics.h"
+#include "exporters/prometheus/http_metrics.h"
 #include "exporters/prometheus/http_server.h"
 #include "exporters/prometheus/map_eviction_metrics.h"
 #include "exporters/prometheus/pod_names.h"
@@ -302,6 +303,8 @@ int main(int argc, char** argv) {
   if (syscalls.ok())
     handlers.collectables.emplace_back("syscalls",
                                        std::make_shared<SyscallMetrics>(**syscalls, table, cgroups));
+  if (syscalls.ok())
+    handlers.collectables.emplace_back("http", std::make_shared<HttpMetrics>(**syscalls, cgroups));
   if (diskio.ok())
     handlers.collectables.emplace_back(
         "diskio",

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <unordered_set>
 
 #include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
@@ -318,6 +319,64 @@ void SyscallsCollector::ForgetCgroups(const std::vector<uint64_t>& ids) {
   DeleteKeys(bpf_map__fd(skel_->maps.cgroup_syscalls), ids);
   std::lock_guard lock(merge_mu_);
   merger_.Forget(ids);
+}
+
+namespace {
+
+// One shared value: the maps are not per CPU.
+void AddHttpStats(HttpStats& to, const hp_http_stats& x) {
+  to.count += x.count;
+  to.sum_ns += x.sum_ns;
+  for (size_t i = 0; i < HP_LATENCY_SLOTS; ++i) to.slots[i] += x.slots[i];
+}
+
+}  // namespace
+
+Result<HttpSnapshot> SyscallsCollector::ReadHttp() {
+  HttpSnapshot snap;
+#if defined(__x86_64__)
+  // Only hp_sys_exit (tp_btf) fills these maps.
+  snap.available = family_ == "tp_btf";
+#endif
+  if (!snap.available) return snap;
+  ForEachEntry<hp_http_server_key, hp_http_stats>(bpf_map__fd(skel_->maps.http_server),
+                                                  [&](const hp_http_server_key& k, const hp_http_stats& v) {
+                                                    HttpServerCounts c;
+                                                    c.cgroup_id = k.cgroup_id;
+                                                    c.port = k.port;
+                                                    c.status_class = k.status_class;
+                                                    AddHttpStats(c.stats, v);
+                                                    snap.server.push_back(std::move(c));
+                                                  });
+  ForEachEntry<hp_http_client_key, hp_http_stats>(bpf_map__fd(skel_->maps.http_client),
+                                                  [&](const hp_http_client_key& k, const hp_http_stats& v) {
+                                                    HttpClientCounts c;
+                                                    c.cgroup_id = k.cgroup_id;
+                                                    c.comm.assign(k.comm, strnlen(k.comm, sizeof(k.comm)));
+                                                    c.status_class = k.status_class;
+                                                    AddHttpStats(c.stats, v);
+                                                    snap.client.push_back(std::move(c));
+                                                  });
+  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.http_self_stats), HP_HTTP_STAT__COUNT);
+  if (!self) return self.error();
+  std::copy(self->begin(), self->end(), snap.self_stats.begin());
+  return snap;
+}
+
+void SyscallsCollector::ForgetHttpCgroups(const std::vector<uint64_t>& ids) {
+  const std::unordered_set<uint64_t> gone(ids.begin(), ids.end());
+  std::vector<hp_http_server_key> server;
+  ForEachEntry<hp_http_server_key, hp_http_stats>(bpf_map__fd(skel_->maps.http_server),
+                                                  [&](const hp_http_server_key& k, const hp_http_stats&) {
+                                                    if (gone.count(k.cgroup_id)) server.push_back(k);
+                                                  });
+  DeleteKeys(bpf_map__fd(skel_->maps.http_server), server);
+  std::vector<hp_http_client_key> client;
+  ForEachEntry<hp_http_client_key, hp_http_stats>(bpf_map__fd(skel_->maps.http_client),
+                                                  [&](const hp_http_client_key& k, const hp_http_stats&) {
+                                                    if (gone.count(k.cgroup_id)) client.push_back(k);
+                                                  });
+  DeleteKeys(bpf_map__fd(skel_->maps.http_client), client);
 }
 
 }  // namespace hostprobe

@@ -12,6 +12,7 @@
 
 #include "collectors/bpf_features.h"
 #include "core/collector.h"
+#include "core/http_snapshot.h"
 #include "core/options.h"
 #include "core/result.h"
 #include "core/syscall_snapshot.h"
@@ -20,7 +21,7 @@ struct syscalls_bpf;  // generated skeleton
 
 namespace hostprobe {
 
-class SyscallsCollector final : public Collector, public SyscallSource {
+class SyscallsCollector final : public Collector, public SyscallSource, public HttpSource {
  public:
   struct Config {
     HookMode mode = HookMode::kAuto;
@@ -43,6 +44,11 @@ class SyscallsCollector final : public Collector, public SyscallSource {
 
   Result<SyscallSnapshot> ReadSyscalls() override;
   void ForgetCgroups(const std::vector<uint64_t>& ids) override;
+
+  // HTTP/1.x maps of hp_sys_exit (tp_btf on x86_64 only; otherwise a
+  // snapshot with available = false).
+  Result<HttpSnapshot> ReadHttp() override;
+  void ForgetHttpCgroups(const std::vector<uint64_t>& ids) override;
 
   // "tp_btf" or "raw_tp": the hook family actually in use.
   const std::string& hook_family() const { return family_; }
