@@ -10,6 +10,10 @@ namespace {
 constexpr char kMagic[4] = {'H', 'P', 'L', 'S'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kBootIdBytes = 36;
+// Boot-clock milliseconds: 2^52 is over a hundred thousand years. Every time
+// (the first sample's and each one after it) must stay under it, so that a
+// state read back encodes to one that reads back too.
+constexpr int64_t kMaxTimeMs = int64_t{1} << 52;
 
 template <typename T>
 void Put(std::string& out, T v) {
@@ -118,8 +122,7 @@ Result<LeakState> DecodeLeakState(std::string_view bytes) {
     if (n > kLeakStateMaxSamples || n > r.left() / 8)
       return Bad("entry " + std::to_string(i) + ": sample count out of bounds");
     if (e.key.pid <= 0) return Bad("entry " + std::to_string(i) + ": bad pid");
-    // Boot-clock milliseconds: 2^52 is over a hundred thousand years.
-    if (first < 0 || first > (int64_t{1} << 52)) return Bad("entry " + std::to_string(i) + ": bad time");
+    if (first < 0 || first > kMaxTimeMs) return Bad("entry " + std::to_string(i) + ": bad time");
     e.suspected = suspected == 1;
     e.samples.reserve(n);
     uint32_t prev = 0;
@@ -127,6 +130,7 @@ Result<LeakState> DecodeLeakState(std::string_view bytes) {
       uint32_t dt = 0, kib = 0;
       if (!r.Get(&dt) || !r.Get(&kib)) return Bad("truncated samples");
       if (k > 0 && dt < prev) return Bad("entry " + std::to_string(i) + ": samples out of order");
+      if (first + dt > kMaxTimeMs) return Bad("entry " + std::to_string(i) + ": bad time");
       prev = dt;
       e.samples.push_back({first + dt, static_cast<uint64_t>(kib) * 1024});
     }
