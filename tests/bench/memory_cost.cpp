@@ -140,14 +140,15 @@ int main(int argc, char** argv) {
     statm.push_back(p);
     r_kernel.push_back(k / b);
     r_statm.push_back(p / b);
-    std::printf("  cycle %d: bare %.1f, per-fault program %.1f (x%.3f), statm at sampling %.1f (x%.3f) ns/page\n",
-                c + 1, b, k, k / b, p, p / b);
+    std::printf(
+        "  cycle %d: bare %.1f, per-fault program %.1f (x%.3f), statm at sampling %.1f (x%.3f) ns/page\n",
+        c + 1, b, k, k / b, p, p / b);
   }
-  std::printf("fault loop (%zu MiB map, write, unmap; %d rounds per figure, %d cycles):\n", kRegion >> 20, rounds,
-              cycles);
+  std::printf("fault loop (%zu MiB map, write, unmap; %d rounds per figure, %d cycles):\n", kRegion >> 20,
+              rounds, cycles);
   std::printf("  bare                          %7.1f ns/page\n", Median(bare));
-  std::printf("  sensor, per-fault program     %7.1f ns/page  ratio %.3f (median of cycles)\n", Median(kernel),
-              Median(r_kernel));
+  std::printf("  sensor, per-fault program     %7.1f ns/page  ratio %.3f (median of cycles)\n",
+              Median(kernel), Median(r_kernel));
   std::printf("  sensor, statm at sampling     %7.1f ns/page  ratio %.3f\n", Median(statm), Median(r_statm));
 
   if (processes <= 0 || seconds <= 0) return 0;
@@ -173,8 +174,8 @@ int main(int argc, char** argv) {
   const double k = cost(ebpf), p = cost(procfs);
   for (pid_t pid : idle) kill(pid, SIGKILL);
   for (pid_t pid : idle) waitpid(pid, nullptr, 0);
-  std::printf("sampling %zu idle processes (plus the host's) every 10 s, sensor CPU over %d s:\n", idle.size(),
-              seconds);
+  std::printf("sampling %zu idle processes (plus the host's) every 10 s, sensor CPU over %d s:\n",
+              idle.size(), seconds);
   std::printf("  per-fault program (eBPF map read at sampling)  %.2f%% of a core\n", 100 * k);
   std::printf("  statm read at sampling                         %.2f%% of a core\n", 100 * p);
   return 0;

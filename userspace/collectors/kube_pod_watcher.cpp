@@ -164,40 +164,60 @@ void KubePodWatcher::Run() {
   }
 }
 
-Result<PodDirectory> KubePodWatcher::ListOnce() {
-  ++lists_;
-  // resourceVersion=0: any version the API server's cache holds will do,
-  // so the list does not go to etcd.
-  const std::string url = config_.api_url + "/api/v1/pods?fieldSelector=spec.nodeName%3D" +
-                          config_.node_name + "&resourceVersion=0";
+KubePodWatcher::Transfer KubePodWatcher::Perform(const std::string& query, curl_write_callback write,
+                                                 void* data, bool stream) {
+  Transfer t;
   CURL* curl = curl_easy_init();
-  if (curl == nullptr) return Error{"curl_easy_init failed", ENOMEM};
-  std::string body;
+  if (curl == nullptr) {
+    t.rc = CURLE_FAILED_INIT;
+    return t;
+  }
+  const std::string url =
+      config_.api_url + "/api/v1/pods?fieldSelector=spec.nodeName%3D" + config_.node_name + "&" + query;
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Accept: application/json");
   if (!config_.token_file.empty()) {
-    std::string token = ReadTrimmed(config_.token_file);
+    std::string token = ReadTrimmed(config_.token_file);  // re-read: tokens rotate
     if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
   }
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, data);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  // The progress callback ends a transfer within a second of Stop.
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &stop_flag_);
-  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip if the server offers it
   if (!config_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, config_.ca_file.c_str());
-  CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  if (stream) {
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.timeout.count()));
+    // No overall timeout (the stream is long-lived); a connection that stays
+    // silent well past the server's own timeout is dead.
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(config_.watch_timeout.count() + 60));
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip if the server offers it
+  }
+  t.rc = curl_easy_perform(curl);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &t.status);
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return Error{"list pods from " + config_.api_url + ": " + curl_easy_strerror(rc), EIO};
-  if (status != 200)
-    return Error{"list pods from " + config_.api_url + ": HTTP " + std::to_string(status) + Hint(status),
+  return t;
+}
+
+Result<PodDirectory> KubePodWatcher::ListOnce() {
+  ++lists_;
+  std::string body;
+  // resourceVersion=0: any version the API server's cache holds will do,
+  // so the list does not go to etcd.
+  const Transfer t = Perform("resourceVersion=0", AppendBody, &body, /*stream=*/false);
+  if (t.rc != CURLE_OK)
+    return Error{"list pods from " + config_.api_url + ": " + curl_easy_strerror(t.rc), EIO};
+  if (t.status != 200)
+    return Error{"list pods from " + config_.api_url + ": HTTP " + std::to_string(t.status) + Hint(t.status),
                  EIO};
   return ParsePodList(body);
 }
@@ -206,10 +226,6 @@ KubePodWatcher::WatchEnd KubePodWatcher::WatchOnce(std::string* error) {
   ++watches_;
   // A private copy to apply events to; published after each batch.
   PodDirectory dir = *directory();
-  const std::string url = config_.api_url + "/api/v1/pods?fieldSelector=spec.nodeName%3D" +
-                          config_.node_name +
-                          "&watch=1&allowWatchBookmarks=true&resourceVersion=" + dir.resource_version +
-                          "&timeoutSeconds=" + std::to_string(config_.watch_timeout.count());
   WatchState st;
   st.dir = &dir;
   st.publish = [this, &dir] {
@@ -217,37 +233,11 @@ KubePodWatcher::WatchEnd KubePodWatcher::WatchOnce(std::string* error) {
     directory_ = std::make_shared<const PodDirectory>(dir);
     last_contact_ = std::chrono::steady_clock::now();
   };
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) {
-    *error = "curl_easy_init failed";
-    return WatchEnd::kFailed;
-  }
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Accept: application/json");
-  if (!config_.token_file.empty()) {
-    std::string token = ReadTrimmed(config_.token_file);
-    if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
-  }
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnWatchData);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &st);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.timeout.count()));
-  // No overall timeout (the stream is long-lived); a connection that stays
-  // silent well past the server's own timeout is dead.
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(config_.watch_timeout.count() + 60));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &stop_flag_);
-  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-  if (!config_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, config_.ca_file.c_str());
-  CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
+  const Transfer t = Perform("watch=1&allowWatchBookmarks=true&resourceVersion=" + dir.resource_version +
+                                 "&timeoutSeconds=" + std::to_string(config_.watch_timeout.count()),
+                             OnWatchData, &st, /*stream=*/true);
+  const CURLcode rc = t.rc;
+  const long status = t.status;
   if (Stopping()) return WatchEnd::kStopped;
   if (status == 200) Touch();  // connected, whatever came of it
   if (st.gone || status == 410) return WatchEnd::kGone;

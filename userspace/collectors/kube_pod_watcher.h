@@ -10,6 +10,8 @@
 // idle stream, not a list every interval.
 #pragma once
 
+#include <curl/curl.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -60,6 +62,13 @@ class KubePodWatcher final : public Collector {
   void Run();
   Result<PodDirectory> ListOnce();
   WatchEnd WatchOnce(std::string* error);
+  // One request for this node's pods (`query` after the field selector):
+  // a bounded LIST, or a long-lived WATCH stream when `stream`.
+  struct Transfer {
+    CURLcode rc = CURLE_OK;
+    long status = 0;
+  };
+  Transfer Perform(const std::string& query, curl_write_callback write, void* data, bool stream);
   bool Stopping() const;
   void Touch();  // the API server answered
 
