@@ -505,3 +505,93 @@ TEST_F(LeakTrackerTest, KeepsTheFlagWhileTheLeakSlowsThenDropsItOnAPlateau) {
 
 }  // namespace
 }  // namespace hostprobe
+
+namespace hostprobe {
+namespace {
+
+// ---- Time scales (LeakScalesFor) ----
+
+class LeakScalesTest : public ::testing::Test {
+ protected:
+  const std::vector<LeakParams> scales_ = LeakScalesFor(seconds(10), minutes(30));
+  // Feeds `shape` (bytes at t seconds since start) every 10 s from 0 to
+  // until_s and returns the first time the tracker suspected it (-1: never)
+  // and the scale's window then.
+  std::pair<int64_t, int64_t> FirstSuspicion(const Shape& shape, int64_t until_s) {
+    LeakTracker tr(scales_);
+    for (int64_t t = 0; t <= until_s; t += 10) {
+      tr.Observe({1, 1}, 0, t * 1000, static_cast<uint64_t>(shape(static_cast<double>(t))));
+      LeakVerdict v = *tr.Judge({1, 1}, t * 1000);
+      if (v.suspected) return {t, v.window_ms / 1000};
+    }
+    return {-1, 0};
+  }
+};
+
+TEST_F(LeakScalesTest, DefaultsAreFiveTenThirtyMinutesAndSixHours) {
+  ASSERT_EQ(scales_.size(), 4u);
+  EXPECT_EQ(scales_[0].window_ms, 300'000);
+  EXPECT_EQ(scales_[0].warmup_ms, 180'000);
+  EXPECT_EQ(scales_[1].window_ms, 600'000);
+  EXPECT_EQ(scales_[2].window_ms, 1'800'000);
+  EXPECT_EQ(scales_[3].window_ms, 21'600'000);
+  EXPECT_EQ(scales_[3].warmup_ms, 1'800'000);
+  for (const LeakParams& p : scales_) EXPECT_LE(p.max_samples, 64u);
+  // The bytes per process the issue asks to state: four histories.
+  LeakTracker tr(scales_);
+  EXPECT_LE(tr.MaxBytesPerProcess(), 4 * (sizeof(RssHistory) + 64 * 8));
+  // A short window keeps only the scales that hold 30 samples.
+  auto few = LeakScalesFor(seconds(1), seconds(40));
+  ASSERT_EQ(few.size(), 2u);
+  EXPECT_EQ(few[0].window_ms, 40'000);
+  EXPECT_EQ(few[1].window_ms, 480'000);
+}
+
+TEST_F(LeakScalesTest, FastSteadyGrowthIsSuspectedWithinEightMinutes) {
+  // 2 MiB/s under a GC-like sawtooth of 32 MiB every 30 s.
+  auto [at, window] = FirstSuspicion(
+      [](double t) { return 100 * kMiB + 2 * kMiB * t + 32 * kMiB * std::fmod(t, 30) / 30; }, 1200);
+  ASSERT_GE(at, 0);
+  EXPECT_LE(at, 480);
+  EXPECT_EQ(window, 300);
+}
+
+TEST_F(LeakScalesTest, SlowLeakIsCaughtByTheLongScaleOnly) {
+  // 2 KB/s for hours: below what the 5, 10 and 30 minute scales need.
+  auto [at, window] = FirstSuspicion([](double t) { return 200 * kMiB + 2'000 * t; }, 8 * 3600);
+  ASSERT_GE(at, 0);
+  EXPECT_EQ(window, 21'600);
+  EXPECT_GE(at, 30 * 60 + 3 * 3600);  // warm-up, then three quarters of the window
+  EXPECT_LE(at, 6 * 3600);
+}
+
+TEST_F(LeakScalesTest, StartUpGrowthThatLevelsOffIsNot) {
+  // A heap that expands at 1 MiB/s for its first 3 minutes, then a cache
+  // that fills at 300 KB/s for 6.5 minutes (to 570 s), then flat.
+  auto [at, window] = FirstSuspicion(
+      [](double t) {
+        return 50 * kMiB + kMiB * std::min(t, 180.0) + 300'000 * std::clamp(t - 180, 0.0, 390.0);
+      },
+      3 * 3600);
+  EXPECT_EQ(at, -1) << "suspected by the " << window << " s scale";
+}
+
+TEST_F(LeakScalesTest, StateKeepsEveryScale) {
+  LeakTracker tr(scales_);
+  for (int64_t t = 0; t <= 3600; t += 10)
+    tr.Observe({1, 1}, 0, t * 1000, static_cast<uint64_t>(100 * kMiB + 2 * kMiB * static_cast<double>(t)));
+  ASSERT_TRUE(tr.Judge({1, 1}, 3'600'000)->suspected);
+  auto saved = tr.Export(1);
+  ASSERT_EQ(saved.size(), 1u);
+  EXPECT_NE(saved[0].suspected & 1u, 0) << "the 5-minute scale's bit";
+  LeakTracker back(scales_);
+  back.Restore(saved[0]);
+  for (size_t s = 0; s < scales_.size(); ++s) {
+    ASSERT_NE(back.History({1, 1}, s), nullptr);
+    EXPECT_EQ(back.History({1, 1}, s)->size(), tr.History({1, 1}, s)->size()) << "scale " << s;
+  }
+  EXPECT_TRUE(back.Judge({1, 1}, 3'600'000)->suspected);
+}
+
+}  // namespace
+}  // namespace hostprobe

@@ -15,6 +15,7 @@
 
 #include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
+#include "core/duration.h"
 #include "core/procfs.h"
 #include "process_memory.skel.h"
 
@@ -166,9 +167,9 @@ void ProcessMemoryCollector::SkelDeleter::operator()(process_memory_bpf* s) cons
 ProcessMemoryCollector::ProcessMemoryCollector(const Config& config)
     : config_(config),
       params_(LeakParams::For(config.sample_interval, config.leak_window)),
-      tracker_(params_),
+      tracker_(LeakScalesFor(config.sample_interval, config.leak_window)),
       limits_(config.procfs, config.cgroup2_root),
-      cgroup_tracker_(params_) {
+      cgroup_tracker_(LeakScalesFor(config.sample_interval, config.leak_window)) {
   if (long p = sysconf(_SC_PAGESIZE); p > 0) page_size_ = static_cast<uint64_t>(p);
   if (long t = sysconf(_SC_CLK_TCK); t > 0) ticks_per_second_ = static_cast<uint64_t>(t);
 }
@@ -422,8 +423,10 @@ void ProcessMemoryCollector::JudgeCgroups(const std::map<std::string, CgroupSum>
     }
     if (verdict.suspected && !t.suspected)
       spdlog::warn(
-          "{}: cgroup {} suspected of leaking memory: anonymous memory floor growing {}/s (now {}, {})",
+          "{}: cgroup {} suspected of leaking memory: anonymous memory floor growing {}/s over {} (now {}, "
+          "{})",
           kName, Printable(cit->cgroup), HumanBytes(verdict.growth_bytes_per_second),
+          FormatDuration(std::chrono::milliseconds(verdict.window_ms)),
           HumanBytes(static_cast<double>(cit->judged_bytes)),
           cit->from_cgroup ? "its memory.stat" : "the sum of its processes");
     else if (!verdict.suspected && t.suspected)
@@ -659,11 +662,13 @@ void ProcessMemoryCollector::SampleOnce() {
     if (verdict.suspected && !pit->second.suspected) {
       spdlog::warn(
           "{}: pid {} ({}) in cgroup {} suspected of leaking memory: anonymous memory floor growing {}/s "
-          "(anonymous {}, Mann-Kendall z {:.1f}); {} left before its {} limit of {}, at this rate {}",
+          "over {} (anonymous {}, Mann-Kendall z {:.1f}); {} left before its {} limit of {}, at this rate {}",
           kName, key.pid, Printable(mit->comm), mit->cgroup.empty() ? "?" : Printable(mit->cgroup),
-          HumanBytes(verdict.growth_bytes_per_second), HumanBytes(static_cast<double>(mit->judged_bytes)),
-          verdict.mk_z, HumanBytes(static_cast<double>(mit->headroom->headroom())),
-          LimitSourceName(mit->headroom->source), HumanBytes(static_cast<double>(mit->headroom->limit_bytes)),
+          HumanBytes(verdict.growth_bytes_per_second),
+          FormatDuration(std::chrono::milliseconds(verdict.window_ms)),
+          HumanBytes(static_cast<double>(mit->judged_bytes)), verdict.mk_z,
+          HumanBytes(static_cast<double>(mit->headroom->headroom())), LimitSourceName(mit->headroom->source),
+          HumanBytes(static_cast<double>(mit->headroom->limit_bytes)),
           mit->exhaustion_seconds ? std::to_string(static_cast<int64_t>(*mit->exhaustion_seconds)) + " s"
                                   : std::string("never"));
     } else if (!verdict.suspected && pit->second.suspected) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <string_view>
 
 namespace hostprobe {
 namespace {
@@ -88,6 +89,71 @@ LeakParams LeakParams::For(std::chrono::milliseconds sample_interval, std::chron
   p.min_coverage = 0.75;
   p.min_samples = static_cast<size_t>(std::ceil(0.5 * p.min_coverage * static_cast<double>(slots)));
   return p;
+}
+
+LeakParams LeakParams::ForScale(std::chrono::milliseconds sample_interval, std::chrono::milliseconds window,
+                                std::chrono::milliseconds warmup, double min_growth_bytes_per_second,
+                                size_t max_samples) {
+  LeakParams p;
+  p.sample_interval_ms = std::max<int64_t>(1, sample_interval.count());
+  p.window_ms = std::max<int64_t>(1, window.count());
+  p.max_samples = std::max<size_t>(16, max_samples);
+  p.resolution_ms =
+      std::max<int64_t>(p.sample_interval_ms, CeilDiv(p.window_ms, static_cast<int64_t>(p.max_samples) - 2));
+  p.warmup_ms = std::max<int64_t>(warmup.count(), 3 * p.sample_interval_ms);
+  int64_t slots = p.window_ms / p.resolution_ms;
+  p.buckets = static_cast<int>(std::clamp<int64_t>(slots / 3, kMinBuckets, kMaxBuckets));
+  p.min_coverage = 0.75;
+  p.min_samples = static_cast<size_t>(std::ceil(0.5 * p.min_coverage * static_cast<double>(slots)));
+  p.min_growth_bytes_per_second = min_growth_bytes_per_second;
+  return p;
+}
+
+std::vector<LeakParams> LeakScalesFor(std::chrono::milliseconds sample_interval,
+                                      std::chrono::milliseconds window) {
+  using std::chrono::milliseconds;
+  const int64_t iv = std::max<int64_t>(1, sample_interval.count());
+  const int64_t w = std::max<int64_t>(1, window.count());
+  // History slots per scale: a few per bucket is all the bucket minima need
+  // (a slot keeps its minimum), so the longer scales are stored coarser.
+  constexpr size_t kSlots = 64;
+  // Random-walk test (LeakParams::min_step_t): random walks judged for
+  // thousands of process-hours are flagged less than once per 1,000 (the
+  // table in docs/leak-detection.md), every leak of the corpus passes.
+  constexpr double kStepT = 12;
+  std::vector<LeakParams> scales;
+  auto add_shorter = [&](int64_t win, int64_t warmup, double min_growth, double coverage) {
+    if (win < 30 * iv) return;  // too few samples to ever show a trend
+    size_t slots = std::min<size_t>(kSlots, static_cast<size_t>(win / iv) + 2);
+    LeakParams p =
+        LeakParams::ForScale(sample_interval, milliseconds(win), milliseconds(warmup), min_growth, slots);
+    p.min_samples =
+        static_cast<size_t>(std::ceil(static_cast<double>(p.min_samples) * coverage / p.min_coverage));
+    p.min_coverage = coverage;
+    p.min_step_t = kStepT;
+    scales.push_back(p);
+  };
+  // Fast leaks: a start-up grace of 3 of the 5 minutes, then 5 minutes to
+  // confirm. The growth it needs is above what heaps and caches that fill at
+  // start-up keep up for minutes; the process that grows this fast has the
+  // least time left.
+  add_shorter(w / 6, w / 10, 512 * 1024.0, 0.75);
+  // Moderate leaks: judged on 9 of its 10 minutes after the grace, so at 12
+  // minutes of age at the earliest: a cache that fills for ten minutes has
+  // levelled off by then, and a leak this slow has time left.
+  add_shorter(w / 3, w / 10, 16 * 1024.0, 0.9);
+  LeakParams main =
+      LeakParams::ForScale(sample_interval, window, milliseconds(std::max<int64_t>(w / 6, 3 * iv)),
+                           4 * 1024.0, std::min<size_t>(kSlots, static_cast<size_t>(w / iv) + 2));
+  main.min_step_t = kStepT;
+  scales.push_back(main);
+  const int64_t long_w = std::min<int64_t>(12 * w, kMaxWindowMs);
+  if (long_w > w) {
+    scales.push_back(
+        LeakParams::ForScale(sample_interval, milliseconds(long_w), milliseconds(w), 1024.0, kSlots));
+    scales.back().min_step_t = kStepT;
+  }
+  return scales;
 }
 
 Status LeakParams::Validate() const {
@@ -207,6 +273,8 @@ LeakVerdict JudgeLeak(const RssHistory& history, int64_t now_ms, int64_t exec_ms
     int64_t t_min = 0;
   };
   std::vector<Bucket> buckets(static_cast<size_t>(nb));
+  // Twice as many half-width buckets, for the monotone-floor test below.
+  std::vector<Bucket> halves(static_cast<size_t>(2 * nb));
   int64_t first_t = 0, last_t = 0;
   for (size_t i = 0; i < history.size(); ++i) {
     RssHistory::Sample s = history.at(i);
@@ -216,6 +284,9 @@ LeakVerdict JudgeLeak(const RssHistory& history, int64_t now_ms, int64_t exec_ms
     int b = static_cast<int>(static_cast<double>(s.t_ms - window_start) / width);
     Bucket& bk = buckets[static_cast<size_t>(std::clamp(b, 0, nb - 1))];
     if (s.rss_bytes < bk.min) bk = Bucket{s.rss_bytes, s.t_ms};
+    int hb = static_cast<int>(static_cast<double>(s.t_ms - window_start) / (width / 2));
+    Bucket& hk = halves[static_cast<size_t>(std::clamp(hb, 0, 2 * nb - 1))];
+    if (s.rss_bytes < hk.min) hk = Bucket{s.rss_bytes, s.t_ms};
   }
   std::vector<Point> pts;
   for (const Bucket& b : buckets)
@@ -239,6 +310,32 @@ LeakVerdict JudgeLeak(const RssHistory& history, int64_t now_ms, int64_t exec_ms
   int rising = 0;
   for (size_t i = 1; i < pts.size(); ++i) rising += pts[i].rss >= pts[i - 1].rss;
   v.rising_fraction = static_cast<double>(rising) / static_cast<double>(pts.size() - 1);
+  // The floor never falls, bucket after half-width bucket (by more than
+  // 0.1 % of what it grew in the window): a leak that grows in steps (a heap
+  // expanding by chunks) does this, while its steps are too uneven for the
+  // t test below. A random walk's floor falls about every other bucket.
+  {
+    std::vector<double> fine;
+    for (const Bucket& b : halves)
+      if (b.min != UINT64_MAX) fine.push_back(static_cast<double>(b.min));
+    const double slack = 0.001 * std::max(0.0, pts.back().rss - pts.front().rss);
+    v.floor_never_falls = fine.size() >= 2 * static_cast<size_t>(needed_buckets) - 1;
+    for (size_t i = 1; i < fine.size() && v.floor_never_falls; ++i)
+      v.floor_never_falls = fine[i] >= fine[i - 1] - slack;
+  }
+  {
+    std::vector<double> steps;
+    for (size_t i = 1; i < pts.size(); ++i)
+      if (pts[i].t_s > pts[i - 1].t_s)
+        steps.push_back((pts[i].rss - pts[i - 1].rss) / (pts[i].t_s - pts[i - 1].t_s));
+    double mean = 0, var = 0;
+    for (double d : steps) mean += d;
+    mean /= std::max<size_t>(1, steps.size());
+    for (double d : steps) var += (d - mean) * (d - mean);
+    const double m = static_cast<double>(steps.size());
+    const double se = m > 1 ? std::sqrt(var / (m - 1) / m) : 0;
+    v.step_t = se > 0 ? mean / se : (mean > 0 ? std::numeric_limits<double>::infinity() : 0);
+  }
   const double tail_from_s =
       (static_cast<double>(now_ms) - params.tail_fraction * static_cast<double>(params.window_ms)) / 1000.0;
   size_t tail_first = pts.size();
@@ -259,6 +356,9 @@ LeakVerdict JudgeLeak(const RssHistory& history, int64_t now_ms, int64_t exec_ms
     v.reason = "relative growth too small";
   } else if (v.rising_fraction < params.min_rising_fraction * f) {
     v.reason = "not rising steadily";
+  } else if (params.min_step_t > 0 && v.step_t < params.min_step_t * f &&
+             !(v.floor_never_falls && v.step_t >= 2.5 * f)) {
+    v.reason = "wandering";
   } else if (v.tail_growth_bytes_per_second <= 0 ||
              v.tail_growth_bytes_per_second < params.tail_min_ratio * f * v.growth_bytes_per_second) {
     v.reason = "plateau";
@@ -271,6 +371,18 @@ LeakVerdict JudgeLeak(const RssHistory& history, int64_t now_ms, int64_t exec_ms
 
 // ---- LeakTracker ----
 
+LeakTracker::LeakTracker(std::vector<LeakParams> scales) : scales_(std::move(scales)) {
+  if (scales_.empty()) scales_.push_back(LeakParams{});
+  if (scales_.size() > 8) scales_.resize(8);  // one bit each in a uint8_t
+}
+
+LeakTracker::Entry LeakTracker::NewEntry(uint64_t start_time, int64_t exec_ms, int64_t t_ms) const {
+  Entry e{start_time, exec_ms, t_ms, 0, {}};
+  e.histories.reserve(scales_.size());
+  for (const LeakParams& p : scales_) e.histories.emplace_back(p);
+  return e;
+}
+
 LeakTracker::Entry* LeakTracker::Find(const ProcessKey& key) {
   auto it = entries_.find(key.pid);
   if (it == entries_.end() || it->second.start_time != key.start_time) return nullptr;
@@ -280,28 +392,54 @@ LeakTracker::Entry* LeakTracker::Find(const ProcessKey& key) {
 void LeakTracker::Observe(ProcessKey key, int64_t exec_ms, int64_t t_ms, uint64_t rss_bytes) {
   auto it = entries_.find(key.pid);
   if (it == entries_.end()) {
-    it = entries_.emplace(key.pid, Entry{key.start_time, exec_ms, t_ms, false, RssHistory(params_)}).first;
+    it = entries_.emplace(key.pid, NewEntry(key.start_time, exec_ms, t_ms)).first;
   } else if (it->second.start_time != key.start_time) {
     // The pid was reused by another process: nothing of the old one applies.
-    it->second = Entry{key.start_time, exec_ms, t_ms, false, RssHistory(params_)};
+    it->second = NewEntry(key.start_time, exec_ms, t_ms);
   } else if (exec_ms > it->second.exec_ms) {
     // Same process, new program image: its memory starts over.
     it->second.exec_ms = exec_ms;
-    it->second.suspected = false;
-    it->second.history.Clear();
+    it->second.suspected = 0;
+    for (RssHistory& h : it->second.histories) h.Clear();
   }
   it->second.last_seen_ms = t_ms;
-  it->second.history.Add(t_ms, rss_bytes);
+  for (RssHistory& h : it->second.histories) h.Add(t_ms, rss_bytes);
 }
+
+namespace {
+
+// Every sample of every scale's history, oldest first, one per time (the
+// lowest where two scales disagree after merging within a slot).
+std::vector<RssHistory::Sample> MergedSamples(const std::vector<RssHistory>& histories) {
+  std::vector<RssHistory::Sample> all;
+  for (const RssHistory& h : histories)
+    for (size_t i = 0; i < h.size(); ++i) all.push_back(h.at(i));
+  std::sort(all.begin(), all.end(), [](const RssHistory::Sample& a, const RssHistory::Sample& b) {
+    return a.t_ms != b.t_ms ? a.t_ms < b.t_ms : a.rss_bytes < b.rss_bytes;
+  });
+  all.erase(
+      std::unique(all.begin(), all.end(),
+                  [](const RssHistory::Sample& a, const RssHistory::Sample& b) { return a.t_ms == b.t_ms; }),
+      all.end());
+  return all;
+}
+
+size_t Longest(const std::vector<RssHistory>& histories) {
+  size_t n = 0;
+  for (const RssHistory& h : histories) n = std::max(n, h.size());
+  return n;
+}
+
+}  // namespace
 
 std::vector<LeakStateEntry> LeakTracker::Export(size_t max_entries) const {
   std::vector<const std::pair<const int32_t, Entry>*> order;
   order.reserve(entries_.size());
   for (const auto& kv : entries_)
-    if (!kv.second.history.empty()) order.push_back(&kv);
+    if (Longest(kv.second.histories) > 0) order.push_back(&kv);
   std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
-    if (a->second.suspected != b->second.suspected) return a->second.suspected;
-    return a->second.history.size() > b->second.history.size();
+    if ((a->second.suspected != 0) != (b->second.suspected != 0)) return a->second.suspected != 0;
+    return Longest(a->second.histories) > Longest(b->second.histories);
   });
   if (order.size() > max_entries) order.resize(max_entries);
   std::vector<LeakStateEntry> out;
@@ -311,8 +449,7 @@ std::vector<LeakStateEntry> LeakTracker::Export(size_t max_entries) const {
     e.key = {kv->first, kv->second.start_time};
     e.exec_ms = kv->second.exec_ms;
     e.suspected = kv->second.suspected;
-    e.samples.reserve(kv->second.history.size());
-    for (size_t i = 0; i < kv->second.history.size(); ++i) e.samples.push_back(kv->second.history.at(i));
+    e.samples = MergedSamples(kv->second.histories);
     out.push_back(std::move(e));
   }
   return out;
@@ -320,9 +457,10 @@ std::vector<LeakStateEntry> LeakTracker::Export(size_t max_entries) const {
 
 void LeakTracker::Restore(const LeakStateEntry& entry) {
   if (entry.samples.empty() || entries_.count(entry.key.pid) != 0) return;
-  Entry e{entry.key.start_time, entry.exec_ms, entry.samples.back().t_ms, entry.suspected,
-          RssHistory(params_)};
-  for (const auto& s : entry.samples) e.history.Add(s.t_ms, s.rss_bytes);
+  Entry e = NewEntry(entry.key.start_time, entry.exec_ms, entry.samples.back().t_ms);
+  e.suspected = static_cast<uint8_t>(entry.suspected & ((1u << scales_.size()) - 1));
+  for (const auto& s : entry.samples)
+    for (RssHistory& h : e.histories) h.Add(s.t_ms, s.rss_bytes);
   entries_.emplace(entry.key.pid, std::move(e));
 }
 
@@ -331,9 +469,46 @@ size_t LeakTracker::ForgetNotSeenSince(int64_t t_ms) {
 }
 
 LeakVerdict LeakTracker::JudgeEntry(Entry& e, int64_t now_ms) {
-  LeakVerdict v = JudgeLeak(e.history, now_ms, e.exec_ms, params_, e.suspected);
-  e.suspected = v.suspected;
-  return v;
+  LeakVerdict chosen;
+  bool have_suspect = false;
+  uint32_t suspecting = 0;
+  std::vector<LeakVerdict> verdicts;
+  verdicts.reserve(scales_.size());
+  for (size_t i = 0; i < scales_.size(); ++i) {
+    const bool was = (e.suspected >> i) & 1u;
+    verdicts.push_back(JudgeLeak(e.histories[i], now_ms, e.exec_ms, scales_[i], was));
+    verdicts.back().window_ms = scales_[i].window_ms;
+  }
+  for (size_t i = 0; i < scales_.size(); ++i) {
+    LeakVerdict& v = verdicts[i];
+    const std::string_view why(v.reason);
+    const bool judged = why != "warming up" && why != "too few samples";
+    // A new suspicion must agree with the next longer scale where that can
+    // judge: memory that wandered up for one window (a random walk) has not
+    // also grown at a quarter of that rate over the longer one, while a leak
+    // that began within the shorter window already has (a 10-minute-old
+    // leak shows a third of its rate over 30 minutes).
+    if (v.suspected && !((e.suspected >> i) & 1u) && i + 1 < scales_.size()) {
+      const LeakVerdict& longer = verdicts[i + 1];
+      const std::string_view lwhy(longer.reason);
+      if (lwhy != "warming up" && lwhy != "too few samples" &&
+          longer.growth_bytes_per_second < 0.25 * v.growth_bytes_per_second) {
+        v.suspected = false;
+        v.reason = "not growing over the longer window";
+      }
+    }
+    if (v.suspected) {
+      suspecting |= 1u << i;
+      // The shortest suspecting scale speaks: its growth is the most recent.
+      if (!have_suspect) chosen = v;
+      have_suspect = true;
+    } else if (!have_suspect && (i == 0 || judged)) {
+      chosen = v;  // no suspect: the longest scale that could judge says why not
+    }
+  }
+  e.suspected = static_cast<uint8_t>(suspecting);
+  chosen.suspecting_scales = suspecting;
+  return chosen;
 }
 
 std::optional<LeakVerdict> LeakTracker::Judge(const ProcessKey& key, int64_t now_ms) {
@@ -349,19 +524,28 @@ std::vector<std::pair<ProcessKey, LeakVerdict>> LeakTracker::JudgeAll(int64_t no
   return out;
 }
 
-const RssHistory* LeakTracker::History(const ProcessKey& key) const {
+const RssHistory* LeakTracker::History(const ProcessKey& key, size_t scale) const {
   auto it = entries_.find(key.pid);
-  if (it == entries_.end() || it->second.start_time != key.start_time) return nullptr;
-  return &it->second.history;
+  if (it == entries_.end() || it->second.start_time != key.start_time || scale >= it->second.histories.size())
+    return nullptr;
+  return &it->second.histories[scale];
+}
+
+size_t LeakTracker::MaxBytesPerProcess() const {
+  size_t bytes = 0;
+  for (const LeakParams& p : scales_) bytes += RssHistory::MaxBytesPerProcess(p);
+  return bytes;
 }
 
 size_t LeakTracker::MemoryBytes() const {
   // A std::map node holds the value plus three pointers and a colour word.
   constexpr size_t kNodeOverhead = 4 * sizeof(void*);
-  size_t bytes = sizeof(*this);
-  for (const auto& [pid, e] : entries_)
-    bytes += sizeof(std::pair<const int32_t, Entry>) + kNodeOverhead + e.history.MemoryBytes() -
-             sizeof(RssHistory);
+  size_t bytes = sizeof(*this) + scales_.capacity() * sizeof(LeakParams);
+  for (const auto& [pid, e] : entries_) {
+    bytes += sizeof(std::pair<const int32_t, Entry>) + kNodeOverhead;
+    bytes += (e.histories.capacity() - e.histories.size()) * sizeof(RssHistory);
+    for (const RssHistory& h : e.histories) bytes += h.MemoryBytes();
+  }
   return bytes;
 }
 

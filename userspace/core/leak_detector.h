@@ -73,6 +73,17 @@ struct LeakParams {
   double tail_fraction = 1.0 / 3.0;
   double tail_min_ratio = 0.25;
 
+  // Random-walk test: the steps between consecutive bucket minima (as
+  // slopes) must have a mean at least min_step_t standard errors above zero
+  // (a one-sample t statistic). A leak's floor steps up by about the same
+  // amount every bucket; memory that wanders (a random walk) takes steps of
+  // either sign whose mean is zero, however far it happens to drift. A
+  // floor that never falls (over half-width buckets, within 0.1 % of its
+  // growth) needs only 2.5: a heap that expands in uneven chunks. 0 turns
+  // the test off (For()); LeakScalesFor() sets 12: a noisy floor is then
+  // judged on the longer scales, whose buckets grow more per step.
+  double min_step_t = 0;
+
   // Hysteresis: a process already suspected stays suspected while z reaches
   // keep_mk_z (default 1.645 = alpha 0.05) and the growth, relative-growth,
   // rising-fraction and tail thresholds are met at release_factor (default
@@ -82,11 +93,31 @@ struct LeakParams {
 
   // Defaults for a sampling interval and a window (see the fields above).
   static LeakParams For(std::chrono::milliseconds sample_interval, std::chrono::milliseconds window);
+  // One time scale of the set LeakScalesFor() builds: For(interval, window)
+  // with its own warm-up and minimum growth, and a history of at most
+  // max_samples slots.
+  static LeakParams ForScale(std::chrono::milliseconds sample_interval, std::chrono::milliseconds window,
+                             std::chrono::milliseconds warmup, double min_growth_bytes_per_second,
+                             size_t max_samples);
 
   // Fails (naming the problem) when the detector cannot work with these
   // values, e.g. a window shorter than 12 sample intervals or longer than 24 days.
   Status Validate() const;
 };
+
+// The time scales judged at once for one --sample-interval I and
+// --leak-window W, shortest window first (docs/leak-detection.md, "Time
+// scales"). With the defaults (10 s, 30 m):
+//   W/6  (5 m)   warm-up 3 m,  floor growth >= 192 KiB/s: fast leaks, within 8 m of start
+//   W/2  (15 m)  warm-up 5 m,  >= 16 KiB/s
+//   W    (30 m)  warm-up 5 m,  >= 4 KiB/s
+//   12 W (6 h)   warm-up 30 m, >= 1 KiB/s: slow leaks over hours
+// A scale shorter than W is left out when it would hold fewer than 30
+// sample intervals; the 12 W scale is capped at 24 days and left out if that
+// makes it no longer than W. W itself is always judged (Validate() the
+// result before use).
+std::vector<LeakParams> LeakScalesFor(std::chrono::milliseconds sample_interval,
+                                      std::chrono::milliseconds window);
 
 // Bounded history of one process's RSS. Samples are stored packed in 8 bytes
 // (uint32 ms offset from a base time, uint32 RSS in KiB: up to 4 TiB), at
@@ -143,18 +174,25 @@ class RssHistory {
 
 struct LeakVerdict {
   bool suspected = false;
+  // The window of the scale this verdict comes from: with several scales,
+  // the shortest that suspects; when none does, the longest that had enough
+  // samples to judge, else the shortest.
+  int64_t window_ms = 0;
+  uint32_t suspecting_scales = 0;  // bit i: scale i (shortest first) suspects
   // Theil-Sen slope of the bucket minima (the floor), bytes per second;
   // 0 when not computed.
   double growth_bytes_per_second = 0;
   double mk_z = 0;                          // Mann-Kendall z of the bucket minima
   double relative_growth = 0;               // growth projected over the window / earliest floor
   double rising_fraction = 0;               // of consecutive bucket minima that do not fall
+  double step_t = 0;                        // t statistic of the steps between bucket minima
+  bool floor_never_falls = false;           // over half-width buckets, within 0.1 % of the growth
   double tail_growth_bytes_per_second = 0;  // floor slope in the newest part
   int buckets_used = 0;
   size_t samples_used = 0;
   // Static string: "leak", or why not: "warming up", "too few samples",
   // "no significant trend", "growth too small", "relative growth too small",
-  // "not rising steadily", "plateau".
+  // "not rising steadily", "wandering", "plateau".
   const char* reason = "too few samples";
 };
 
@@ -176,8 +214,8 @@ struct ProcessKey {
 struct LeakStateEntry {
   ProcessKey key;
   int64_t exec_ms = 0;
-  bool suspected = false;
-  std::vector<RssHistory::Sample> samples;  // oldest first
+  uint8_t suspected = 0;                    // bit i: scale i suspected it (hysteresis)
+  std::vector<RssHistory::Sample> samples;  // every scale's history merged, oldest first
 };
 
 // Histories and hysteresis state for many processes. Typical cycle:
@@ -189,7 +227,10 @@ struct LeakStateEntry {
 // Not thread-safe: the owner serializes calls.
 class LeakTracker {
  public:
-  explicit LeakTracker(LeakParams params) : params_(std::move(params)) {}
+  explicit LeakTracker(LeakParams params) : scales_{std::move(params)} {}
+  // Several time scales (LeakScalesFor), shortest window first, at most 8: a
+  // process is suspected while any of them suspects it.
+  explicit LeakTracker(std::vector<LeakParams> scales);
 
   void Observe(ProcessKey key, int64_t exec_ms, int64_t t_ms, uint64_t rss_bytes);
   // Drops every process whose last Observe was before t_ms; returns how many.
@@ -208,8 +249,11 @@ class LeakTracker {
   void Restore(const LeakStateEntry& entry);
 
   size_t size() const { return entries_.size(); }
-  const LeakParams& params() const { return params_; }
-  const RssHistory* History(const ProcessKey& key) const;  // nullptr if unknown
+  const std::vector<LeakParams>& scales() const { return scales_; }
+  // The history of scale `scale` (0: the shortest); nullptr if unknown.
+  const RssHistory* History(const ProcessKey& key, size_t scale = 0) const;
+  // Upper bound of the bytes one process's histories hold.
+  size_t MaxBytesPerProcess() const;
   // Approximate bytes held: histories plus per-entry map overhead.
   size_t MemoryBytes() const;
 
@@ -218,13 +262,14 @@ class LeakTracker {
     uint64_t start_time;
     int64_t exec_ms;
     int64_t last_seen_ms;
-    bool suspected;
-    RssHistory history;
+    uint8_t suspected;                  // bit i: scale i suspects it
+    std::vector<RssHistory> histories;  // one per scale
   };
+  Entry NewEntry(uint64_t start_time, int64_t exec_ms, int64_t t_ms) const;
   Entry* Find(const ProcessKey& key);
   LeakVerdict JudgeEntry(Entry& e, int64_t now_ms);
 
-  LeakParams params_;
+  std::vector<LeakParams> scales_;
   std::map<int32_t, Entry> entries_;  // by pid: one live process per pid
 };
 

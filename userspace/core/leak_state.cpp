@@ -73,7 +73,7 @@ std::string EncodeLeakState(const LeakState& state) {
     Put<int32_t>(out, e.key.pid);
     Put<uint64_t>(out, e.key.start_time);
     Put<int64_t>(out, e.exec_ms);
-    Put<uint8_t>(out, e.suspected ? 1 : 0);
+    Put<uint8_t>(out, e.suspected);
     Put<uint32_t>(out, static_cast<uint32_t>(n));
     const int64_t first = n > 0 ? e.samples[e.samples.size() - n].t_ms : 0;
     Put<int64_t>(out, first);
@@ -118,12 +118,12 @@ Result<LeakState> DecodeLeakState(std::string_view bytes) {
     if (!r.Get(&e.key.pid) || !r.Get(&e.key.start_time) || !r.Get(&e.exec_ms) || !r.Get(&suspected) ||
         !r.Get(&n) || !r.Get(&first))
       return Bad("truncated entry " + std::to_string(i));
-    if (suspected > 1) return Bad("entry " + std::to_string(i) + ": bad flag");
+
     if (n > kLeakStateMaxSamples || n > r.left() / 8)
       return Bad("entry " + std::to_string(i) + ": sample count out of bounds");
     if (e.key.pid <= 0) return Bad("entry " + std::to_string(i) + ": bad pid");
     if (first < 0 || first > kMaxTimeMs) return Bad("entry " + std::to_string(i) + ": bad time");
-    e.suspected = suspected == 1;
+    e.suspected = suspected;
     e.samples.reserve(n);
     uint32_t prev = 0;
     for (uint32_t k = 0; k < n; ++k) {

@@ -4,7 +4,7 @@
 //
 // Format (little-endian): "HPLS", u32 version, 36-byte boot id, i64 sample
 // interval ms, i64 window ms, u32 entry count, then per entry: i32 pid, u64
-// start time, i64 exec ms, u8 suspected, u32 sample count, i64 time of the
+// start time, i64 exec ms, u8 suspected (bit i: time scale i), u32 sample count, i64 time of the
 // first sample, and per sample u32 ms after the first and u32 KiB; then a
 // CRC-32 of everything before it. Times are CLOCK_BOOTTIME milliseconds, so
 // they hold across restarts within one boot (the boot id says which).
