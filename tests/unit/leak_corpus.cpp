@@ -216,7 +216,6 @@ WalkResult SimulateRandomWalks(std::chrono::milliseconds interval, std::chrono::
       auto idx = static_cast<size_t>(key.pid - 1);
       if (verdict.suspected && !was[idx]) {
         ++out.episodes;
-                  verdict.buckets_used);
         for (int s = 0; s < 8; ++s)
           if (verdict.suspecting_scales & (1u << s)) {
             ++out.by_scale[s];
