@@ -23,7 +23,7 @@ stage() {
 
 release() {
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2 &&
-    ctest --test-dir build --output-on-failure -j2  # tests that need the host alone are RUN_SERIAL
+    ctest --test-dir build --output-on-failure -j2 -LE slow  # RUN_SERIAL: tests that need the host alone; slow: by hand
 }
 
 stage release release

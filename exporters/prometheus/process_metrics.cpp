@@ -191,12 +191,17 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
   auto restored =
       MakeFamily("hostprobe_leak_state_restored_processes",
                  "Processes whose leak history was taken back from --state-dir at start.", MetricType::Gauge);
+  auto restored_cgroups = MakeFamily("hostprobe_leak_state_restored_cgroups",
+                                     "Cgroups whose leak history was taken back from --state-dir (found "
+                                     "again with the same directory inode).",
+                                     MetricType::Gauge);
   auto saves = MakeFamily("hostprobe_leak_state_saves_total",
                           "Saves of the leak histories to --state-dir (at most one a minute, and at "
                           "shutdown), by result.",
                           MetricType::Counter);
   if (snap.state_kept) {
     AddGauge(restored, {}, static_cast<double>(snap.state_restored));
+    AddGauge(restored_cgroups, {}, static_cast<double>(snap.state_restored_cgroups));
     AddCounter(saves, {{"result", "ok"}}, static_cast<double>(snap.state_saves));
     AddCounter(saves, {{"result", "failed"}}, static_cast<double>(snap.state_save_failures));
   }
@@ -207,9 +212,9 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
              static_cast<double>(snap.self_stats[HP_PM_STAT_UPDATE_FAILED]));
 
   std::vector<prometheus::MetricFamily> out;
-  for (auto* f :
-       {&rss, &resident, &judged, &data, &heap, &suspected, &growth, &exhaustion, &limit, &cgroup_rss,
-        &cgroup_judged, &cgroup_suspected, &cgroup_growth, &cgroup_exhaustion, &restored, &saves})
+  for (auto* f : {&rss, &resident, &judged, &data, &heap, &suspected, &growth, &exhaustion, &limit,
+                  &cgroup_rss, &cgroup_judged, &cgroup_suspected, &cgroup_growth, &cgroup_exhaustion,
+                  &restored, &restored_cgroups, &saves})
     if (!f->metric.empty()) out.push_back(std::move(*f));
   for (auto* f : {&source, &tracked, &tracker_bytes, &samples, &vanished, &duration, &failures})
     out.push_back(std::move(*f));

@@ -69,13 +69,14 @@ std::string ReadBootId(const std::string& path) {
   return line;
 }
 
-LeakStateStore::LeakStateStore(std::string dir, std::string boot_id, const LeakParams& params)
+LeakStateStore::LeakStateStore(std::string dir, std::string boot_id, const LeakParams& params,
+                               const char* file_name)
     : dir_(std::move(dir)),
       boot_id_(std::move(boot_id)),
       sample_interval_ms_(params.sample_interval_ms),
       window_ms_(params.window_ms) {
   if (dir_.empty()) return;
-  path_ = dir_ + "/" + kFileName;
+  path_ = dir_ + "/" + file_name;
   if (boot_id_.empty()) {
     spdlog::warn("{}: the boot id could not be read: leak histories are not kept across restarts", kName);
     return;

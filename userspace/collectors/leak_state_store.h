@@ -18,12 +18,15 @@ namespace hostprobe {
 class LeakStateStore {
  public:
   static constexpr const char* kFileName = "leak-state";
+  // The cgroups judged as units, keyed by their directory's inode number.
+  static constexpr const char* kCgroupFileName = "cgroup-leak-state";
   // At most this many processes are saved (suspects and the longest first).
   static constexpr size_t kMaxProcesses = 8192;
 
   // `dir` empty: disabled. `boot_id` from /proc/sys/kernel/random/boot_id;
   // empty (unreadable): disabled, since times of another boot mean nothing.
-  LeakStateStore(std::string dir, std::string boot_id, const LeakParams& params);
+  LeakStateStore(std::string dir, std::string boot_id, const LeakParams& params,
+                 const char* file_name = kFileName);
 
   bool enabled() const { return enabled_; }
   const std::string& path() const { return path_; }

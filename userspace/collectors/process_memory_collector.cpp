@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -260,6 +261,15 @@ void ProcessMemoryCollector::StartSampling() {
       spdlog::info("{}: took back the leak histories of {} processes ({} suspected) from {}", kName,
                    state_->restored(), suspected, state_->path());
   }
+  // The cgroups' histories: taken back when a cgroup with the same
+  // directory inode is seen again (JudgeCgroups), dropped after the first
+  // sample otherwise.
+  cgroup_state_ = std::make_unique<LeakStateStore>(config_.state_dir,
+                                                   ReadBootId(config_.procfs + "/sys/kernel/random/boot_id"),
+                                                   params_, LeakStateStore::kCgroupFileName);
+  if (cgroup_state_->enabled() && !config_.cgroup2_root.empty())
+    for (LeakStateEntry& e : cgroup_state_->Load())
+      if (e.key.start_time != 0) cgroup_restore_.emplace(e.key.start_time, std::move(e));
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -326,6 +336,7 @@ ProcessMemoryCollector::~ProcessMemoryCollector() {
   if (thread_.joinable()) {
     thread_.join();
     if (state_) state_->MaybeSave(tracker_, BootMs(), /*force=*/true);
+    if (cgroup_state_) cgroup_state_->MaybeSave(cgroup_tracker_, BootMs(), /*force=*/true);
   }
 }
 
@@ -334,6 +345,7 @@ void ProcessMemoryCollector::Run() {
   for (;;) {
     SampleOnce();
     if (state_) state_->MaybeSave(tracker_, BootMs(), /*force=*/false);
+    if (cgroup_state_) cgroup_state_->MaybeSave(cgroup_tracker_, BootMs(), /*force=*/false);
     next += config_.sample_interval;
     // A sample that overran its interval does not queue up more: the next
     // one starts now and the schedule moves on from it.
@@ -384,6 +396,18 @@ void ProcessMemoryCollector::JudgeCgroups(const std::map<std::string, CgroupSum>
       t.id = next_cgroup_id_++;
       t.birth_ms = sum.oldest_start_ms;
       cgroup_paths_[t.id] = path;
+      struct stat st {};
+      if (!config_.cgroup2_root.empty() && stat((config_.cgroup2_root + path).c_str(), &st) == 0)
+        t.inode = st.st_ino;
+      if (auto saved = cgroup_restore_.find(t.inode); t.inode != 0 && saved != cgroup_restore_.end()) {
+        LeakStateEntry e = std::move(saved->second);
+        cgroup_restore_.erase(saved);
+        e.key.pid = t.id;
+        t.birth_ms = e.exec_ms;
+        t.suspected = e.suspected != 0;
+        cgroup_tracker_.Restore(e);
+        ++cgroups_restored_;
+      }
     }
     t.seen_generation = generation;
     CgroupMemory c;
@@ -394,10 +418,11 @@ void ProcessMemoryCollector::JudgeCgroups(const std::map<std::string, CgroupSum>
     } else {
       c.judged_bytes = sum.judged;
     }
-    cgroup_tracker_.Observe({t.id, 0}, t.birth_ms, now_ms, c.judged_bytes);
+    cgroup_tracker_.Observe({t.id, t.inode}, t.birth_ms, now_ms, c.judged_bytes);
     snap.cgroups.push_back(std::move(c));
   }
   cgroup_tracker_.ForgetNotSeenSince(now_ms);
+  cgroup_restore_.clear();  // what the first sample did not find is gone
   for (auto it = cgroups_.begin(); it != cgroups_.end();) {
     if (it->second.seen_generation == generation) {
       ++it;
@@ -694,6 +719,7 @@ void ProcessMemoryCollector::SampleOnce() {
   if (state_) {
     snap->state_kept = state_->enabled();
     snap->state_restored = state_->restored();
+    snap->state_restored_cgroups = cgroups_restored_;
     snap->state_saves = state_->saves();
     snap->state_save_failures = state_->save_failures();
   }

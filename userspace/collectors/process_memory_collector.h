@@ -91,6 +91,7 @@ struct ProcessMemorySnapshot {
   size_t tracker_bytes = 0;              // memory held for them (histories and bookkeeping)
   bool state_kept = false;               // --state-dir is in use
   size_t state_restored = 0;             // processes whose history came back from --state-dir at start
+  size_t state_restored_cgroups = 0;     // cgroups whose history came back (when seen again)
   uint64_t state_saves = 0, state_save_failures = 0;
   std::array<uint64_t, HP_PM_STAT__COUNT> self_stats{};  // indexed by hp_process_memory_self_stat
 };
@@ -187,10 +188,15 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   // and the destructor, before and after it runs).
   LeakTracker tracker_;
   std::unique_ptr<LeakStateStore> state_;
+  std::unique_ptr<LeakStateStore> cgroup_state_;  // the cgroups' histories, by directory inode
+  // Saved cgroup histories not yet matched to a cgroup seen again, by inode.
+  std::unordered_map<uint64_t, LeakStateEntry> cgroup_restore_;
+  size_t cgroups_restored_ = 0;
   MemoryLimitReader limits_;
   // Cgroups judged as units: a small id per path for their own tracker.
   struct CgroupTrack {
     int32_t id = 0;
+    uint64_t inode = 0;    // of its directory: with the boot id, its identity across restarts (0: unknown)
     int64_t birth_ms = 0;  // its oldest process's start when first seen (its warm-up starts there)
     bool suspected = false;
     uint64_t seen_generation = 0;
