@@ -418,6 +418,24 @@ def check_dashboard(c, documented, recorded):
         c.check(v.get("includeAll") and v.get("multi") and v.get("allValue") == ".*", f"dashboard: {name} variable multi, All = .*")
     ids = [p["id"] for p in d["panels"]]
     c.check(len(ids) == len(set(ids)), "dashboard: panel ids unique")
+    # Grafana moves overlapping panels on load, away from where rows put them.
+    cells, overlaps = {}, []
+    for p in d["panels"]:
+        g = p.get("gridPos", {})
+        if not all(k in g for k in "hwxy"):
+            continue
+        if g["x"] + g["w"] > 24:
+            overlaps.append(f"{p['title']!r} is wider than the 24 columns")
+        for x in range(g["x"], g["x"] + g["w"]):
+            for y in range(g["y"], g["y"] + g["h"]):
+                if (x, y) in cells:
+                    overlaps.append(f"{p['title']!r} overlaps {cells[(x, y)]!r}")
+                    break
+                cells[(x, y)] = p["title"]
+            else:
+                continue
+            break
+    c.check(not overlaps, "dashboard: panels do not overlap", "; ".join(overlaps))
     exprs = []
     for p in d["panels"]:
         c.check(all(k in p.get("gridPos", {}) for k in "hwxy"), f"dashboard: panel {p['title']!r} has a gridPos")

@@ -6,7 +6,9 @@
 #      with one uprobe on libc's opendir();
 #   2. starts /usr/bin/prometheus scraping it every second as job "hostprobe",
 #      with deploy/prometheus/hostprobe-rules.yml loaded (evaluated every second);
-#   3. makes some activity (direct disk I/O, failing syscalls) while data builds up;
+#   3. makes some activity (direct disk I/O, failing syscalls, a crash loop in a
+#      pod-shaped cgroup, HTTP requests answered 200, 404 and 500 by a small
+#      server in that pod, sent by ab or curl) while data builds up;
 #   4. runs both template-variable queries and every panel query of
 #      deploy/grafana/hostprobe.json through /api/v1/query ($node and $cgroup as
 #      ".*", $job as "hostprobe", $__rate_interval as 1m, $__interval as 15s):
@@ -41,7 +43,7 @@ tmp=$(mktemp -d /tmp/hostprobe-e2e.XXXXXX)
 # Direct I/O needs a real block device behind it: /tmp may be tmpfs, the
 # build tree is on disk.
 io_dir=$(mktemp -d "$build_dir/e2e-io.XXXXXX")
-sensor_pid="" prom_pid="" load_pid="" api_pid=""
+sensor_pid="" prom_pid="" load_pid="" api_pid="" http_pid="" http_load_pid=""
 cg2="" pod_dir=""  # the crash loop's pod cgroup, below
 
 remove_pod() {
@@ -61,6 +63,8 @@ stop() {  # stop PID [NAME]: SIGTERM, then SIGKILL after 5 s
 cleanup() {
   local rc=$?
   stop "$load_pid"
+  stop "$http_load_pid"
+  stop "$http_pid"   # before remove_pod: its container cgroup must be empty
   remove_pod
   stop "$prom_pid"
   stop "$sensor_pid"
@@ -181,7 +185,44 @@ fi
 ) >/dev/null 2>&1 &
 load_pid=$!
 
-python3 - "http://127.0.0.1:$prom_port" "$repo" <<'PY'
+# HTTP traffic for the HTTP services panels: the integration test's server
+# (tests/integration/http_services.py: /ok 200, /missing 404, /fail 500, /slow
+# 200 after 50 ms) in a container cgroup of the pod, so its series carry the
+# pod's labels, and a client in this script's cgroup (ab, or curl without
+# apache2-utils) for the client-side panels. About 30 requests/s, 1 in 16 a 5xx.
+http_ctr=""
+if [[ -n $pod_dir ]]; then
+  http_ctr=$pod_dir/$(printf 'e2e%061x' 1)
+  mkdir "$http_ctr" || http_ctr=""
+fi
+if [[ -n $http_ctr ]]; then
+  sh -c 'echo $$ > "$1/cgroup.procs" && exec python3 "$2" serve "$3"' sh "$http_ctr" \
+    "$repo/tests/integration/http_services.py" "$tmp/http.port" &
+else
+  python3 "$repo/tests/integration/http_services.py" serve "$tmp/http.port" &
+fi
+http_pid=$!
+for _ in $(seq 50); do [[ -s $tmp/http.port ]] && break; sleep 0.1; done
+[[ -s $tmp/http.port ]] || { echo "e2e_prometheus: FAIL: the HTTP server did not start" >&2; exit 1; }
+http_url=http://127.0.0.1:$(cat "$tmp/http.port")
+echo "HTTP server on $http_url${http_ctr:+ in cgroup $http_ctr}"
+(
+  while :; do
+    if command -v ab >/dev/null; then
+      ab -q -n 20 -c 2 "$http_url/ok" || true
+      ab -q -k -n 8 -c 2 "$http_url/slow" || true
+      ab -q -n 2 -c 1 "$http_url/missing" || true
+      ab -q -n 2 -c 1 "$http_url/fail" || true
+    else
+      curl -s -o /dev/null "$http_url/ok?[1-20]" "$http_url/slow?[1-8]" \
+        "$http_url/missing?[1-2]" "$http_url/fail?[1-2]" || true
+    fi
+    sleep 0.5
+  done
+) >/dev/null 2>&1 &
+http_load_pid=$!
+
+python3 - "http://127.0.0.1:$prom_port" "$repo" "${http_ctr:+$pod_uid}" <<'PY'
 import json
 import os
 import sys
@@ -191,7 +232,7 @@ import urllib.request
 
 import yaml
 
-prom, repo = sys.argv[1], sys.argv[2]
+prom, repo, http_pod_uid = sys.argv[1], sys.argv[2], sys.argv[3]
 dashboard = json.load(open(os.path.join(repo, "deploy/grafana/hostprobe.json")))
 rules_file = yaml.safe_load(open(os.path.join(repo, "deploy/prometheus/hostprobe-rules.yml")))
 
@@ -209,10 +250,22 @@ def absent(selector):
     return lambda: not query(selector)["data"]["result"]
 
 
+def no_http():
+    return not query("hostprobe_http_tracker_available == 1")["data"]["result"]
+
+
 POD_REASON = "no Kubernetes pod's cgroup on this host (no series with a pod_uid)"
+HTTP_REASON = "the sensor derives no HTTP metrics here (hostprobe_http_tracker_available 0: raw_tp hooks, not x86_64)"
 ALLOW_EMPTY = {
     "Syscall rate against the same time yesterday":
         "needs a day of history for hostprobe:cgroup_syscalls:rate5m_baseline_1d",
+    "HTTP request rate against the same time yesterday":
+        "needs a day of history for hostprobe:http_server_requests:rate5m_baseline_1d",
+    "HTTP requests by workload and status class": (no_http, HTTP_REASON),
+    "HTTP 5xx ratio of the 15 busiest ports": (no_http, HTTP_REASON),
+    "HTTP response time p50 / p99": (no_http, HTTP_REASON),
+    "HTTP client requests by workload and status class": (no_http, HTTP_REASON),
+    "HTTP client response time p50 / p99": (no_http, HTTP_REASON),
     "Pressure stall": (lambda: not os.path.exists("/proc/pressure/cpu"),
                        "kernel without PSI (/proc/pressure absent)"),
     "CPU per pod (top 15)": (no_pods, POD_REASON),
@@ -308,6 +361,14 @@ for panel in dashboard["panels"]:
                 failures.append("%r %s: unsubstituted variable in %s" % (sub["title"], t["refId"], expr))
                 continue
             pending.append((sub["title"], t["refId"], expr))
+
+# The HTTP server's series carry its pod's labels, with each status class it
+# answers (the dashboard's queries above only need some series).
+if http_pod_uid and not no_http():
+    for cls in ("2xx", "4xx", "5xx"):
+        expr = 'hostprobe:http_server_requests_by_status_class:rate5m{pod_uid="%s",status_class="%s"} > 0' % (
+            http_pod_uid, cls)
+        pending.append(("HTTP server in the pod", cls, expr))
 
 deadline = time.time() + 30
 while pending:
