@@ -55,7 +55,7 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
                            MetricType::Gauge);
   auto suspected = MakeFamily("hostprobe_process_memory_leak_suspected",
                               "1 while the leak detector judges that the floor of a process's judged memory "
-                              "(anon + shmem + swap) keeps growing over --leak-window; absent otherwise.",
+                              "(anon + shmem + swap) keeps growing, at one of its time scales (--leak-window); absent otherwise.",
                               MetricType::Gauge);
   auto growth = MakeFamily("hostprobe_process_memory_growth_bytes_per_second",
                            "Growth rate of a leak suspect's judged memory floor (Theil-Sen slope of the "
@@ -135,7 +135,7 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
   auto cgroup_suspected =
       MakeFamily("hostprobe_cgroup_memory_leak_suspected",
                  "1 while the leak detector judges that a cgroup's anonymous memory floor keeps "
-                 "growing over --leak-window (its processes together, whichever come and go); "
+                 "growing at one of its time scales (its processes together, whichever come and go); "
                  "absent otherwise.",
                  MetricType::Gauge);
   auto cgroup_growth =

@@ -245,7 +245,7 @@ Flags:
   --listen HOST:PORT          address of the HTTP endpoint (default 0.0.0.0:9640)
   --log-level LEVEL           trace, debug, info, warn, error (default info)
   --sample-interval DURATION  how often per-process memory is sampled (default 10s)
-  --leak-window DURATION      history the leak heuristic judges (default 30m)
+  --leak-window DURATION      leak detector's window W; W/6, W/3, W and 12W are judged (default 30m)
   --state-dir DIR             where leak histories are kept across restarts, written at
                               most once a minute; "" keeps none (default /var/lib/hostprobe)
   --top-processes N           per-process series kept, largest RSS first (default 20)
