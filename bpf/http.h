@@ -19,6 +19,11 @@
 
 /* Connections tracked at once, by (tgid, fd): LRU. */
 #define HP_MAX_HTTP_CONNS 65536
+/* Processes with tracked connections at once, by tgid: LRU. */
+#define HP_MAX_HTTP_PROCS 4096
+/* At a process's exit, its fds below this many are dropped from the
+ * connection map; entries of higher fds are left to the LRU. */
+#define HP_HTTP_EXIT_MAX_FDS 65536
 /* Series keys (cgroup, port, status class) and (cgroup, comm, class). */
 #define HP_MAX_HTTP_KEYS 4096
 
@@ -54,6 +59,13 @@ struct hp_conn {
 	__u16 port;         /* local port (server: the listening port), host order */
 	__u16 proto;        /* HP_HTTP_PROTO_*; room for TLS/HTTP2 later */
 	__u16 pad;
+};
+
+/* A process with tracked connections (key: tgid). fd_mask has every bit up
+ * to the highest one of any fd tracked for it (an atomic OR of such masks is
+ * their maximum), so its exit looks at fds 0..fd_mask. */
+struct hp_http_proc {
+	__u64 fd_mask;  /* 64 bits: the BPF atomic OR of older CPUs is 64-bit */
 };
 
 /* Server side: per (cgroup, local port, status class). */
@@ -93,6 +105,8 @@ enum hp_http_self_stat {
 	HP_HTTP_STAT_UNPAIRED_RESPONSES,  /* a response with no request in flight */
 	HP_HTTP_STAT_READ_FAILED,         /* user buffer could not be read */
 	HP_HTTP_STAT_PARSE_MISSES,        /* data on a tracked conn, not a start */
+	HP_HTTP_STAT_CONNS_EXITED,        /* connections dropped at process exit */
+	HP_HTTP_STAT_PROC_MAP_FULL,       /* http_procs update failed */
 	HP_HTTP_STAT__COUNT,
 };
 

@@ -32,6 +32,15 @@ static __always_inline void hp_percpu_inc(void *map, __u32 index)
 		hp_atomic_inc(value);
 }
 
+/* Adds `n` to slot `index` of a per-CPU __u64 array (see hp_atomic_inc). */
+static __always_inline void hp_percpu_add(void *map, __u32 index, __u64 n)
+{
+	__u64 *value = bpf_map_lookup_elem(map, &index);
+
+	if (value)
+		__sync_fetch_and_add(value, n);
+}
+
 /* Looks `key` up in a hash map, inserting `init` first when it is absent.
  * Returns NULL only when the map is full, or the insert failed otherwise (a
  * BPF_F_NO_PREALLOC map allocates here, and that can fail with ENOMEM);

@@ -185,6 +185,15 @@ struct {
 	__type(value, struct hp_conn);
 } http_conns SEC(".maps");
 
+/* Processes with entries in http_conns, by tgid: which of their fds the
+ * exit of their last thread drops (hp_sys_task_exit). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HP_MAX_HTTP_PROCS);
+	__type(key, __u32);
+	__type(value, struct hp_http_proc);
+} http_procs SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -446,9 +455,9 @@ int BPF_PROG(hp_sys_enter, struct pt_regs *regs, long id)
  *
  * x86_64 only (the syscall numbers below); native calls only. A connection
  * is tracked from the exit of accept/accept4 (server) or connect (client)
- * when its fd is a TCP socket over IPv4/IPv6, and dropped at close (or
- * evicted by the LRU: a process that exits without closing leaves its
- * entries to age out). At the exit of a read or write on a tracked fd the
+ * when its fd is a TCP socket over IPv4/IPv6, and dropped at close or when
+ * the process exits (hp_sys_task_exit; failing that, evicted by the LRU). At
+ * the exit of a read or write on a tracked fd the
  * first bytes of the buffer tell a request line from a status line
  * (http.h); one request in flight per connection is paired with the next
  * response the other way. */
@@ -511,17 +520,42 @@ static __always_inline __u16 tcp_local_port(__u32 fd)
 	return BPF_CORE_READ(sk, __sk_common.skc_num);
 }
 
+/* Every bit up to the highest one of `fd`. */
+static __always_inline __u32 fd_span(__u32 fd)
+{
+	fd |= fd >> 1;
+	fd |= fd >> 2;
+	fd |= fd >> 4;
+	fd |= fd >> 8;
+	fd |= fd >> 16;
+	return fd;
+}
+
 static __always_inline void http_track(struct hp_conn_key *key, __u16 role)
 {
+	static const struct hp_http_proc no_proc = {};
 	struct hp_conn conn = { .role = role, .proto = HP_HTTP_PROTO_HTTP1 };
+	struct hp_http_proc *proc;
+	__u64 span;
 
 	conn.port = tcp_local_port(key->fd);
 	if (!conn.port)
 		return;
-	if (bpf_map_update_elem(&http_conns, key, &conn, BPF_ANY))
+	if (bpf_map_update_elem(&http_conns, key, &conn, BPF_ANY)) {
 		hp_percpu_inc(&http_self_stats, HP_HTTP_STAT_CONN_MAP_FULL);
-	else
-		hp_percpu_inc(&http_self_stats, HP_HTTP_STAT_CONNS_TRACKED);
+		return;
+	}
+	hp_percpu_inc(&http_self_stats, HP_HTTP_STAT_CONNS_TRACKED);
+	/* Which fds the process's exit looks at. Two threads may track at
+	 * once: an atomic OR of the spans keeps the larger. */
+	proc = hp_lookup_or_init(&http_procs, &key->tgid, &no_proc);
+	if (!proc) {
+		hp_percpu_inc(&http_self_stats, HP_HTTP_STAT_PROC_MAP_FULL);
+		return;
+	}
+	span = fd_span(key->fd);
+	if ((proc->fd_mask & span) != span)
+		__sync_fetch_and_or(&proc->fd_mask, span);
 }
 
 static __always_inline void http_add(struct hp_http_stats *st, __u64 ns)
@@ -657,6 +691,61 @@ read_failed:
 	return 0;
 }
 
+/* What the exit of a process drops from http_conns (http_process_exit). */
+struct hp_http_exit {
+	__u32 tgid;
+	__u32 dropped;
+};
+
+/* bpf_loop callback: drops fd `fd` of the exiting process. */
+static long http_drop_fd(__u32 fd, void *data)
+{
+	struct hp_http_exit *x = data;
+	struct hp_conn_key key = { .tgid = x->tgid, .fd = fd };
+
+	if (!bpf_map_delete_elem(&http_conns, &key))
+		x->dropped++;
+	return 0;
+}
+
+/* The exit of a thread of `task`'s process: when it is the last one, the
+ * process's connections still in http_conns (the kernel closes its files
+ * after this tracepoint, without a close call) are dropped, and counted.
+ *
+ * Here rather than in a sweep from userspace: the entries go as the process
+ * does, so a new process given the same pid never inherits them, and
+ * nothing depends on which pids the sensor's /proc shows. Rather than
+ * walking all of http_conns, http_procs says which processes have entries
+ * and up to which fd (http_track), so the exit of a process that never had
+ * a tracked connection costs one hash lookup, and that of one that had
+ * costs a delete per fd up to its highest tracked one rounded up to a power
+ * of two (at most HP_HTTP_EXIT_MAX_FDS; above it, the LRU). Reads, writes
+ * and every other call pay nothing for it. Threads of a group dying
+ * together can all see the group dead: deletes are counted only when they
+ * find the entry. bpf_loop came in 5.17; before it the entries age out. */
+static __always_inline void http_process_exit(struct task_struct *task)
+{
+	struct hp_http_exit x = {};
+	struct hp_http_proc *proc;
+	__u64 n;
+
+	/* do_exit() decrements signal->live before this tracepoint. */
+	if (task->signal->live.counter != 0)
+		return;
+	x.tgid = task->tgid;
+	proc = bpf_map_lookup_elem(&http_procs, &x.tgid);
+	if (!proc)
+		return;
+	n = proc->fd_mask;
+	n = n >= HP_HTTP_EXIT_MAX_FDS ? HP_HTTP_EXIT_MAX_FDS : n + 1;
+	bpf_map_delete_elem(&http_procs, &x.tgid);
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop))
+		return;
+	bpf_loop((__u32)n, http_drop_fd, &x, 0);
+	if (x.dropped)
+		hp_percpu_add(&http_self_stats, HP_HTTP_STAT_CONNS_EXITED, x.dropped);
+}
+
 /* Whether a native call `id` is one hp_http_exit looks at. */
 static __always_inline bool http_interesting(long id)
 {
@@ -767,7 +856,9 @@ int BPF_PROG(hp_sys_exit, struct pt_regs *regs, long ret)
  * negative one if it was not in a call, and is not counted. Kernel threads
  * have no such registers. A timed call still in flight (its sys_exit did
  * not run) comes off the pending count, so that the count does not stay
- * above zero and send that syscall's exits to task storage for nothing. */
+ * above zero and send that syscall's exits to task storage for nothing.
+ * The last thread of a process takes its HTTP connections along
+ * (http_process_exit). */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(hp_sys_task_exit, struct task_struct *task)
 {
@@ -792,6 +883,9 @@ int BPF_PROG(hp_sys_task_exit, struct task_struct *task)
 			st->start_ns = 0;
 		}
 	}
+#ifdef HP_HTTP_ENABLED
+	http_process_exit(task);
+#endif
 	return 0;
 }
 

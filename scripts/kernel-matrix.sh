@@ -96,7 +96,7 @@ fi
 [[ $(id -u) -eq 0 ]] || die "must run as root (the checks load eBPF programs)"
 command -v busybox >/dev/null || die "busybox not installed; run scripts/install-deps.sh (busybox-static)"
 command -v cpio >/dev/null || die "cpio not installed; run scripts/install-deps.sh"
-binaries=(hostprobe syscall_workload events_workload)
+binaries=(hostprobe syscall_workload events_workload http_workload)
 for b in "${binaries[@]}"; do
   [[ -x $build_dir/$b ]] || die "$build_dir/$b missing; build it: cmake --build $build_dir --target $b"
 done

@@ -127,10 +127,12 @@ HttpFamilies BuildHttpFamilies(const HttpSnapshot& snap,
   AddCounter(unpaired, {{"kind", "response"}}, static_cast<double>(st[HP_HTTP_STAT_UNPAIRED_RESPONSES]));
   auto conns = MakeFamily("hostprobe_http_tracker_connections_total",
                           "TCP connections seen by the HTTP tracker, by event: tracked (accepted or "
-                          "connected), closed (dropped at close; the rest age out of the LRU map).",
+                          "connected), closed (dropped at close), exited (still open when their process "
+                          "exited, dropped then; the rest age out of the LRU map).",
                           MetricType::Counter);
   AddCounter(conns, {{"event", "tracked"}}, static_cast<double>(st[HP_HTTP_STAT_CONNS_TRACKED]));
   AddCounter(conns, {{"event", "closed"}}, static_cast<double>(st[HP_HTTP_STAT_CONNS_CLOSED]));
+  AddCounter(conns, {{"event", "exited"}}, static_cast<double>(st[HP_HTTP_STAT_CONNS_EXITED]));
   auto misses = MakeFamily("hostprobe_http_tracker_parse_misses_total",
                            "Reads and writes on tracked connections whose first bytes start no HTTP/1.x "
                            "message (bodies, continuations, other protocols).",
@@ -146,6 +148,7 @@ HttpFamilies BuildHttpFamilies(const HttpSnapshot& snap,
   AddCounter(failures, {{"map", "http_conns"}}, static_cast<double>(st[HP_HTTP_STAT_CONN_MAP_FULL]));
   AddCounter(failures, {{"map", "http_server"}}, static_cast<double>(st[HP_HTTP_STAT_SERVER_MAP_FULL]));
   AddCounter(failures, {{"map", "http_client"}}, static_cast<double>(st[HP_HTTP_STAT_CLIENT_MAP_FULL]));
+  AddCounter(failures, {{"map", "http_procs"}}, static_cast<double>(st[HP_HTTP_STAT_PROC_MAP_FULL]));
 
   for (auto* f : {&server_requests, &server_duration, &client_requests, &client_duration, &unpaired, &conns,
                   &misses, &read_failed, &failures})

@@ -4,9 +4,14 @@
 // handler's median from the histogram is about 50 ms, and ab's side is
 // counted as a client. A TCP echo speaking no HTTP and an HTTP service on a
 // Unix socket produce no HTTP series. Needs root, python3 and ab; skipped with
-// a message otherwise.
+// a message otherwise. A process that exits with tracked connections open
+// leaves none of them in the sensor's connection map (root only).
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -202,6 +207,116 @@ TEST(HttpTest, ServerAndClientRequestsFromSyscalls) {
   }
   RemoveCgroup(root, app);
   RemoveCgroup(root, other);
+}
+
+// A child process holding `n` TCP connections over loopback that the sensor
+// tracks (n connected and n accepted ends) and a second thread, until it is
+// told to exit (exit_group from its main thread: the kernel closes the fds,
+// no close call does) or killed.
+class ConnectionHolder {
+ public:
+  explicit ConnectionHolder(int n) {
+    int ready[2], go[2], never[2];
+    if (pipe(ready) != 0 || pipe(go) != 0 || pipe(never) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      close(ready[0]);
+      close(go[1]);
+      int l = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      socklen_t len = sizeof(a);
+      if (bind(l, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 || listen(l, 8) != 0 ||
+          getsockname(l, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+        _exit(2);
+      for (int i = 0; i < n; ++i) {
+        int c = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(c, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 || accept(l, nullptr, nullptr) < 0)
+          _exit(3);
+      }
+      // Blocks for good: this process holds the write end.
+      std::thread([fd = never[0]] {
+        char b;
+        (void)!read(fd, &b, 1);
+      }).detach();
+      (void)!write(ready[1], "r", 1);
+      char b;
+      (void)!read(go[0], &b, 1);
+      _exit(0);
+    }
+    close(ready[1]);
+    close(go[0]);
+    close(never[0]);
+    close(never[1]);
+    go_ = go[1];
+    char b;
+    ready_ = pid_ > 0 && read(ready[0], &b, 1) == 1;
+    close(ready[0]);
+  }
+  ~ConnectionHolder() { End(true); }
+
+  pid_t pid() const { return pid_; }
+  bool ready() const { return ready_; }
+
+  // Makes it exit (or kills it) and reaps it.
+  void End(bool kill_it) {
+    if (pid_ <= 0) return;
+    if (kill_it)
+      kill(pid_, SIGKILL);
+    else
+      (void)!write(go_, "x", 1);
+    waitpid(pid_, nullptr, 0);
+    close(go_);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int go_ = -1;
+  bool ready_ = false;
+};
+
+// How many of process `tgid`'s fds below 1024 have an entry in the
+// connection map (key: tgid, fd).
+int TrackedFds(int map_fd, pid_t tgid) {
+  struct {
+    uint32_t tgid;
+    uint32_t fd;
+  } key{static_cast<uint32_t>(tgid), 0};
+  std::vector<unsigned char> value(64);
+  int n = 0;
+  for (key.fd = 0; key.fd < 1024; ++key.fd)
+    if (bpf_map_lookup_elem(map_fd, &key, value.data()) == 0) ++n;
+  return n;
+}
+
+TEST(HttpTest, ConnectionsLeftOpenGoWithTheirProcess) {
+  if (geteuid() != 0) GTEST_SKIP() << "integration tests load eBPF programs: run them as root";
+  SensorProcess sensor(HOSTPROBE_BIN, {});
+  ASSERT_TRUE(sensor.Start());
+  ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
+  if (Value(ParseExposition(sensor.Scrape()), "hostprobe_http_tracker_available") != 1)
+    GTEST_SKIP() << "HTTP needs the tp_btf hooks on x86_64";
+  // This sensor's own map: another sensor on the host has one of that name too.
+  const int conns = OpenBpfMapOf(sensor.pid(), "http_conns");
+  ASSERT_GE(conns, 0) << "no map http_conns among the sensor's";
+  const std::string exited = "hostprobe_http_tracker_connections_total{event=\"exited\"}";
+  const int kConns = 16;
+  for (bool killed : {false, true}) {
+    SCOPED_TRACE(killed ? "killed by SIGKILL" : "exit_group with a second thread running");
+    const double before = Value(ParseExposition(sensor.Scrape()), exited);
+    ConnectionHolder holder(kConns);
+    ASSERT_TRUE(holder.ready());
+    const pid_t pid = holder.pid();
+    // Tracked while the process lives: the map is the one, the keys are right.
+    EXPECT_EQ(TrackedFds(conns, pid), 2 * kConns);
+    holder.End(killed);
+    EXPECT_EQ(TrackedFds(conns, pid), 0) << "entries of exited process " << pid << " left behind";
+    // Others' exits may add to the counter on a busy host, never take from it.
+    EXPECT_GE(Value(ParseExposition(sensor.Scrape()), exited) - before, 2 * kConns);
+  }
+  close(conns);
 }
 
 }  // namespace

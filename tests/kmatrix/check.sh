@@ -9,7 +9,7 @@
 #            [--require-evictions] [--global-oom] [--sensor-memory-max BYTES]
 #            [--max-map-memory BYTES] [--expect-possible-cpus N] [--memory-only] [-- SENSOR_ARGS...]
 #
-# --bin-dir DIR       holds hostprobe, syscall_workload and events_workload
+# --bin-dir DIR       holds hostprobe, syscall_workload, events_workload and http_workload
 # --run NAME          label of this run in the report ("default", "fallback")
 # --disk-dir DIR      a directory on a real block device (not tmpfs/overlay) for O_DIRECT I/O
 # --mib N             MiB of direct I/O each way (default 32)
@@ -470,6 +470,100 @@ if [ "$hook" = tp_btf ]; then
   wfailed=$(value "$work/a" 'hostprobe_syscall_latency_windows_total{result="attach_failed"}')
   if within "$ok" 1 1e12 && within "$wfailed" 0 0; then r=PASS; else r=FAIL; fi
   report syscalls latency_windows $r "windows ok=$ok attach_failed=$wfailed"
+fi
+
+# ---- http: HTTP/1.1 requests from syscalls, exact counts --------------------------------
+# http_workload's server (read, one writev per response) answers its own client
+# (send, recv) over loopback, in a fresh cgroup: 30 x 200, 20 x 404 and 10 x 500,
+# first on a connection per request, then all on one keep-alive connection. The
+# server series (that cgroup, the server's port) and the client series (comm
+# http_workload) count exactly 60/40/20 by class, none "other", and 120
+# durations each. A TCP echo and HTTP over a Unix socket, in a cgroup of their
+# own, give that cgroup no HTTP series, while the tracker reads the echo's bytes
+# and rejects them (parse misses). A process that exits with 16 connections to
+# itself open (32 tracked ends) has them dropped at its exit. HTTP is tp_btf
+# only: in the raw_tp run the sensor must say hostprobe_http_tracker_available 0
+# and export no HTTP series.
+
+hook=$(hook_of syscalls)
+http_wl=$bin_dir/http_workload
+http_ok=30 http_missing=20 http_fail=10 echoes=50 left_open=16
+if [ ! -x "$http_wl" ]; then
+  report http requests FAIL "no http_workload in $bin_dir"
+elif [ -z "$cg2_root" ]; then
+  report http requests FAIL "no cgroup2 filesystem mounted"
+else
+  scrape "$work/b"
+  avail=$(value "$work/b" hostprobe_http_tracker_available)
+  name=kmatrix-http-$$-$run
+  dir=$(new_cgroup $name)
+  out=$("$http_wl" --cgroup "$dir" http --ok $http_ok --missing $http_missing --fail $http_fail 2>"$work/http.err")
+  wrc=$?
+  hport=$(echo "$out" | sed -n 's/^port=\([0-9]*\).*/\1/p')
+  l="cgroup=\"/$name\",pod_uid=\"\",container_id=\"\""
+  srv="hostprobe_http_server_requests_total{$l,port=\"$hport\",status_class="
+  cli="hostprobe_http_client_requests_total{$l,comm=\"http_workload\",status_class="
+  want2=$((2 * http_ok)) want4=$((2 * http_missing)) want5=$((2 * http_fail))
+  total=$((want2 + want4 + want5))
+  wl_detail="workload exit $wrc$([ -s "$work/http.err" ] && echo ": $(head -c 200 "$work/http.err" | tr '\n' ' ')")"
+  if [ "$avail" = 1 ]; then
+    scrape_until "$work/a" "${srv}\"5xx\"}"
+    s2=$(value "$work/a" "${srv}\"2xx\"}") s4=$(value "$work/a" "${srv}\"4xx\"}")
+    s5=$(value "$work/a" "${srv}\"5xx\"}") so=$(value "$work/a" "${srv}\"other\"}")
+    sdur=$(value "$work/a" "hostprobe_http_server_request_duration_seconds_count{$l,port=\"$hport\"}")
+    if [ $wrc = 0 ] && within "$s2" $want2 $want2 && within "$s4" $want4 $want4 && within "$s5" $want5 $want5 &&
+      within "$so" 0 0 && within "$sdur" $total $total; then r=PASS; else r=FAIL; fi
+    report http server_requests $r "port $hport in /$name: 2xx=$s2 ($want2) 4xx=$s4 ($want4) 5xx=$s5 ($want5)" \
+      "other=$so (0) durations=$sdur ($total); $wl_detail"
+    c2=$(value "$work/a" "${cli}\"2xx\"}") c4=$(value "$work/a" "${cli}\"4xx\"}")
+    c5=$(value "$work/a" "${cli}\"5xx\"}") co=$(value "$work/a" "${cli}\"other\"}")
+    cdur=$(value "$work/a" "hostprobe_http_client_request_duration_seconds_count{$l}")
+    if [ $wrc = 0 ] && within "$c2" $want2 $want2 && within "$c4" $want4 $want4 && within "$c5" $want5 $want5 &&
+      within "$co" 0 0 && within "$cdur" $total $total; then r=PASS; else r=FAIL; fi
+    report http client_requests $r "comm http_workload in /$name: 2xx=$c2 ($want2) 4xx=$c4 ($want4)" \
+      "5xx=$c5 ($want5) other=$co (0) durations=$cdur ($total)"
+  elif [ "$hook" = tp_btf ]; then
+    report http server_requests FAIL "hostprobe_http_tracker_available=$avail with tp_btf hooks; $wl_detail"
+  else
+    scrape_until "$work/a" "hostprobe_cgroup_syscalls_total$(labels /$name)"
+    n=$(grep -cE '^hostprobe_http_(server|client)_' "$work/a")
+    if [ $wrc = 0 ] && [ "$n" = 0 ]; then r=PASS; else r=FAIL; fi
+    report http server_requests $r "not available with $hook hooks (hostprobe_http_tracker_available $avail)," \
+      "HTTP series: $n (0); $wl_detail"
+  fi
+
+  # Not HTTP over TCP: no series for its cgroup, once the sensor has named it.
+  oname=kmatrix-nothttp-$$-$run
+  odir=$(new_cgroup $oname)
+  scrape "$work/b"
+  "$http_wl" --cgroup "$odir" others $echoes 2>"$work/others.err"
+  orc=$?
+  scrape_until "$work/a" "hostprobe_cgroup_syscalls_total$(labels /$oname)"
+  n=$(grep -c "^hostprobe_http_[a-z_]*{cgroup=\"/$oname\"" "$work/a")
+  misses=$(delta "$work/b" "$work/a" hostprobe_http_tracker_parse_misses_total)
+  # Each echo round trip: the client's write and read, the server's read and write.
+  want_misses=$((4 * echoes))
+  [ "$avail" = 1 ] || want_misses=0
+  if [ $orc = 0 ] && [ "$n" = 0 ] && within "$misses" $want_misses 1e12; then r=PASS; else r=FAIL; fi
+  report http not_http $r "TCP echo ($echoes round trips) and HTTP over a Unix socket in /$oname: HTTP series $n (0)," \
+    "parse misses +$misses (>= $want_misses); exit $orc"
+
+  # Connections still open when their process exits.
+  if [ "$avail" = 1 ]; then
+    ev='hostprobe_http_tracker_connections_total{event='
+    scrape "$work/b"
+    "$http_wl" leave-open $left_open 2>"$work/leave.err"
+    lrc=$?
+    scrape "$work/a"
+    trk=$(delta "$work/b" "$work/a" "${ev}\"tracked\"}")
+    ex=$(delta "$work/b" "$work/a" "${ev}\"exited\"}")
+    want=$((2 * left_open))
+    if [ $lrc = 0 ] && within "$trk" $want 1e12 && within "$ex" $want 1e12; then r=PASS; else r=FAIL; fi
+    report http exit_drops $r "$left_open connections to itself left open at exit: tracked +$trk exited +$ex" \
+      "(>= $want each); exit $lrc"
+  else
+    report http exit_drops SKIP "HTTP not available with $hook hooks"
+  fi
 fi
 
 # ---- diskio: O_DIRECT bytes on the disk under --disk-dir vs /proc/diskstats ------------

@@ -208,6 +208,38 @@ std::set<uint32_t> BpfProgramIdsOf(pid_t pid) {
   return ids;
 }
 
+std::set<uint32_t> BpfMapIdsOf(pid_t pid) {
+  std::set<uint32_t> ids;
+  std::string dir = "/proc/" + std::to_string(pid) + "/fdinfo";
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return ids;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream in(dir + "/" + e->d_name);
+    std::string key;
+    while (in >> key) {
+      if (key == "map_id:") {
+        uint32_t id = 0;
+        if (in >> id) ids.insert(id);
+      }
+    }
+  }
+  closedir(d);
+  return ids;
+}
+
+int OpenBpfMapOf(pid_t pid, const std::string& name) {
+  for (uint32_t id : BpfMapIdsOf(pid)) {
+    int fd = bpf_map_get_fd_by_id(id);
+    if (fd < 0) continue;
+    bpf_map_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && name == info.name) return fd;
+    close(fd);
+  }
+  return -1;
+}
+
 bool BpfProgramLoaded(uint32_t id) {
   int fd = bpf_prog_get_fd_by_id(id);
   if (fd < 0) return false;

@@ -69,6 +69,14 @@ class SensorProcess {
 // another sensor running on the same host.
 std::set<uint32_t> BpfProgramIdsOf(pid_t pid);
 
+// Ids of the BPF maps a process holds (from /proc/<pid>/fdinfo: map fds name
+// their map_id).
+std::set<uint32_t> BpfMapIdsOf(pid_t pid);
+
+// A new fd for the map named `name` among the maps process `pid` holds; -1
+// if it holds none of that name.
+int OpenBpfMapOf(pid_t pid, const std::string& name);
+
 // True while a BPF program with this id is loaded anywhere.
 bool BpfProgramLoaded(uint32_t id);
 

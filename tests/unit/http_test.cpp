@@ -156,6 +156,8 @@ TEST(HttpFamilies, ServerAndClientSeriesWithPodLabels) {
   snap.client.push_back({7, "ab", 2, Stats(10, 2'000'000)});
   snap.self_stats[HP_HTTP_STAT_UNPAIRED_RESPONSES] = 4;
   snap.self_stats[HP_HTTP_STAT_CONN_MAP_FULL] = 1;
+  snap.self_stats[HP_HTTP_STAT_CONNS_EXITED] = 6;
+  snap.self_stats[HP_HTTP_STAT_PROC_MAP_FULL] = 2;
   auto built = BuildHttpFamilies(snap, [](uint64_t id) -> std::optional<std::string> {
     if (id == 7 || id == 8) return std::string(kPod);
     return std::nullopt;
@@ -179,6 +181,8 @@ TEST(HttpFamilies, ServerAndClientSeriesWithPodLabels) {
   EXPECT_THAT(text, HasSubstr("hostprobe_http_client_request_duration_seconds_count{" + labels + "} 10"));
   EXPECT_THAT(text, HasSubstr("hostprobe_http_tracker_unpaired_total{kind=\"response\"} 4"));
   EXPECT_THAT(text, HasSubstr("hostprobe_bpf_map_update_failures_total{map=\"http_conns\"} 1"));
+  EXPECT_THAT(text, HasSubstr("hostprobe_bpf_map_update_failures_total{map=\"http_procs\"} 2"));
+  EXPECT_THAT(text, HasSubstr("hostprobe_http_tracker_connections_total{event=\"exited\"} 6"));
   EXPECT_THAT(text, HasSubstr("hostprobe_http_tracker_available 1"));
   EXPECT_THAT(text, Not(HasSubstr("port=\"80\"")));
 }
