@@ -200,9 +200,11 @@ TEST(HttpTest, ServerAndClientRequestsFromSyscalls) {
     EXPECT_TRUE(near(Sum(e, "hostprobe_http_client_requests_total", {"comm=\"ab\"", "5xx"}), 2 * kFail));
 
     // Neither the echo nor the Unix-socket service is HTTP over TCP.
-    for (const auto& [series, value] : e)
-      if (series.rfind("hostprobe_http_", 0) == 0)
+    for (const auto& [series, value] : e) {
+      if (series.rfind("hostprobe_http_", 0) == 0) {
         EXPECT_EQ(series.find("container_id=\"" + kOther + "\""), std::string::npos) << series;
+      }
+    }
     if (HasFailure()) ADD_FAILURE() << sensor.Scrape();
   }
   RemoveCgroup(root, app);

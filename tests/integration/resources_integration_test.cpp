@@ -157,8 +157,9 @@ TEST_F(ResourcesTest, DiskBytesPerCgroupUnderContention) {
   const std::string root = Cgroup2Root();
   ASSERT_FALSE(root.empty()) << "no cgroup2 filesystem mounted";
   const bool io_on_v2 = ReadFile(root + "/cgroup.controllers").find("io") != std::string::npos;
-  if (io_on_v2 && ReadFile(root + "/cgroup.subtree_control").find("io") == std::string::npos)
+  if (io_on_v2 && ReadFile(root + "/cgroup.subtree_control").find("io") == std::string::npos) {
     ASSERT_TRUE(WriteFile(root + "/cgroup.subtree_control", "+io"));
+  }
   const std::string tag = std::to_string(getpid());
   const std::string names[3] = {"/hostprobe-dio-a-" + tag, "/hostprobe-dio-b-" + tag,
                                 "/hostprobe-flood-" + tag};
