@@ -1,14 +1,18 @@
 // What per-process memory costs the host, two ways:
 //
 //   fault  ns per page fault of a loop that maps 16 MiB of anonymous memory,
-//          writes every page, and unmaps it: bare, with the sensor reading
-//          memory in the kernel at every rss_stat event (the default,
-//          --process-memory-source auto), and with the sensor reading
-//          /proc/<pid>/statm at each sample instead (procfs: no program runs
-//          on a fault). Cycles of all three, medians, ratios to bare.
+//          writes every page, and unmaps it: bare, with the sensor at its
+//          default (--process-memory-source auto: a BPF task iterator read at
+//          each sample, nothing on a fault), and with the sensor reading
+//          /proc/<pid>/status of every process at each sample (procfs). Both
+//          sample every second here (--sample-interval 1s), ten times the
+//          default rate, so any cost of a sample that lands on the loop shows.
+//          Cycles of all three, medians, ratios to bare.
 //   sample the sensor's own CPU time (utime + stime) over --seconds with
 //          --processes idle processes on the host, at --sample-interval 10s,
-//          for both sources: the cost of sampling every process.
+//          for both sources: the cost of sampling every process; and the
+//          wall time of one sample (hostprobe_process_memory_sample_duration_seconds,
+//          the median of the samples seen).
 //
 //   memory_cost [--cycles C] [--rounds R] [--processes N] [--seconds S]
 //
@@ -125,8 +129,8 @@ int main(int argc, char** argv) {
     s.Stop(SIGTERM, std::chrono::seconds(5));
     return r;
   };
-  const std::vector<std::string> ebpf = {"--process-memory-source", "auto"};
-  const std::vector<std::string> procfs = {"--process-memory-source", "procfs"};
+  const std::vector<std::string> ebpf = {"--process-memory-source", "auto", "--sample-interval", "1s"};
+  const std::vector<std::string> procfs = {"--process-memory-source", "procfs", "--sample-interval", "1s"};
 
   std::vector<double> bare, kernel, statm, r_kernel, r_statm;
   for (int c = 0; c < cycles; ++c) {
@@ -141,15 +145,19 @@ int main(int argc, char** argv) {
     r_kernel.push_back(k / b);
     r_statm.push_back(p / b);
     std::printf(
-        "  cycle %d: bare %.1f, per-fault program %.1f (x%.3f), statm at sampling %.1f (x%.3f) ns/page\n",
+        "  cycle %d: bare %.1f, task iterator at sampling %.1f (x%.3f), status at sampling %.1f (x%.3f) "
+        "ns/page\n",
         c + 1, b, k, k / b, p, p / b);
   }
   std::printf("fault loop (%zu MiB map, write, unmap; %d rounds per figure, %d cycles):\n", kRegion >> 20,
               rounds, cycles);
   std::printf("  bare                          %7.1f ns/page\n", Median(bare));
-  std::printf("  sensor, per-fault program     %7.1f ns/page  ratio %.3f (median of cycles)\n",
-              Median(kernel), Median(r_kernel));
-  std::printf("  sensor, statm at sampling     %7.1f ns/page  ratio %.3f\n", Median(statm), Median(r_statm));
+  std::printf("  sensor, task iterator (auto)  %7.1f ns/page  ratio %.3f (median of cycles; %.3f to %.3f)\n",
+              Median(kernel), Median(r_kernel), *std::min_element(r_kernel.begin(), r_kernel.end()),
+              *std::max_element(r_kernel.begin(), r_kernel.end()));
+  std::printf("  sensor, status (procfs)       %7.1f ns/page  ratio %.3f (%.3f to %.3f)\n", Median(statm),
+              Median(r_statm), *std::min_element(r_statm.begin(), r_statm.end()),
+              *std::max_element(r_statm.begin(), r_statm.end()));
 
   if (processes <= 0 || seconds <= 0) return 0;
   // Idle processes: children that sleep until killed.
@@ -162,21 +170,44 @@ int main(int argc, char** argv) {
     }
     if (pid > 0) idle.push_back(pid);
   }
-  auto cost = [&](const std::vector<std::string>& source) {
-    std::vector<std::string> args = source;
-    args.insert(args.end(), {"--sample-interval", "10s"});
+  struct Cost {
+    double core = 0;       // share of a core
+    double sample_s = -1;  // median wall time of one sample
+    double processes = 0;  // processes in the sample (tracked)
+  };
+  auto cost = [&](const char* source) {
+    std::vector<std::string> args = {"--process-memory-source", source, "--sample-interval", "10s"};
     return with_sensor(args, [&](hostprobe::testing::SensorProcess& s) {
+      Cost c;
+      std::vector<double> durations;
+      double last_samples = 0;
       const double before = CpuSeconds(s.pid());
-      std::this_thread::sleep_for(std::chrono::seconds(seconds));
-      return (CpuSeconds(s.pid()) - before) / seconds;
+      const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+      // A scrape every 10 s (the cost of serving it counts too, as in use).
+      while (std::chrono::steady_clock::now() < end) {
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            std::chrono::seconds(10), end - std::chrono::steady_clock::now()));
+        auto e = hostprobe::testing::ParseExposition(s.Scrape());
+        const double n = hostprobe::testing::Value(e, "hostprobe_process_memory_samples_total");
+        if (n > last_samples)
+          durations.push_back(
+              hostprobe::testing::Value(e, "hostprobe_process_memory_sample_duration_seconds"));
+        last_samples = n;
+        c.processes = hostprobe::testing::Value(e, "hostprobe_process_memory_tracked_processes");
+      }
+      c.core = (CpuSeconds(s.pid()) - before) / seconds;
+      if (!durations.empty()) c.sample_s = Median(durations);
+      return c;
     });
   };
-  const double k = cost(ebpf), p = cost(procfs);
+  const Cost k = cost("auto"), p = cost("procfs");
   for (pid_t pid : idle) kill(pid, SIGKILL);
   for (pid_t pid : idle) waitpid(pid, nullptr, 0);
   std::printf("sampling %zu idle processes (plus the host's) every 10 s, sensor CPU over %d s:\n",
               idle.size(), seconds);
-  std::printf("  per-fault program (eBPF map read at sampling)  %.2f%% of a core\n", 100 * k);
-  std::printf("  statm read at sampling                         %.2f%% of a core\n", 100 * p);
+  std::printf("  task iterator (auto)   %.2f%% of a core, one sample %.1f ms (%.0f processes)\n",
+              100 * k.core, 1000 * k.sample_s, k.processes);
+  std::printf("  status (procfs)        %.2f%% of a core, one sample %.1f ms (%.0f processes)\n",
+              100 * p.core, 1000 * p.sample_s, p.processes);
   return 0;
 }
