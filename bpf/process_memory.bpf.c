@@ -1,36 +1,39 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Per-process memory, kept current in the kernel, one entry per thread group.
+/* Per-process memory, read from every process's mm when userspace samples.
  *
- *   rss_stat            an mm's resident page counters changed. The whole
- *                       value is read again from the mm, so the entry always
- *                       holds the latest resident anon/file/shmem pages.
- *   fexit brk, mmap,    the process mapped, unmapped, moved or re-protected
- *   munmap, mremap,     memory: data_vm/stack_vm and brk change here without
- *   mprotect            any page being touched, so rss_stat alone would see
- *                       a reservation only once it is faulted in.
- *   sched_process_exec  a new image: the entry starts again, stamped.
- *   sched_process_exit  the last thread of a group: the entry goes.
+ *   iter/task           run by userspace at every sample (a new iterator on
+ *                       the link, read to its end): one hp_proc_mem record
+ *                       per thread group with an mm, its resident counters
+ *                       by type, swap, data and brk heap as they are at that
+ *                       moment. Nothing runs on a page fault or a mapping
+ *                       call.
+ *   sched_process_exec  a new image: its time is stamped, so userspace knows
+ *                       the process exec'd and its leak warm-up starts there.
+ *   sched_process_exit  the last thread of a group: its stamp goes.
  *
  * tp_btf and raw_tp variants of the tracepoints are in this object; the loader
- * switches one family off before loading (see syscalls.bpf.c). The fexit
- * programs are loaded only for the functions the kernel's BTF has.
+ * switches one family off before loading (see syscalls.bpf.c).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "core_fixes.bpf.h"
 #include "maps.bpf.h"
 #include "process_memory.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* include/linux/sched.h */
+#define HP_PF_EXITING 0x00000004
+#define HP_PF_KTHREAD 0x00200000
+
+/* Exec stamps by global tgid. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, HP_MAX_MEM_PROCS);
 	__type(key, __u32);
-	__type(value, struct hp_proc_mem);
+	__type(value, struct hp_proc_exec);
 } process_memory SEC(".maps");
 
 struct {
@@ -55,15 +58,10 @@ struct mm_struct___percpu {
 	struct percpu_counter rss_stat[4];
 } __attribute__((preserve_access_index));
 
-/* mm->owner exists only with CONFIG_MEMCG. */
-struct mm_struct___memcg {
-	struct task_struct *owner;
-} __attribute__((preserve_access_index));
-
 /* Value of resident counter `member` (MM_FILEPAGES, ...), in pages. The
- * percpu_counter's central count, as the rss_stat tracepoint itself reports
- * it: per-CPU deltas not yet folded in are left out (at most the counter's
- * batch per CPU), which keeps this hot path free of a loop over CPUs. */
+ * percpu_counter's central count, as /proc/<pid>/status and statm read it
+ * (get_mm_counter): per-CPU deltas not yet folded in are left out (at most
+ * the counter's batch per CPU). */
 static __always_inline __u64 rss_pages(struct mm_struct *mm, __u32 member)
 {
 	long count = 0;
@@ -84,87 +82,82 @@ static __always_inline __u64 rss_pages(struct mm_struct *mm, __u32 member)
 	return count > 0 ? count : 0;
 }
 
-/* The thread group an mm belongs to, or NULL to skip the event. rss_stat fires
- * for the mm being changed, which is not always current's (reclaim, another
- * process reading it, an exiting process's teardown after its mm was cut
- * loose). mm->owner names the owner whenever it exists; without it only
- * events on current's own mm can be attributed. */
-static __always_inline struct task_struct *mm_owner(struct mm_struct *mm)
+/* The pid of `task`'s thread group as the namespace at `level` numbers it,
+ * 0 when that namespace does not see it. */
+static __always_inline __u32 tgid_at_level(struct task_struct *task, __u32 level)
 {
-	struct mm_struct___memcg *with_owner = (void *)mm;
-	struct task_struct *current = (struct task_struct *)bpf_get_current_task();
+	struct pid *pid = BPF_CORE_READ(task, signal, pids[PIDTYPE_TGID]);
+	int nr = 0;
 
-	if (bpf_core_field_exists(with_owner->owner)) {
-		struct task_struct *owner = BPF_CORE_READ(with_owner, owner);
-
-		if (owner)
-			return owner;
-	}
-	if (BPF_CORE_READ(current, mm) != mm)
-		return NULL;
-	return current;
+	if (!pid || level > BPF_CORE_READ(pid, level))
+		return 0;
+	bpf_probe_read_kernel(&nr, sizeof(nr),
+			      (void *)pid + bpf_core_field_offset(struct pid, numbers) +
+				      level * bpf_core_type_size(struct upid) +
+				      bpf_core_field_offset(struct upid, nr));
+	return nr > 0 ? nr : 0;
 }
 
-static __always_inline void read_mm(struct mm_struct *mm, struct task_struct *task, struct hp_proc_mem *v)
+/* One record per thread group with memory: the group leader writes it, or,
+ * when the leader has exited on its own (its mm is gone while other threads
+ * run on), each of the other threads writes the same group's record and
+ * userspace keeps one. Kernel threads, which may borrow an mm, and exiting
+ * tasks, whose mm may be going, are left out. */
+SEC("iter/task")
+int hp_mem_iter(struct bpf_iter__task *ctx)
 {
-	v->anon_pages = rss_pages(mm, MM_ANONPAGES);
-	v->file_pages = rss_pages(mm, MM_FILEPAGES);
-	v->shmem_pages = rss_pages(mm, MM_SHMEMPAGES);
-	v->swap_pages = (__u32)rss_pages(mm, MM_SWAPENTS);
-	v->data_pages = BPF_CORE_READ(mm, data_vm) + BPF_CORE_READ(mm, stack_vm);
-	v->brk_bytes = BPF_CORE_READ(mm, brk) - BPF_CORE_READ(mm, start_brk);
-	v->start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
-	v->flags = 0;
-}
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct task_struct *current, *leader;
+	struct hp_proc_exec *stamp;
+	struct hp_proc_mem rec = {};
+	struct mm_struct *mm;
+	__u32 tgid;
 
-/* Rewrites the entry of `task`'s thread group from `mm`. */
-static __always_inline void record(struct mm_struct *mm, struct task_struct *task, bool exec)
-{
-	__u32 tgid = BPF_CORE_READ(task, tgid);
-	struct hp_proc_mem *v = bpf_map_lookup_elem(&process_memory, &tgid);
-	struct hp_proc_mem fresh = {};
-
-	if (v && !exec) {
-		read_mm(mm, task, v);
-		return;
-	}
-	read_mm(mm, task, &fresh);
-	if (exec)
-		fresh.exec_ns = bpf_ktime_get_boot_ns();
-	if (bpf_map_update_elem(&process_memory, &tgid, &fresh, BPF_ANY))
-		hp_percpu_inc(&process_memory_self_stats, HP_PM_STAT_UPDATE_FAILED);
-}
-
-static __always_inline void on_rss_stat(struct mm_struct *mm)
-{
-	struct task_struct *owner;
-
+	if (!task)
+		return 0;
+	if (BPF_CORE_READ(task, flags) & (HP_PF_KTHREAD | HP_PF_EXITING))
+		return 0;
+	mm = BPF_CORE_READ(task, mm);
 	if (!mm)
-		return;
-	owner = mm_owner(mm);
-	if (owner)
-		record(mm, owner, false);
+		return 0;
+	leader = BPF_CORE_READ(task, group_leader);
+	if (leader != task && BPF_CORE_READ(leader, mm) &&
+	    !(BPF_CORE_READ(leader, flags) & HP_PF_EXITING))
+		return 0;
+
+	/* The reader's pid namespace is the one the iterator walks, and the
+	 * one its /proc numbers processes in. */
+	current = (struct task_struct *)bpf_get_current_task();
+	rec.tgid = tgid_at_level(task, BPF_CORE_READ(current, thread_pid, level));
+	if (!rec.tgid)
+		return 0;
+	rec.start_boottime = BPF_CORE_READ(leader, start_boottime);
+	tgid = BPF_CORE_READ(task, tgid);
+	stamp = bpf_map_lookup_elem(&process_memory, &tgid);
+	if (stamp && stamp->start_boottime == rec.start_boottime)
+		rec.exec_ns = stamp->exec_ns;
+	rec.anon_pages = rss_pages(mm, MM_ANONPAGES);
+	rec.file_pages = rss_pages(mm, MM_FILEPAGES);
+	rec.shmem_pages = rss_pages(mm, MM_SHMEMPAGES);
+	rec.swap_pages = rss_pages(mm, MM_SWAPENTS);
+	rec.data_pages = BPF_CORE_READ(mm, data_vm) + BPF_CORE_READ(mm, stack_vm);
+	rec.brk_bytes = BPF_CORE_READ(mm, brk) - BPF_CORE_READ(mm, start_brk);
+	bpf_seq_write(seq, &rec, sizeof(rec));
+	return 0;
 }
 
-/* After a mapping call returns, current's mm says what it did. Kernel threads
- * (no mm) and calls that failed are read the same way: a reading of an
- * unchanged mm rewrites the same figures. */
-static __always_inline void on_vm_change(void)
-{
-	struct task_struct *current = (struct task_struct *)bpf_get_current_task();
-	struct mm_struct *mm = BPF_CORE_READ(current, mm);
-
-	if (mm)
-		record(mm, current, false);
-}
-
+/* After de_thread(), so current leads its group whichever thread exec'd. */
 static __always_inline void on_exec(void)
 {
 	struct task_struct *current = (struct task_struct *)bpf_get_current_task();
-	struct mm_struct *mm = BPF_CORE_READ(current, mm);
+	struct hp_proc_exec v = {};
+	__u32 tgid = BPF_CORE_READ(current, tgid);
 
-	if (mm)
-		record(mm, current, true);
+	v.start_boottime = BPF_CORE_READ(current, group_leader, start_boottime);
+	v.exec_ns = bpf_ktime_get_boot_ns();
+	if (bpf_map_update_elem(&process_memory, &tgid, &v, BPF_ANY))
+		hp_percpu_inc(&process_memory_self_stats, HP_PM_STAT_UPDATE_FAILED);
 }
 
 static __always_inline void on_exit(struct task_struct *task)
@@ -177,13 +170,6 @@ static __always_inline void on_exit(struct task_struct *task)
 		return;
 	tgid = BPF_CORE_READ(task, tgid);
 	bpf_map_delete_elem(&process_memory, &tgid);
-}
-
-SEC("tp_btf/rss_stat")
-int BPF_PROG(hp_rss_stat, struct mm_struct *mm)
-{
-	on_rss_stat(mm);
-	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -200,13 +186,6 @@ int BPF_PROG(hp_mem_exit, struct task_struct *task)
 	return 0;
 }
 
-SEC("raw_tp/rss_stat")
-int BPF_PROG(hp_rss_stat_raw, struct mm_struct *mm)
-{
-	on_rss_stat(mm);
-	return 0;
-}
-
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(hp_mem_exec_raw)
 {
@@ -218,42 +197,5 @@ SEC("raw_tp/sched_process_exit")
 int BPF_PROG(hp_mem_exit_raw, struct task_struct *task)
 {
 	on_exit(task);
-	return 0;
-}
-
-/* The arch-neutral bodies behind the syscalls (the __x64_sys_ and
- * __arm64_sys_ wrappers differ per architecture). No arguments are read. */
-SEC("fexit/__do_sys_brk")
-int BPF_PROG(hp_brk_exit)
-{
-	on_vm_change();
-	return 0;
-}
-
-SEC("fexit/ksys_mmap_pgoff")
-int BPF_PROG(hp_mmap_exit)
-{
-	on_vm_change();
-	return 0;
-}
-
-SEC("fexit/__vm_munmap")
-int BPF_PROG(hp_munmap_exit)
-{
-	on_vm_change();
-	return 0;
-}
-
-SEC("fexit/__do_sys_mremap")
-int BPF_PROG(hp_mremap_exit)
-{
-	on_vm_change();
-	return 0;
-}
-
-SEC("fexit/do_mprotect_pkey")
-int BPF_PROG(hp_mprotect_exit)
-{
-	on_vm_change();
 	return 0;
 }

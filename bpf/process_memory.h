@@ -4,35 +4,36 @@
 #ifndef HOSTPROBE_BPF_PROCESS_MEMORY_H
 #define HOSTPROBE_BPF_PROCESS_MEMORY_H
 
-/* Processes (thread groups) tracked at once. LRU: when the host runs more,
- * the ones whose memory changed least recently go first, and userspace seeds
- * them again from /proc/<pid>/statm when it next sees them missing. */
+/* Exec stamps kept at once (thread groups that exec'd since the sensor
+ * started and still run). LRU: should a host run more, the least recently
+ * read go first, and those processes' warm-up counts from their start. */
 #define HP_MAX_MEM_PROCS 32768
 
-/* hp_proc_mem.flags */
-/* Written by userspace from /proc/<pid>/statm: resident file and shmem pages
- * are not told apart (file_pages holds both, shmem_pages is 0) and brk_bytes
- * is unknown. The kernel clears it with its first full reading. */
-#define HP_PM_FROM_STATM 0x1
-
-/* One process's memory as of its last change, keyed by tgid (__u32). Every
- * event rewrites the whole value from the mm, so a missed or reordered event
- * costs freshness, never accuracy. */
+/* One thread group's memory as its mm holds it when the task iterator runs
+ * (a sample): a fixed-size record written with bpf_seq_write, read back by
+ * userspace from the iterator's file. */
 struct hp_proc_mem {
+	__u32 tgid;           /* the process's pid in the pid namespace of the reader */
+	__u32 reserved;       /* 0 */
+	__u64 start_boottime; /* group leader's start_boottime, ns: tells a reused pid apart */
+	__u64 exec_ns;        /* bpf_ktime_get_boot_ns() at the exec that started this image; 0: none seen */
 	__u64 anon_pages;     /* resident anonymous memory (MM_ANONPAGES) */
 	__u64 file_pages;     /* resident file-backed memory (MM_FILEPAGES) */
 	__u64 shmem_pages;    /* resident shared memory (MM_SHMEMPAGES) */
-	__u64 data_pages;     /* data_vm + stack_vm: statm's "data" field */
+	__u64 swap_pages;     /* swapped-out anonymous pages (MM_SWAPENTS) */
+	__u64 data_pages;     /* data_vm + stack_vm: statm's "data" field, VmData + VmStk */
 	__u64 brk_bytes;      /* brk - start_brk: the brk heap */
-	__u64 start_boottime; /* group leader's start_boottime, ns: tells a reused pid apart */
-	__u64 exec_ns;        /* bpf_ktime_get_boot_ns() at the exec that started this image; 0: none seen */
-	__u32 flags;          /* HP_PM_* */
-	__u32 swap_pages;     /* swapped-out anonymous pages (MM_SWAPENTS) */
+};
+
+/* An exec stamp, keyed by the global tgid (__u32). */
+struct hp_proc_exec {
+	__u64 start_boottime; /* group leader's start_boottime, ns, at the exec */
+	__u64 exec_ns;        /* bpf_ktime_get_boot_ns() at the exec */
 };
 
 /* The program's own failures, indexes into the process_memory_self_stats array. */
 enum hp_process_memory_self_stat {
-	HP_PM_STAT_UPDATE_FAILED = 0, /* process_memory update failed: a change was not recorded */
+	HP_PM_STAT_UPDATE_FAILED = 0, /* process_memory update failed: an exec was not stamped */
 	HP_PM_STAT__COUNT,
 };
 

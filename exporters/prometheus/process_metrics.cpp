@@ -36,8 +36,9 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
                         MetricType::Gauge);
   auto resident = MakeFamily(
       "hostprobe_process_resident_bytes",
-      "Resident memory of a process by type: anon, file, shmem (eBPF, rss_stat); file_shmem where only "
-      "/proc/<pid>/statm was read, which does not tell file and shared memory apart.",
+      "Resident memory of a process by type: anon, file, shmem (read at each sample by a BPF task iterator, "
+      "or from /proc/<pid>/status); file_shmem only from a source that cannot tell file and shared memory "
+      "apart.",
       MetricType::Gauge);
   auto data =
       MakeFamily("hostprobe_process_data_bytes",
@@ -45,13 +46,12 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
                  "brk heap, anonymous mappings, writable private file mappings, stacks.",
                  MetricType::Gauge);
   auto heap = MakeFamily("hostprobe_process_brk_heap_bytes",
-                         "Size of a process's brk heap (brk - start_brk), read from its mm by eBPF when it "
-                         "maps or unmaps memory; absent where only /proc/<pid>/statm is read.",
+                         "Size of a process's brk heap (brk - start_brk), read from its mm by the BPF task "
+                         "iterator at each sample; absent where /proc/<pid>/status is read instead.",
                          MetricType::Gauge);
   auto judged = MakeFamily("hostprobe_process_memory_judged_bytes",
                            "Memory of a process the leak detector judges: resident anonymous + resident "
-                           "shared memory + swapped-out pages (eBPF); resident anonymous only where just "
-                           "/proc/<pid>/statm is read. File-backed pages are left out.",
+                           "shared memory + swapped-out pages. File-backed pages are left out.",
                            MetricType::Gauge);
   auto suspected = MakeFamily("hostprobe_process_memory_leak_suspected",
                               "1 while the leak detector judges that the floor of a process's judged memory "
@@ -159,8 +159,8 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
   }
 
   auto source = MakeFamily("hostprobe_process_memory_source",
-                           "1 for the source each per-process figure comes from: ebpf (kept current in the "
-                           "kernel) or procfs (/proc/<pid>/statm read every sample).",
+                           "1 for the source each per-process figure comes from: ebpf (a BPF task iterator "
+                           "read at each sample) or procfs (/proc/<pid>/status read every sample).",
                            MetricType::Gauge);
   for (const auto& [figure, ebpf] : {std::pair<const char*, bool>{"resident", snap.rss_from_ebpf},
                                      std::pair<const char*, bool>{"data", snap.data_from_ebpf}}) {

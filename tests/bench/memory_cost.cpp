@@ -1,16 +1,24 @@
 // What per-process memory costs the host, two ways:
 //
 //   fault  ns per page fault of a loop that maps 16 MiB of anonymous memory,
-//          writes every page, and unmaps it: bare, with the sensor reading
-//          memory in the kernel at every rss_stat event (the default,
-//          --process-memory-source auto), and with the sensor reading
-//          /proc/<pid>/statm at each sample instead (procfs: no program runs
-//          on a fault). Cycles of all three, medians, ratios to bare.
+//          writes every page, and unmaps it: bare, with the sensor at its
+//          default (--process-memory-source auto: a BPF task iterator read at
+//          each sample, nothing on a fault), and with the sensor reading
+//          /proc/<pid>/status of every process at each sample (procfs). Both
+//          sample every second here (--sample-interval 1s), ten times the
+//          default rate, so any cost of a sample that lands on the loop shows.
+//          Cycles of all three, medians, ratios to bare.
 //   sample the sensor's own CPU time (utime + stime) over --seconds with
 //          --processes idle processes on the host, at --sample-interval 10s,
-//          for both sources: the cost of sampling every process.
+//          for both sources: the cost of sampling every process; and the
+//          wall time of one sample (hostprobe_process_memory_sample_duration_seconds,
+//          the median of the samples seen).
 //
-//   memory_cost [--cycles C] [--rounds R] [--processes N] [--seconds S]
+//   memory_cost [--cycles C] [--rounds R] [--processes N] [--seconds S] [--compare BINARY]
+//
+// --compare BINARY adds another build's sensor (e.g. the previous version) at
+// its default source to every fault cycle and to the sampling cost, so the
+// two are compared within one run.
 //
 // Needs root. Prints a table; measures, never asserts.
 #include <sched.h>
@@ -82,10 +90,13 @@ double CpuSeconds(pid_t pid) {
 
 int main(int argc, char** argv) {
   int cycles = 7, rounds = 30, processes = 2000, seconds = 60;
+  std::string compare;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     int v = std::atoi(argv[i + 1]);
-    if (a == "--cycles")
+    if (a == "--compare")
+      compare = argv[i + 1];
+    else if (a == "--cycles")
       cycles = v;
     else if (a == "--rounds")
       rounds = v;
@@ -111,9 +122,10 @@ int main(int argc, char** argv) {
   for (long c = ncpu > 1 ? 1 : 0; c < ncpu && c < CPU_SETSIZE; ++c) CPU_SET(c, &sensor_cpus);
   sched_setaffinity(0, sizeof(loop_cpu), &loop_cpu);
 
-  auto with_sensor = [&](const std::vector<std::string>& args, auto&& body) {
+  auto with_sensor = [&](const std::vector<std::string>& args, auto&& body,
+                         const char* binary = HOSTPROBE_BIN) {
     sched_setaffinity(0, sizeof(sensor_cpus), &sensor_cpus);
-    hostprobe::testing::SensorProcess s(HOSTPROBE_BIN, args);
+    hostprobe::testing::SensorProcess s(binary, args);
     bool ok = s.Start();
     sched_setaffinity(0, sizeof(loop_cpu), &loop_cpu);
     if (!ok || !s.WaitHealthy()) {
@@ -125,31 +137,45 @@ int main(int argc, char** argv) {
     s.Stop(SIGTERM, std::chrono::seconds(5));
     return r;
   };
-  const std::vector<std::string> ebpf = {"--process-memory-source", "auto"};
-  const std::vector<std::string> procfs = {"--process-memory-source", "procfs"};
+  const std::vector<std::string> ebpf = {"--process-memory-source", "auto", "--sample-interval", "1s"};
+  const std::vector<std::string> procfs = {"--process-memory-source", "procfs", "--sample-interval", "1s"};
 
-  std::vector<double> bare, kernel, statm, r_kernel, r_statm;
+  std::vector<double> bare, kernel, statm, other, r_kernel, r_statm, r_other;
   for (int c = 0; c < cycles; ++c) {
     double b1 = NsPerFault(rounds);
     double k = with_sensor(ebpf, [&](auto&) { return NsPerFault(rounds); });
     double p = with_sensor(procfs, [&](auto&) { return NsPerFault(rounds); });
+    double o = compare.empty() ? 0
+                               : with_sensor(
+                                     ebpf, [&](auto&) { return NsPerFault(rounds); }, compare.c_str());
     double b2 = NsPerFault(rounds);
     double b = (b1 + b2) / 2;
     bare.push_back(b);
     kernel.push_back(k);
     statm.push_back(p);
+    other.push_back(o);
     r_kernel.push_back(k / b);
     r_statm.push_back(p / b);
+    r_other.push_back(o / b);
     std::printf(
-        "  cycle %d: bare %.1f, per-fault program %.1f (x%.3f), statm at sampling %.1f (x%.3f) ns/page\n",
+        "  cycle %d: bare %.1f, task iterator at sampling %.1f (x%.3f), status at sampling %.1f (x%.3f)",
         c + 1, b, k, k / b, p, p / b);
+    if (!compare.empty()) std::printf(", --compare sensor %.1f (x%.3f)", o, o / b);
+    std::printf(" ns/page\n");
   }
   std::printf("fault loop (%zu MiB map, write, unmap; %d rounds per figure, %d cycles):\n", kRegion >> 20,
               rounds, cycles);
   std::printf("  bare                          %7.1f ns/page\n", Median(bare));
-  std::printf("  sensor, per-fault program     %7.1f ns/page  ratio %.3f (median of cycles)\n",
-              Median(kernel), Median(r_kernel));
-  std::printf("  sensor, statm at sampling     %7.1f ns/page  ratio %.3f\n", Median(statm), Median(r_statm));
+  std::printf("  sensor, task iterator (auto)  %7.1f ns/page  ratio %.3f (median of cycles; %.3f to %.3f)\n",
+              Median(kernel), Median(r_kernel), *std::min_element(r_kernel.begin(), r_kernel.end()),
+              *std::max_element(r_kernel.begin(), r_kernel.end()));
+  std::printf("  sensor, status (procfs)       %7.1f ns/page  ratio %.3f (%.3f to %.3f)\n", Median(statm),
+              Median(r_statm), *std::min_element(r_statm.begin(), r_statm.end()),
+              *std::max_element(r_statm.begin(), r_statm.end()));
+  if (!compare.empty())
+    std::printf("  --compare sensor (its default)%7.1f ns/page  ratio %.3f (%.3f to %.3f)\n", Median(other),
+                Median(r_other), *std::min_element(r_other.begin(), r_other.end()),
+                *std::max_element(r_other.begin(), r_other.end()));
 
   if (processes <= 0 || seconds <= 0) return 0;
   // Idle processes: children that sleep until killed.
@@ -162,21 +188,51 @@ int main(int argc, char** argv) {
     }
     if (pid > 0) idle.push_back(pid);
   }
-  auto cost = [&](const std::vector<std::string>& source) {
-    std::vector<std::string> args = source;
-    args.insert(args.end(), {"--sample-interval", "10s"});
-    return with_sensor(args, [&](hostprobe::testing::SensorProcess& s) {
-      const double before = CpuSeconds(s.pid());
-      std::this_thread::sleep_for(std::chrono::seconds(seconds));
-      return (CpuSeconds(s.pid()) - before) / seconds;
-    });
+  struct Cost {
+    double core = 0;       // share of a core
+    double sample_s = -1;  // median wall time of one sample
+    double processes = 0;  // processes in the sample (tracked)
   };
-  const double k = cost(ebpf), p = cost(procfs);
+  auto cost = [&](const char* source, const char* binary = HOSTPROBE_BIN) {
+    std::vector<std::string> args = {"--process-memory-source", source, "--sample-interval", "10s"};
+    return with_sensor(
+        args,
+        [&](hostprobe::testing::SensorProcess& s) {
+          Cost c;
+          std::vector<double> durations;
+          double last_samples = 0;
+          const double before = CpuSeconds(s.pid());
+          const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+          // A scrape every 10 s (the cost of serving it counts too, as in use).
+          while (std::chrono::steady_clock::now() < end) {
+            std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+                std::chrono::seconds(10), end - std::chrono::steady_clock::now()));
+            auto e = hostprobe::testing::ParseExposition(s.Scrape());
+            const double n = hostprobe::testing::Value(e, "hostprobe_process_memory_samples_total");
+            if (n > last_samples)
+              durations.push_back(
+                  hostprobe::testing::Value(e, "hostprobe_process_memory_sample_duration_seconds"));
+            last_samples = n;
+            c.processes = hostprobe::testing::Value(e, "hostprobe_process_memory_tracked_processes");
+          }
+          c.core = (CpuSeconds(s.pid()) - before) / seconds;
+          if (!durations.empty()) c.sample_s = Median(durations);
+          return c;
+        },
+        binary);
+  };
+  const Cost k = cost("auto"), p = cost("procfs");
+  const Cost o = compare.empty() ? Cost{} : cost("auto", compare.c_str());
   for (pid_t pid : idle) kill(pid, SIGKILL);
   for (pid_t pid : idle) waitpid(pid, nullptr, 0);
   std::printf("sampling %zu idle processes (plus the host's) every 10 s, sensor CPU over %d s:\n",
               idle.size(), seconds);
-  std::printf("  per-fault program (eBPF map read at sampling)  %.2f%% of a core\n", 100 * k);
-  std::printf("  statm read at sampling                         %.2f%% of a core\n", 100 * p);
+  std::printf("  task iterator (auto)   %.2f%% of a core, one sample %.1f ms (%.0f processes)\n",
+              100 * k.core, 1000 * k.sample_s, k.processes);
+  std::printf("  status (procfs)        %.2f%% of a core, one sample %.1f ms (%.0f processes)\n",
+              100 * p.core, 1000 * p.sample_s, p.processes);
+  if (!compare.empty())
+    std::printf("  --compare sensor       %.2f%% of a core, one sample %.1f ms (%.0f processes)\n",
+                100 * o.core, 1000 * o.sample_s, o.processes);
   return 0;
 }

@@ -208,9 +208,10 @@ std::set<std::string> AttachedPrograms(const SensorProcess& s) {
 // is unused, since 5.11): uid 0 with only CAP_BPF and CAP_PERFMON attaches
 // every program root attaches. Unless the sensor names the kernel's BTF
 // itself, libbpf lists kernel-module BTF, which needs CAP_SYS_ADMIN, for a
-// CO-RE type the kernel lacks (mm_rss_stat on 6.2+), and hp_rss_stat,
-// hp_mem_exec and hp_mem_exit were lost, process memory silently falling
-// back to statm.
+// CO-RE type the kernel lacks (mm_rss_stat on 6.2+), and the process memory
+// programs were lost, process memory silently falling back to /proc. The
+// task iterator is also read after the capabilities are dropped: the sensor
+// must still read memory from it then.
 TEST(PrivilegesTest, BpfAndPerfmonAloneAttachWhatRootAttaches) {
   REQUIRE_ROOT();
   if (RunCommand({"sh", "-c", "command -v setpriv"}) != 0)
@@ -251,6 +252,21 @@ TEST(PrivilegesTest, BpfAndPerfmonAloneAttachWhatRootAttaches) {
   EXPECT_TRUE(extra.empty()) << "attached with CAP_BPF+CAP_PERFMON only:" << extra;
   for (const auto& [tid, c] : ThreadCapabilities(sensor.pid()))
     EXPECT_EQ(c.effective, 0u) << "thread " << tid << " CapEff " << CapabilityNames(c.effective);
+  // Process memory's first sample ran on the sampling thread, started after
+  // the drop: it read the task iterator, not /proc.
+  std::optional<Exposition> e;
+  for (int i = 0; i < 50; ++i) {
+    e = ParseExposition(sensor.Scrape());
+    if (Value(*e, "hostprobe_process_memory_samples_total") >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(Value(*e, "hostprobe_process_memory_samples_total"), 1);
+  EXPECT_EQ(Value(*e, "hostprobe_process_memory_source{figure=\"resident\",source=\"ebpf\"}"), 1);
+  EXPECT_EQ(Value(*e, "hostprobe_collector_read_errors_total{collector=\"process_memory\"}"), 0)
+      << sensor.Log();
+  auto health = HttpRequest(sensor.port(), "GET", "/healthz");
+  ASSERT_TRUE(health.has_value());
+  EXPECT_EQ(health->body.find("process_memory"), std::string::npos) << health->body;
 }
 
 // ---- faults ---------------------------------------------------------------------
@@ -290,20 +306,21 @@ TEST(FaultTest, OneProgramRefusedLeavesTheOthersRunningAndHealthzNamesIt) {
 }
 
 // A program the collector can do without (process memory falls back to
-// /proc/<pid>/statm): the sensor stays ready, /healthz says "degraded" and
+// /proc/<pid>/status): the sensor stays ready, /healthz says "degraded" and
 // why, and the metrics say which collector runs on its fallback.
 TEST(FaultTest, ARefusedOptionalProgramDegradesTheSensorButKeepsItReady) {
   REQUIRE_ROOT();
   SensorProcess sensor(kSensor, {"--bpf-hook", "tp_btf"});
-  ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_REFUSE_ATTACH", "hp_rss_stat"}}));
+  ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_REFUSE_ATTACH", "hp_mem_iter"}}));
   std::optional<HttpResponse> health = FirstHealthAnswer(sensor);
   ASSERT_TRUE(health.has_value()) << sensor.Log();
   EXPECT_EQ(health->status, 200) << health->body;
   EXPECT_EQ(health->body.rfind("degraded\n", 0), 0u) << health->body;
-  EXPECT_NE(health->body.find("process_memory: program hp_rss_stat not attached"), std::string::npos)
+  EXPECT_NE(health->body.find("process_memory: program hp_mem_iter not attached"), std::string::npos)
       << health->body;
   auto e = ParseExposition(sensor.Scrape());
-  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_rss_stat\"}"), 0);
+  EXPECT_EQ(Value(e, "hostprobe_bpf_program_attached{program=\"hp_mem_iter\"}"), 0);
+  EXPECT_EQ(Value(e, "hostprobe_process_memory_source{figure=\"resident\",source=\"procfs\"}"), 1);
   EXPECT_EQ(Value(e, "hostprobe_collector_up{collector=\"process_memory\"}"), 1);
   EXPECT_EQ(Value(e, "hostprobe_collector_degraded{collector=\"process_memory\"}"), 1);
   EXPECT_EQ(Value(e, "hostprobe_collector_degraded{collector=\"syscalls\"}"), 0);

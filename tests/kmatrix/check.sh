@@ -58,6 +58,7 @@ while [ $# -gt 0 ]; do
     *) echo "check.sh: unknown flag $1" >&2; exit 2 ;;
   esac
 done
+sensor_args="$*"
 if [ -z "$bin_dir" ] || [ -z "$run" ] || [ -z "$disk_dir" ]; then
   echo "check.sh: --bin-dir, --run and --disk-dir are required" >&2
   exit 2
@@ -151,8 +152,7 @@ labels() {  # cgroup path as the sensor names it
 collector_of() {
   case "$1" in
     hp_sys_* | hp_migrate*) echo syscalls ;;
-    hp_rss_stat* | hp_mem_*) echo process_memory ;;
-    hp_brk_exit | hp_mmap_exit | hp_munmap_exit | hp_mremap_exit | hp_mprotect_exit) echo process_memory_heap ;;
+    hp_mem_*) echo process_memory ;;
     hp_block_* | hp_bio_*) echo diskio ;;
     hp_sched_switch*) echo cgroup_cpu ;;
     hp_exit* | hp_exec* | hp_oom_*) echo process_events ;;
@@ -166,7 +166,8 @@ collector_of() {
 hook_of_program() {
   case "$1" in
     hp_probe_*) echo uprobe ;;
-    hp_brk_exit | hp_mmap_exit | hp_munmap_exit | hp_mremap_exit | hp_mprotect_exit | hp_lru_evict) echo fexit ;;
+    hp_mem_iter) echo iter ;;
+    hp_lru_evict) echo fexit ;;
     *_raw) echo raw_tp ;;
     *) echo tp_btf ;;
   esac
@@ -336,7 +337,7 @@ grep '^hostprobe_bpf_program_attached{' "$work/m0" | sed 's/.*program="\([^"]*\)
 if [ ! -s "$work/progs" ]; then
   report sensor programs FAIL "no hostprobe_bpf_program_attached series"
 fi
-for c in syscalls diskio cgroup_cpu process_events process_memory process_memory_heap uprobes map_evictions \
+for c in syscalls diskio cgroup_cpu process_events process_memory uprobes map_evictions \
   unmapped; do
   n=0 bad= wrong=
   hook=
@@ -345,21 +346,21 @@ for c in syscalls diskio cgroup_cpu process_events process_memory process_memory
     n=$((n + 1))
     [ "$v" = 1 ] || bad="$bad $prog"
     h=$(hook_of_program "$prog")
+    # The task iterator belongs to no hook family: its collector's is that of its tracepoints.
+    [ "$h" = iter ] && continue
     [ -z "$hook" ] || [ "$hook" = "$h" ] || h=mixed
     hook=$h
     [ -n "$expect_hook" ] && [ "$h" != uprobe ] && [ "$h" != fexit ] && [ "$h" != "$expect_hook" ] &&
       wrong="$wrong $prog"
   done <"$work/progs"
   # The process memory figures have a /proc fallback of their own: no
-  # programs (--process-memory-source procfs) or fexit programs the kernel
-  # cannot attach (no ftrace) are a documented mode, reported as such.
-  if [ $c = process_memory ] || [ $c = process_memory_heap ]; then
-    figure=resident
-    [ $c = process_memory_heap ] && figure=data
-    src_procfs=$(value "$work/m0" "hostprobe_process_memory_source{figure=\"$figure\",source=\"procfs\"}")
+  # programs (--process-memory-source procfs) is a documented mode, reported
+  # as such (the memory_source check below says whether this run wanted it).
+  if [ $c = process_memory ]; then
+    src_procfs=$(value "$work/m0" 'hostprobe_process_memory_source{figure="resident",source="procfs"}')
     if [ "$src_procfs" = 1 ] && { [ $n -eq 0 ] || [ -n "$bad" ]; }; then
       hook=procfs
-      report $c attached PASS "figure $figure from /proc/<pid>/statm${bad:+ (not attached:$bad)}"
+      report $c attached PASS "figures from /proc/<pid>/status${bad:+ (not attached:$bad)}"
       continue
     fi
   fi
@@ -390,6 +391,7 @@ hook_of() {  # collector: its hook family, as reported above
   h=none
   while read -r prog v; do
     [ "$(collector_of "$prog")" = "$1" ] || continue
+    [ "$(hook_of_program "$prog")" = iter ] && continue
     h=$(hook_of_program "$prog")
   done <"$work/progs"
   echo $h
@@ -803,6 +805,15 @@ if [ -x "$bin_dir/memory_workload" ]; then
     i=$((i + 1))
     sleep 1
   done
+  # Where the figures came from, on the latest scrape (the leak, a suspect, is
+  # always exported), against the kernel's own VmRSS of the leak just after.
+  src_ebpf=$(value "$work/a" 'hostprobe_process_memory_source{figure="resident",source="ebpf"}')
+  src_procfs=$(value "$work/a" 'hostprobe_process_memory_source{figure="resident",source="procfs"}')
+  rss=$(grep "^hostprobe_process_rss_bytes{pid=\"$leak_pid\"," "$work/a" | awk '{ print $NF; exit }')
+  brk=$(grep "^hostprobe_process_brk_heap_bytes{pid=\"$leak_pid\"," "$work/a" | awk '{ print $NF; exit }')
+  shmem=$(grep "^hostprobe_process_resident_bytes{pid=\"$leak_pid\",.*type=\"shmem\"}" "$work/a" |
+    awk '{ print $NF; exit }')
+  vmrss=$(awk '/^VmRSS:/ { print $2 * 1024; exit }' "/proc/$leak_pid/status" 2>/dev/null)
   kill $leak_wl $steady_wl 2>/dev/null
   wait $leak_wl $steady_wl 2>/dev/null
   if [ -z "$leak_pid" ]; then
@@ -812,6 +823,24 @@ if [ -x "$bin_dir/memory_workload" ]; then
   else
     report process_memory leak_flagged FAIL "flagged=$flagged growth=${growth:-none} steady_flagged=$steady_flagged"
   fi
+  # A run that did not ask for /proc (--process-memory-source procfs) must
+  # read memory with the task iterator on this kernel.
+  detail="rss=${rss:-none} VmRSS=${vmrss:-none} shmem=${shmem:-none} brk_heap=${brk:-none}"
+  case " $sensor_args " in
+    *" --process-memory-source procfs "*)
+      if [ "$src_procfs" = 1 ] && [ -z "$brk" ] && [ -n "$shmem" ]; then
+        report process_memory memory_source PASS "/proc/<pid>/status, as asked: $detail"
+      else
+        report process_memory memory_source FAIL "asked for procfs: source procfs=$src_procfs, $detail"
+      fi ;;
+    *)
+      if [ "$src_ebpf" = 1 ] && [ -n "$brk" ] && [ -n "$shmem" ] && [ -n "$rss" ] && [ -n "$vmrss" ] &&
+        within "$rss" "$(awk -v v="$vmrss" 'BEGIN { print v * 0.8 }')" "$(awk -v v="$vmrss" 'BEGIN { print v * 1.2 }')"; then
+        report process_memory memory_source PASS "task iterator: $detail"
+      else
+        report process_memory memory_source FAIL "expected the task iterator: source ebpf=$src_ebpf, $detail"
+      fi ;;
+  esac
 else
   report process_memory leak_flagged FAIL "no memory_workload in $bin_dir"
 fi

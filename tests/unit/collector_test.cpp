@@ -87,14 +87,14 @@ TEST(CheckHealthTest, AnOptionalCollectorThatDidNotStartDegrades) {
 
 TEST(CheckHealthTest, AMissingOptionalHookDegradesARequiredCollector) {
   FakeCollector m("process_memory", true);
-  m.hooks_ = {{"hp_rss_stat", "tp_btf/rss_stat", false, "Operation not permitted", -1, true},
+  m.hooks_ = {{"hp_mem_iter", "iter/task", false, "Operation not permitted", -1, true},
               {"hp_mem_exit", "tp_btf/sched_process_exit", true, "", 3, true}};
   std::vector<CollectorSlot> slots = {{"process_memory", &m, ""}};
   HealthReport r = CheckHealth(slots);
   EXPECT_TRUE(r.healthy);
   EXPECT_TRUE(r.degraded);
   EXPECT_EQ(r.text,
-            "degraded\nprocess_memory: program hp_rss_stat not attached to tp_btf/rss_stat: Operation not "
+            "degraded\nprocess_memory: program hp_mem_iter not attached to iter/task: Operation not "
             "permitted (degraded)\n");
   EXPECT_TRUE(StatusOf(slots[0]).up) << "it runs, on its fallback";
   EXPECT_EQ(DetachedHook(m.hooks_), std::nullopt) << "optional hooks are not a failure";

@@ -718,6 +718,64 @@ TEST(StatmTest, RejectsMalformed) {
   EXPECT_FALSE(ParseStatm("1 2 3 4 5 6 -7\n").ok());
 }
 
+// A real /proc/<pid>/status of a process with a shared mapping and swap
+// (6.x), its signal and capability lines cut.
+constexpr const char* kStatus =
+    "Name:\tmemory_workload\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t6186\nNgid:\t0\nPid:\t6186\n"
+    "PPid:\t5340\nTracerPid:\t0\nFDSize:\t64\nVmPeak:\t   72316 kB\nVmSize:\t   72316 kB\n"
+    "VmLck:\t       0 kB\nVmPin:\t       0 kB\nVmHWM:\t   52000 kB\nVmRSS:\t   51928 kB\n"
+    "RssAnon:\t   49232 kB\nRssFile:\t    1672 kB\nRssShmem:\t    1024 kB\nVmData:\t   49552 kB\n"
+    "VmStk:\t     132 kB\nVmExe:\t      24 kB\nVmLib:\t    2004 kB\nVmPTE:\t     148 kB\n"
+    "VmSwap:\t     512 kB\nHugetlbPages:\t       0 kB\nCoreDumping:\t0\nThreads:\t1\n";
+
+TEST(PidStatusMemoryTest, ParsesEveryTypeInBytes) {
+  auto r = ParsePidStatusMemory(kStatus);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->has_mm);
+  EXPECT_EQ(r->rss_bytes, 51928u * 1024);
+  EXPECT_EQ(r->anon_bytes, 49232u * 1024);
+  EXPECT_EQ(r->file_bytes, 1672u * 1024);
+  EXPECT_EQ(r->shmem_bytes, 1024u * 1024);
+  EXPECT_EQ(r->swap_bytes, 512u * 1024);
+  EXPECT_EQ(r->data_bytes, (49552u + 132u) * 1024);
+}
+
+TEST(PidStatusMemoryTest, KernelThreadsAndZombiesHaveNoMm) {
+  auto r =
+      ParsePidStatusMemory("Name:\tkworker/0:1\nUmask:\t0000\nState:\tI (idle)\nTgid:\t9\nThreads:\t1\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(r->has_mm);
+  auto zombie = ParsePidStatusMemory("Name:\tx\nState:\tZ (zombie)\nTgid:\t77\nThreads:\t1\n");
+  ASSERT_TRUE(zombie.ok());
+  EXPECT_FALSE(zombie->has_mm);
+}
+
+TEST(PidStatusMemoryTest, RejectsMalformedAndIncomplete) {
+  const std::string good = kStatus;
+  EXPECT_FALSE(ParsePidStatusMemory(good.substr(0, good.size() - 1)).ok()) << "cut short";
+  auto without = [&](const std::string& line) {
+    std::string s = good;
+    size_t at = s.find(line);
+    return s.erase(at, s.find('\n', at) + 1 - at);
+  };
+  for (const char* line : {"RssAnon:", "RssFile:", "RssShmem:", "VmSwap:", "VmData:", "VmStk:"})
+    EXPECT_FALSE(ParsePidStatusMemory(without(line)).ok()) << "VmRSS without " << line;
+  EXPECT_FALSE(ParsePidStatusMemory(good + "RssAnon:\t1 kB\n").ok()) << "repeated";
+  EXPECT_FALSE(ParsePidStatusMemory("VmRSS:\t12 MB\n").ok());
+  EXPECT_FALSE(ParsePidStatusMemory("VmRSS:\t-12 kB\n").ok());
+  EXPECT_FALSE(ParsePidStatusMemory("VmRSS:\t99999999999999999999 kB\n").ok());
+  // A process named "VmRSS:\t1 kB" cannot forge a line: the kernel escapes
+  // the newline, and a Name line is never a memory line.
+  auto named = ParsePidStatusMemory("Name:\tVmSwap:\t9 kB\\n\n" + good.substr(good.find('\n') + 1));
+  ASSERT_TRUE(named.ok()) << named.error().message;
+  EXPECT_EQ(named->swap_bytes, 512u * 1024);
+}
+
+TEST(PidStatusMemoryTest, NeverCrashes) {
+  for (const std::string& s : RandomInputs()) (void)ParsePidStatusMemory(s);
+  for (const std::string& s : Mutations(kStatus)) (void)ParsePidStatusMemory(s);
+}
+
 TEST(PidStatTest, StartTimeAndComm) {
   auto r = ParsePidStat(
       "23615 (cat) R 23611 23611 14985 0 -1 4194304 96 0 0 0 0 0 0 0 20 0 1 0 920068 3133440 360 "

@@ -22,58 +22,37 @@
 
 namespace hostprobe {
 
-static_assert(sizeof(hp_proc_mem) == 64);
+static_assert(sizeof(hp_proc_mem) == 72);  // no padding: the same bytes on both sides
 
 namespace {
 
 constexpr const char* kName = "process_memory";
 
-// The kernel functions behind the mapping syscalls, each with its fexit
-// program (see process_memory.bpf.c). Indexes match FexitPrograms().
-constexpr const char* kFexitFunctions[] = {"__do_sys_brk", "ksys_mmap_pgoff", "__vm_munmap",
-                                           "__do_sys_mremap", "do_mprotect_pkey"};
-constexpr size_t kFexitCount = std::size(kFexitFunctions);
-
 // What the kernel's BTF offers this collector.
 struct MemoryKernel {
-  bool tp_btf = false;  // btf_trace_{rss_stat,sched_process_exec,sched_process_exit} exist
-  std::array<bool, kFexitCount> functions{};
+  bool btf = false;        // vmlinux BTF could be read
+  bool tp_btf = false;     // btf_trace_{sched_process_exec,sched_process_exit} exist
+  bool task_iter = false;  // the BPF task iterator (bpf_iter_task, Linux 5.8)
 };
 
 MemoryKernel ProbeMemoryKernel() {
   MemoryKernel k;
   btf* vmlinux = btf__load_vmlinux_btf();
   if (vmlinux == nullptr) return k;
+  k.btf = true;
   k.tp_btf = true;
-  for (const char* tp :
-       {"btf_trace_rss_stat", "btf_trace_sched_process_exec", "btf_trace_sched_process_exit"})
+  for (const char* tp : {"btf_trace_sched_process_exec", "btf_trace_sched_process_exit"})
     k.tp_btf = k.tp_btf && btf__find_by_name_kind(vmlinux, tp, BTF_KIND_TYPEDEF) >= 0;
-  for (size_t i = 0; i < kFexitCount; ++i)
-    k.functions[i] = btf__find_by_name_kind(vmlinux, kFexitFunctions[i], BTF_KIND_FUNC) >= 0;
+  k.task_iter = btf__find_by_name_kind(vmlinux, "bpf_iter_task", BTF_KIND_FUNC) >= 0;
   btf__free(vmlinux);
   return k;
 }
 
-std::array<bpf_program*, kFexitCount> FexitPrograms(process_memory_bpf* s) {
-  return {s->progs.hp_brk_exit, s->progs.hp_mmap_exit, s->progs.hp_munmap_exit, s->progs.hp_mremap_exit,
-          s->progs.hp_mprotect_exit};
-}
-
-std::array<bpf_link**, kFexitCount> FexitLinks(process_memory_bpf* s) {
-  return {&s->links.hp_brk_exit, &s->links.hp_mmap_exit, &s->links.hp_munmap_exit, &s->links.hp_mremap_exit,
-          &s->links.hp_mprotect_exit};
-}
-
 // Every program of the object, none attached, for a collector that loaded none.
 std::vector<HookStatus> NotLoaded(const std::string& why) {
-  std::vector<HookStatus> hooks = {{"hp_rss_stat", "rss_stat", false, why},
-                                   {"hp_mem_exec", "sched_process_exec", false, why},
-                                   {"hp_mem_exit", "sched_process_exit", false, why}};
-  const char* programs[] = {"hp_brk_exit", "hp_mmap_exit", "hp_munmap_exit", "hp_mremap_exit",
-                            "hp_mprotect_exit"};
-  for (size_t i = 0; i < kFexitCount; ++i)
-    hooks.push_back({programs[i], std::string("fexit/") + kFexitFunctions[i], false, why});
-  return hooks;
+  return {{"hp_mem_iter", "iter/task", false, why},
+          {"hp_mem_exec", "sched_process_exec", false, why},
+          {"hp_mem_exit", "sched_process_exit", false, why}};
 }
 
 int64_t BootMs() {
@@ -126,40 +105,49 @@ std::string HumanBytes(double bytes) {
   return buf;
 }
 
-// Every entry of the (not per-CPU) process_memory hash, batched where the
-// kernel can (5.6+).
-std::unordered_map<uint32_t, hp_proc_mem> DumpMap(int fd) {
-  std::unordered_map<uint32_t, hp_proc_mem> out;
-  constexpr uint32_t kBatch = 1024;
-  std::vector<uint32_t> keys(kBatch);
-  std::vector<hp_proc_mem> values(kBatch);
-  uint32_t token = 0;
-  bool first = true;
+// Everything a new iterator of `link_fd` writes, appended to `out`. A read
+// returns whole records (the kernel runs the program for the next task only
+// while its buffer has room, and never splits one program run's output), up
+// to a few pages at a time.
+Status ReadIterator(int link_fd, std::string& out) {
+  int fd = bpf_iter_create(link_fd);
+  if (fd < 0) return Error::FromErrno("bpf_iter_create");
+  char buf[32 * 1024];
+  int again = 0;
   for (;;) {
-    uint32_t count = kBatch;
-    int err = bpf_map_lookup_batch(fd, first ? nullptr : &token, &token, keys.data(), values.data(), &count,
-                                   nullptr);
-    if (err == 0 || err == -ENOENT) {
-      for (uint32_t i = 0; i < count; ++i) out[keys[i]] = values[i];
-      if (err == -ENOENT) return out;
-      first = false;
-      continue;
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0) {
+      // EAGAIN: a million tasks walked in one read without a record.
+      if (errno == EINTR || (errno == EAGAIN && ++again < 100)) continue;
+      int e = errno;
+      close(fd);
+      return Error::FromErrno("read task iterator", e);
     }
-    if (!first) return out;
-    break;
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
   }
-  uint32_t key = 0, next = 0;
-  uint32_t* prev = nullptr;
-  hp_proc_mem value{};
-  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-    key = next;
-    prev = &key;
-    if (bpf_map_lookup_elem(fd, &key, &value) == 0) out[key] = value;
-  }
-  return out;
+  close(fd);
+  return Ok{};
 }
 
 }  // namespace
+
+Result<std::unordered_map<uint32_t, hp_proc_mem>> ParseMemoryRecords(std::string_view bytes) {
+  if (bytes.size() % sizeof(hp_proc_mem) != 0)
+    return Error{"task iterator: " + std::to_string(bytes.size()) + " bytes is not a whole number of " +
+                     std::to_string(sizeof(hp_proc_mem)) + "-byte records",
+                 EINVAL};
+  std::unordered_map<uint32_t, hp_proc_mem> out;
+  out.reserve(bytes.size() / sizeof(hp_proc_mem));
+  for (size_t at = 0; at < bytes.size(); at += sizeof(hp_proc_mem)) {
+    hp_proc_mem r;
+    std::memcpy(&r, bytes.data() + at, sizeof(r));
+    if (r.tgid == 0 || r.tgid > static_cast<uint32_t>(INT32_MAX))
+      return Error{"task iterator: record with pid " + std::to_string(r.tgid), EINVAL};
+    out.emplace(r.tgid, r);  // threads of a group whose leader exited write one each: the first stays
+  }
+  return out;
+}
 
 void ProcessMemoryCollector::SkelDeleter::operator()(process_memory_bpf* s) const {
   process_memory_bpf__destroy(s);
@@ -187,27 +175,22 @@ Result<std::unique_ptr<ProcessMemoryCollector>> ProcessMemoryCollector::Start(co
   if (config.source == MemorySource::kProcfs) c->family_ = "no eBPF";
   if (config.source != MemorySource::kProcfs) {
     const MemoryKernel kernel = ProbeMemoryKernel();
-    c->fexit_in_btf_.assign(kernel.functions.begin(), kernel.functions.end());
     auto* raw = c.get();
-    auto loaded = StartWithHookMode<bool>(kName, config.hook_mode, kernel.tp_btf, features,
-                                          [raw](bool use_tp_btf) -> Result<bool> {
-                                            // fexit needs BPF trampolines, which some kernels and
-                                            // architectures lack: without them the rest still works.
-                                            auto st = raw->LoadBpf(use_tp_btf, true);
-                                            if (!st.ok()) {
-                                              spdlog::warn(
-                                                  "{}: load with fexit programs failed ({}); "
-                                                  "retrying without them",
-                                                  kName, st.error().message);
-                                              st = raw->LoadBpf(use_tp_btf, false);
-                                            }
-                                            if (!st.ok()) return st.error();
-                                            return true;
-                                          });
+    Result<bool> loaded =
+        Error{kernel.btf ? "the kernel has no BPF task iterator (bpf_iter_task in its BTF: Linux 5.8+)"
+                         : "the kernel's BTF (/sys/kernel/btf/vmlinux) cannot be read, and the task "
+                           "iterator needs it",
+              ENOTSUP};
+    if (kernel.task_iter)
+      loaded = StartWithHookMode<bool>(kName, config.hook_mode, kernel.tp_btf, features,
+                                       [raw](bool use_tp_btf) -> Result<bool> {
+                                         if (auto st = raw->LoadBpf(use_tp_btf); !st.ok()) return st.error();
+                                         return true;
+                                       });
     if (!loaded) {
       if (config.source == MemorySource::kEbpf) return loaded.error();
-      spdlog::warn("{}: eBPF programs not loaded ({}); reading /proc/<pid>/statm every sample instead", kName,
-                   loaded.error().message);
+      spdlog::warn("{}: eBPF programs not loaded ({}); reading /proc/<pid>/status every sample instead",
+                   kName, loaded.error().message);
       c->skel_.reset();
       c->family_ = "none";
       c->hooks_ = NotLoaded("not loaded: " + loaded.error().message);
@@ -218,28 +201,43 @@ Result<std::unique_ptr<ProcessMemoryCollector>> ProcessMemoryCollector::Start(co
       if (h.name == program) return h.attached;
     return false;
   };
-  // With --process-memory-source auto, /proc/<pid>/statm stands in for any
+  // With --process-memory-source auto, /proc/<pid>/status stands in for any
   // program that did not attach: the sensor is degraded, not unready.
   if (config.source == MemorySource::kAuto)
     for (HookStatus& h : c->hooks_) h.optional = true;
-  c->rss_from_ebpf_ = c->skel_ && (attached("hp_rss_stat") || attached("hp_rss_stat_raw"));
+  // The exec stamp tells an exec apart from a process that merely renamed
+  // itself, without reading stat of every process every sample.
+  c->rss_from_ebpf_ =
+      c->skel_ && attached("hp_mem_iter") && (attached("hp_mem_exec") || attached("hp_mem_exec_raw"));
+  if (c->rss_from_ebpf_) {
+    // One read now, with every capability still held: a program the
+    // verifier took can still fail to run, and then the sensor says so here.
+    std::string bytes;
+    Status st = ReadIterator(bpf_link__fd(c->skel_->links.hp_mem_iter), bytes);
+    if (st.ok())
+      if (auto records = ParseMemoryRecords(bytes); !records) st = records.error();
+    if (!st.ok()) {
+      c->rss_from_ebpf_ = false;
+      for (HookStatus& h : c->hooks_)
+        if (h.name == "hp_mem_iter") {
+          h.attached = false;
+          h.error = "attached, but reading it failed: " + st.error().message;
+        }
+      spdlog::error("{}: the task iterator cannot be read: {}", kName, st.error().message);
+    }
+  }
   c->data_from_ebpf_ = c->rss_from_ebpf_;
-  for (const char* p :
-       {"hp_brk_exit", "hp_mmap_exit", "hp_munmap_exit", "hp_mremap_exit", "hp_mprotect_exit"})
-    c->data_from_ebpf_ = c->data_from_ebpf_ && attached(p);
   if (config.source == MemorySource::kEbpf && !c->rss_from_ebpf_)
-    return Error{"--process-memory-source ebpf: the rss_stat program did not attach (see the log above)",
-                 ENOTSUP};
+    return Error{
+        "--process-memory-source ebpf: the task iterator or the exec program did not attach or cannot be "
+        "read (see the log above)",
+        ENOTSUP};
   if (!c->rss_from_ebpf_)
-    spdlog::warn("{}: resident memory from /proc/<pid>/statm, read for every process every {} ms", kName,
+    spdlog::warn("{}: memory read from /proc/<pid>/status for every process every {} ms", kName,
                  config.sample_interval.count());
-  else if (!c->data_from_ebpf_)
-    spdlog::warn(
-        "{}: a mapping hook is missing (see above): data figure from /proc/<pid>/statm, brk heap read "
-        "only when resident memory changes",
-        kName);
   else
-    spdlog::info("{}: resident, data and heap figures from eBPF ({} hooks)", kName, c->family_);
+    spdlog::info("{}: memory read at each sample by a BPF task iterator (exec stamps from {} hooks)", kName,
+                 c->family_);
 
   return c;
 }
@@ -273,52 +271,30 @@ void ProcessMemoryCollector::StartSampling() {
   thread_ = std::thread([this] { Run(); });
 }
 
-Status ProcessMemoryCollector::LoadBpf(bool use_tp_btf, bool with_fexit) {
+Status ProcessMemoryCollector::LoadBpf(bool use_tp_btf) {
   hooks_.clear();
   family_ = use_tp_btf ? "tp_btf" : "raw_tp";
   skel_.reset(process_memory_bpf__open_opts(SkeletonOpenOpts()));
   if (!skel_) return Error::FromErrno("open process_memory BPF object");
   process_memory_bpf* s = skel_.get();
-  bpf_program__set_autoload(s->progs.hp_rss_stat, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_mem_exec, use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_mem_exit, use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_rss_stat_raw, !use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_mem_exec_raw, !use_tp_btf);
   bpf_program__set_autoload(s->progs.hp_mem_exit_raw, !use_tp_btf);
-  // An fexit program is bound to its function at load time: one the kernel's
-  // BTF lacks would fail the whole object, so it is left out and reported.
-  const auto progs = FexitPrograms(s);
-  const auto links = FexitLinks(s);
-  std::vector<bool> load_fexit(kFexitCount);
-  for (size_t i = 0; i < kFexitCount; ++i) {
-    load_fexit[i] = with_fexit && i < fexit_in_btf_.size() && fexit_in_btf_[i];
-    bpf_program__set_autoload(progs[i], load_fexit[i]);
-  }
   if (int err = process_memory_bpf__load(s); err != 0) {
     skel_.reset();
     return LibbpfFailure("load process_memory BPF programs (" + family_ + ")", err);
   }
 
-  std::vector<AttachSpec> specs;
+  std::vector<AttachSpec> specs = {{s->progs.hp_mem_iter, &s->links.hp_mem_iter, "iter/task"}};
   if (use_tp_btf) {
-    specs = {{s->progs.hp_rss_stat, &s->links.hp_rss_stat, "tp_btf/rss_stat"},
-             {s->progs.hp_mem_exec, &s->links.hp_mem_exec, "tp_btf/sched_process_exec"},
-             {s->progs.hp_mem_exit, &s->links.hp_mem_exit, "tp_btf/sched_process_exit"}};
+    specs.push_back({s->progs.hp_mem_exec, &s->links.hp_mem_exec, "tp_btf/sched_process_exec"});
+    specs.push_back({s->progs.hp_mem_exit, &s->links.hp_mem_exit, "tp_btf/sched_process_exit"});
   } else {
-    specs = {{s->progs.hp_rss_stat_raw, &s->links.hp_rss_stat_raw, "raw_tp/rss_stat"},
-             {s->progs.hp_mem_exec_raw, &s->links.hp_mem_exec_raw, "raw_tp/sched_process_exec"},
-             {s->progs.hp_mem_exit_raw, &s->links.hp_mem_exit_raw, "raw_tp/sched_process_exit"}};
+    specs.push_back({s->progs.hp_mem_exec_raw, &s->links.hp_mem_exec_raw, "raw_tp/sched_process_exec"});
+    specs.push_back({s->progs.hp_mem_exit_raw, &s->links.hp_mem_exit_raw, "raw_tp/sched_process_exit"});
   }
-  for (size_t i = 0; i < kFexitCount; ++i)
-    if (load_fexit[i]) specs.push_back({progs[i], links[i], std::string("fexit/") + kFexitFunctions[i]});
   hooks_ = AttachPrograms(kName, specs);
-  for (size_t i = 0; i < kFexitCount; ++i) {
-    if (load_fexit[i]) continue;
-    std::string why = with_fexit ? std::string("the kernel's BTF has no function ") + kFexitFunctions[i]
-                                 : "fexit programs failed to load (see the log)";
-    spdlog::warn("{}: {} not attached: {}", kName, bpf_program__name(progs[i]), why);
-    hooks_.push_back({bpf_program__name(progs[i]), std::string("fexit/") + kFexitFunctions[i], false, why});
-  }
   if (CountAttached(hooks_) == 0) {
     std::string why = hooks_.front().error;
     skel_.reset();
@@ -373,6 +349,10 @@ CollectorHealth ProcessMemoryCollector::health() {
     auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.process_memory_self_stats), HP_PM_STAT__COUNT);
     if (!self) return {false, "reading maps failed: " + self.error().message};
   }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!iter_error_.empty())
+    return {false, "the task iterator could not be read at the latest sample (" + iter_error_ +
+                       "): memory read from /proc/<pid>/status instead"};
   return {true, ""};
 }
 
@@ -466,15 +446,39 @@ void ProcessMemoryCollector::SampleOnce() {
   const int64_t now_ms = BootMs();
   const uint64_t generation = ++generation_;
   auto snap = std::make_shared<ProcessMemorySnapshot>();
-  snap->rss_from_ebpf = rss_from_ebpf_;
-  snap->data_from_ebpf = data_from_ebpf_;
 
-  // The map is read before /proc is listed: an entry of a pid the listing
-  // then lacks belongs to a process that has exited.
+  // Every process's memory, read now by the task iterator, before /proc is
+  // listed: a record of a pid the listing then lacks belongs to a process
+  // that has exited. Should the iterator fail, this sample reads
+  // /proc/<pid>/status of every process.
   std::unordered_map<uint32_t, hp_proc_mem> kernel;
-  const int map_fd = skel_ ? bpf_map__fd(skel_->maps.process_memory) : -1;
+  bool from_kernel = false;
+  if (rss_from_ebpf_) {
+    iter_bytes_.clear();
+    Status st = ReadIterator(bpf_link__fd(skel_->links.hp_mem_iter), iter_bytes_);
+    if (st.ok()) {
+      if (auto records = ParseMemoryRecords(iter_bytes_)) {
+        kernel = std::move(*records);
+        from_kernel = true;
+      } else {
+        st = records.error();
+      }
+    }
+    std::string error = st.ok() ? "" : st.error().message;
+    if (!st.ok()) ++read_errors_;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (error != iter_error_) {  // logged when it starts, changes or ends, not every sample
+      if (!error.empty())
+        spdlog::warn("{}: the task iterator could not be read ({}): memory from /proc/<pid>/status", kName,
+                     error);
+      else
+        spdlog::info("{}: the task iterator is read again", kName);
+    }
+    iter_error_ = std::move(error);
+  }
+  snap->rss_from_ebpf = from_kernel;
+  snap->data_from_ebpf = from_kernel && data_from_ebpf_;
   if (skel_) {
-    kernel = DumpMap(map_fd);
     if (auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.process_memory_self_stats), HP_PM_STAT__COUNT))
       std::copy(self->begin(), self->end(), snap->self_stats.begin());
     else
@@ -522,14 +526,16 @@ void ProcessMemoryCollector::SampleOnce() {
     const hp_proc_mem* k = kit != kernel.end() ? &kit->second : nullptr;
 
     auto pit = procs_.find(pid);
-    // A pid can be reused between samples. A kernel entry carries the
-    // process's start time; without one (statm only) stat is read again.
+    // A pid can be reused between samples. A kernel record carries the
+    // process's start time: when it matches, the process is the one known.
+    // Otherwise (/proc/<pid>/status, a process the iterator did not see, a
+    // reused pid, or a --procfs of another pid namespace) stat is read again.
     bool fresh = pit == procs_.end();
     bool exec_without_kernel = false;
     if (!fresh) {
-      if (k != nullptr) {
-        fresh = k->start_boottime / ns_per_tick != pit->second.start_ticks;
-      } else if (!rss_from_ebpf_) {
+      if (k != nullptr && k->start_boottime / ns_per_tick == pit->second.start_ticks) {
+        // the same process
+      } else if (!from_kernel || k != nullptr || !pit->second.kernel_thread) {
         auto stat = ReadSmallFile(dir + "/stat");
         if (!stat) {
           failed(stat.error());
@@ -569,9 +575,10 @@ void ProcessMemoryCollector::SampleOnce() {
     if (info.kernel_thread) continue;
 
     const bool have_kernel =
-        rss_from_ebpf_ && k != nullptr && k->start_boottime / ns_per_tick == info.start_ticks;
-    // exec: a new program under the same pid, possibly in another cgroup.
-    if (have_kernel && k->exec_ns != info.exec_ns) {
+        from_kernel && k != nullptr && k->start_boottime / ns_per_tick == info.start_ticks;
+    // exec: a new program under the same pid, possibly in another cgroup. A
+    // stamp that went (an LRU eviction) is not one.
+    if (have_kernel && k->exec_ns != info.exec_ns && k->exec_ns != 0) {
       info.exec_ns = k->exec_ns;
       info.exec_ms = static_cast<int64_t>(k->exec_ns / 1'000'000);
       ReadNames(dir, info);
@@ -580,61 +587,44 @@ void ProcessMemoryCollector::SampleOnce() {
       ReadNames(dir, info);
     }
 
-    std::optional<Statm> statm;
-    if (!have_kernel || !data_from_ebpf_) {
-      auto text = ReadSmallFile(dir + "/statm");
+    std::optional<PidStatusMemory> status;
+    if (!have_kernel) {
+      auto text = ReadSmallFile(dir + "/status");
       if (!text) {
         failed(text.error());
         continue;
       }
-      auto parsed = ParseStatm(*text);
+      auto parsed = ParsePidStatusMemory(*text);
       if (!parsed) {
         failed(parsed.error());
         continue;
       }
-      if (parsed->size == 0) {  // a zombie, or exiting: its mm is gone, and so is the process for us
+      if (!parsed->has_mm) {  // a zombie, or exiting: its mm is gone, and so is the process for us
         forget(pid);
         continue;
       }
-      statm = *parsed;
+      status = *parsed;
     }
 
     ProcessMemory m;
     m.pid = pid;
     m.comm = info.comm;
     m.cgroup = info.cgroup;
+    m.types_known = true;
     if (have_kernel) {
       m.anon_bytes = k->anon_pages * page_size_;
       m.file_bytes = k->file_pages * page_size_;
       m.shmem_bytes = k->shmem_pages * page_size_;
-      m.types_known = (k->flags & HP_PM_FROM_STATM) == 0;
-      if (m.types_known) m.swap_bytes = static_cast<uint64_t>(k->swap_pages) * page_size_;
-      if (data_from_ebpf_) m.data_bytes = k->data_pages * page_size_;
-      // Read at every resident change too, so without the mapping hooks it
-      // still follows a heap whose growth is touched.
-      if (m.types_known) m.brk_heap_bytes = k->brk_bytes;
+      m.swap_bytes = k->swap_pages * page_size_;
+      m.data_bytes = k->data_pages * page_size_;
+      m.brk_heap_bytes = k->brk_bytes;
     } else {
-      const uint64_t shared = std::min(statm->shared, statm->resident);
-      m.anon_bytes = (statm->resident - shared) * page_size_;
-      m.file_bytes = shared * page_size_;
-      if (rss_from_ebpf_) {
-        // Not in the map yet (idle since the sensor started, or evicted):
-        // seed it, and the kernel keeps it from the next change on.
-        hp_proc_mem seed{};
-        seed.anon_pages = statm->resident - shared;
-        seed.file_pages = shared;
-        seed.data_pages = statm->data;
-        seed.start_boottime = info.start_ticks * ns_per_tick;
-        seed.exec_ns = info.exec_ns;
-        seed.flags = HP_PM_FROM_STATM;
-        // BPF_NOEXIST: a reading the kernel made meanwhile is newer than ours.
-        // A stale entry of a reused pid is replaced.
-        if (bpf_map_update_elem(map_fd, &pid, &seed, k == nullptr ? BPF_NOEXIST : BPF_ANY) != 0 &&
-            errno != EEXIST)
-          ++read_errors_;
-      }
+      m.anon_bytes = status->anon_bytes;
+      m.file_bytes = status->file_bytes;
+      m.shmem_bytes = status->shmem_bytes;
+      m.swap_bytes = status->swap_bytes;
+      m.data_bytes = status->data_bytes;
     }
-    if (statm && !(have_kernel && data_from_ebpf_)) m.data_bytes = statm->data * page_size_;
     m.rss_bytes = m.anon_bytes + m.file_bytes + m.shmem_bytes;
     m.judged_bytes = m.anon_bytes + m.shmem_bytes + m.swap_bytes;
 
@@ -663,12 +653,6 @@ void ProcessMemoryCollector::SampleOnce() {
     it = procs_.erase(it);
   }
   tracker_.ForgetNotSeenSince(now_ms);
-  if (skel_) {
-    std::vector<uint32_t> gone;
-    for (const auto& [pid, v] : kernel)
-      if (!std::binary_search(pids.begin(), pids.end(), static_cast<int32_t>(pid))) gone.push_back(pid);
-    DeleteKeys(map_fd, gone);
-  }
 
   // Verdicts; processes are in pid order, as JudgeAll returns them.
   for (auto& [key, verdict] : tracker_.JudgeAll(now_ms)) {

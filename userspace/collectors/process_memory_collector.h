@@ -1,9 +1,9 @@
 // Per-process memory for every process on the host, sampled in the
 // background, and the leak detector's verdict on each. Loads
-// bpf/process_memory.bpf.c (resident memory by type and mapped data kept
-// current in the kernel) and falls back to /proc/<pid>/statm for the figures
-// whose hooks the kernel lacks, or for everything with --process-memory-source
-// procfs.
+// bpf/process_memory.bpf.c, whose task iterator reads every process's memory
+// by type from its mm at each sample (nothing runs on a page fault), and
+// falls back to /proc/<pid>/status, one file per process per sample, where the
+// kernel cannot run the iterator, or with --process-memory-source procfs.
 #pragma once
 
 #include <linux/types.h>  // __u32/__u64 for the shared BPF header
@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -42,19 +43,19 @@ struct ProcessMemory {
   std::string cgroup;  // cgroup v2 path from /proc/<pid>/cgroup; empty without one
   uint64_t rss_bytes = 0;
   uint64_t anon_bytes = 0;
-  // With types_known, file and shmem apart; without (statm), file_bytes is
-  // file + shmem and shmem_bytes is 0.
+  // With types_known (both sources), file and shmem apart; without (a
+  // source that cannot tell them apart, as statm), file_bytes is file +
+  // shmem and shmem_bytes is 0.
   uint64_t file_bytes = 0;
   uint64_t shmem_bytes = 0;
-  uint64_t swap_bytes = 0;  // swapped-out anonymous memory; eBPF only (0 from statm)
+  uint64_t swap_bytes = 0;  // swapped-out anonymous memory
   bool types_known = false;
   // What the leak detector judges: anon + shmem + swap, memory only the
   // process's own growth adds (file-backed pages come and go with the page
-  // cache; leaked pages that go to swap still count). From statm, where
-  // shmem and swap are unknown, the resident anonymous memory only.
+  // cache; leaked pages that go to swap still count).
   uint64_t judged_bytes = 0;
-  uint64_t data_bytes = 0;                 // statm "data": data_vm + stack_vm
-  std::optional<uint64_t> brk_heap_bytes;  // brk - start_brk; eBPF only
+  uint64_t data_bytes = 0;                 // statm "data", VmData + VmStk: data_vm + stack_vm
+  std::optional<uint64_t> brk_heap_bytes;  // brk - start_brk; task iterator only
   bool leak_suspected = false;
   double growth_bytes_per_second = 0;  // the detector's floor slope, when suspected
   // Suspects only: the nearest limit that would kill it, and the seconds
@@ -81,11 +82,11 @@ struct ProcessMemorySnapshot {
   bool sampled = false;                  // false until the first sample completes
   std::vector<ProcessMemory> processes;  // every process with memory (no kernel threads), by pid
   std::vector<CgroupMemory> cgroups;     // every cgroup with a process, by path
-  bool rss_from_ebpf = false;            // resident figures from the kernel map, else statm
-  bool data_from_ebpf = false;           // data and brk figures from the kernel map, else statm
+  bool rss_from_ebpf = false;            // resident figures from the task iterator, else /proc/<pid>/status
+  bool data_from_ebpf = false;           // data and brk figures from the task iterator, else status
   uint64_t samples = 0;                  // completed samples
   uint64_t vanished = 0;                 // processes gone between listing and reading (ENOENT/ESRCH)
-  uint64_t read_errors = 0;              // other failed reads of a process's files, or of the map
+  uint64_t read_errors = 0;              // other failed reads of a process's files, or of the iterator
   double last_sample_seconds = 0;        // wall time of the latest sample
   size_t tracked = 0;                    // processes with a leak history
   size_t tracker_bytes = 0;              // memory held for them (histories and bookkeeping)
@@ -95,6 +96,12 @@ struct ProcessMemorySnapshot {
   uint64_t state_saves = 0, state_save_failures = 0;
   std::array<uint64_t, HP_PM_STAT__COUNT> self_stats{};  // indexed by hp_process_memory_self_stat
 };
+
+// The records a read of the task iterator returned (hp_mem_iter in
+// bpf/process_memory.bpf.c), by pid. When a group's leader has exited, each
+// of its other threads writes the group's record: the first is kept. Fails on
+// a trailing partial record or a pid that cannot be one.
+Result<std::unordered_map<uint32_t, hp_proc_mem>> ParseMemoryRecords(std::string_view bytes);
 
 // Implemented by ProcessMemoryCollector, faked in tests of the exporter.
 class ProcessMemorySource {
@@ -117,10 +124,11 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
     std::string cgroup2_root;  // the v2 tree, to find a suspect's memory limit ("" if none)
   };
 
-  // Loads the eBPF programs unless the source is procfs. Fails when the
-  // source is ebpf and they cannot be loaded, or when the leak detector
-  // rejects the interval and window; with auto a failed load falls back to
-  // statm and says so in the log.
+  // Loads the eBPF programs unless the source is procfs, and reads the
+  // iterator once. Fails when the source is ebpf and they cannot be loaded
+  // or read, or when the leak detector rejects the interval and window; with
+  // auto a failure falls back to /proc/<pid>/status and says so in the log
+  // and, as a hook not attached, in /healthz (degraded).
   static Result<std::unique_ptr<ProcessMemoryCollector>> Start(const Config& config,
                                                                const BpfFeatures& features);
   // Starts the sampling thread. Separate from Start() so the caller can drop
@@ -133,8 +141,9 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   std::string name() const override { return "process_memory"; }
   std::vector<HookStatus> hooks() const override { return hooks_; }
   // Samples are fresh (the latest within three intervals) and, with eBPF,
-  // the map can be read. A hook covered by the statm fallback does not make
-  // it unhealthy: the figure is still right, only dearer.
+  // the maps and the latest sample's iterator could be read. A hook covered
+  // by the status fallback does not make it unhealthy: the figure is still
+  // right, only dearer.
   CollectorHealth health() override;
 
   std::shared_ptr<const ProcessMemorySnapshot> ProcessMemorySample() override;
@@ -153,9 +162,9 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
     uint64_t seen_generation = 0;  // generation_ of the latest sample that listed it
   };
   explicit ProcessMemoryCollector(const Config& config);
-  // Opens, configures, loads and attaches; with_fexit false leaves the
-  // mapping hooks out.
-  Status LoadBpf(bool use_tp_btf, bool with_fexit);
+  // Opens, loads and attaches the iterator and the exec stamp programs of
+  // one hook family.
+  Status LoadBpf(bool use_tp_btf);
   void Run();
   void SampleOnce();
   // A cgroup's processes at one sample.
@@ -181,8 +190,7 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   bool data_from_ebpf_ = false;
   uint64_t page_size_ = 4096;
   uint64_t ticks_per_second_ = 100;
-  std::vector<bool> fexit_in_btf_;  // per mapping hook: the kernel's BTF has its function
-  int64_t started_ms_ = 0;          // CLOCK_BOOTTIME at start
+  int64_t started_ms_ = 0;  // CLOCK_BOOTTIME at start
 
   // Sampler state: touched only by the sampler thread (and by StartSampling
   // and the destructor, before and after it runs).
@@ -208,11 +216,13 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   std::unordered_map<int32_t, ProcInfo> procs_;
   uint64_t samples_ = 0, vanished_ = 0, read_errors_ = 0;
   uint64_t generation_ = 0;
+  std::string iter_bytes_;  // the latest read of the iterator (kept: its capacity is reused)
 
-  std::mutex mu_;  // guards latest_, stop_
+  std::mutex mu_;  // guards latest_, stop_, iter_error_
   std::condition_variable wake_;
   bool stop_ = false;
   std::shared_ptr<const ProcessMemorySnapshot> latest_;
+  std::string iter_error_;  // why the latest sample could not read the iterator; empty when it could
   std::atomic<int64_t> last_sample_ms_{0};  // CLOCK_BOOTTIME of the latest sample, 0 before the first
   std::thread thread_;
 };

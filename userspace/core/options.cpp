@@ -256,8 +256,9 @@ Flags:
                               call, at about twice the per-call cost (default 64;
                               tp_btf only, raw_tp times every call)
   --process-memory-source SRC auto, ebpf or procfs: where per-process memory comes from;
-                              auto uses eBPF and /proc/<pid>/statm where a hook is
-                              missing (default auto)
+                              ebpf: a BPF task iterator read at each sample; procfs:
+                              /proc/<pid>/status of every process each sample; auto:
+                              ebpf, or procfs where the kernel cannot (default auto)
   --removed-cgroup-grace DURATION
                               how long a removed cgroup's (a stopped container's) final
                               counts stay exported; pod totals outlive it (default 2m)

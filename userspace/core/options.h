@@ -19,9 +19,9 @@ enum class HookMode {
 
 // Where per-process memory figures come from.
 enum class MemorySource {
-  kAuto,    // eBPF where the kernel has the hooks, /proc/<pid>/statm for the rest
-  kEbpf,    // require the eBPF programs; fail to start the collector otherwise
-  kProcfs,  // read /proc/<pid>/statm every sample, load no program (for testing it, or odd kernels)
+  kAuto,    // the BPF task iterator where the kernel runs it, /proc/<pid>/status otherwise
+  kEbpf,    // require the task iterator; fail to start the collector otherwise
+  kProcfs,  // read /proc/<pid>/status every sample, load no program (for testing it, or odd kernels)
 };
 
 inline constexpr uint32_t kDefaultSyscallLatencySample = 64;

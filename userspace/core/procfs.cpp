@@ -418,6 +418,45 @@ Result<Statm> ParseStatm(std::string_view text) {
   return Statm{v[0], v[1], v[2], v[3], v[5]};
 }
 
+Result<PidStatusMemory> ParsePidStatusMemory(std::string_view text) {
+  constexpr std::string_view kFile = "status";
+  auto lines = SplitLines(text, kFile);
+  if (!lines) return lines.error();
+  std::optional<uint64_t> rss, anon, file, shmem, swap, data, stack;
+  const std::pair<std::string_view, std::optional<uint64_t>*> wanted[] = {
+      {"VmRSS", &rss},   {"RssAnon", &anon}, {"RssFile", &file}, {"RssShmem", &shmem},
+      {"VmSwap", &swap}, {"VmData", &data},  {"VmStk", &stack},
+  };
+  for (size_t n = 0; n < lines->size(); ++n) {
+    std::string_view line = (*lines)[n];
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view name = line.substr(0, colon);
+    for (const auto& [key, slot] : wanted) {
+      if (name != key) continue;
+      std::vector<std::string_view> f = Fields(line.substr(colon + 1));
+      std::optional<uint64_t> kib = f.size() == 2 && f[1] == "kB" ? ParseU64(f[0]) : std::nullopt;
+      if (!kib) return MalformedLine(kFile, n + 1, std::string(key) + " is not \"<number> kB\"");
+      if (*kib > std::numeric_limits<uint64_t>::max() / 1024)
+        return MalformedLine(kFile, n + 1, std::string(key) + " out of range");
+      if (slot->has_value()) return MalformedLine(kFile, n + 1, std::string(key) + " repeated");
+      *slot = *kib * 1024;
+    }
+  }
+  PidStatusMemory m;
+  if (!rss) return m;
+  for (const auto& [key, slot] : wanted)
+    if (!slot->has_value()) return Malformed(kFile, "VmRSS without " + std::string(key));
+  m.has_mm = true;
+  m.rss_bytes = *rss;
+  m.anon_bytes = *anon;
+  m.file_bytes = *file;
+  m.shmem_bytes = *shmem;
+  m.swap_bytes = *swap;
+  m.data_bytes = *data + *stack;
+  return m;
+}
+
 Result<PidStat> ParsePidStat(std::string_view text) {
   // Not split into lines first: comm is printed raw (any byte but NUL, so
   // newlines and ')' too), and a process may name itself anything.

@@ -168,6 +168,25 @@ struct Statm {
 // One line of seven numbers.
 Result<Statm> ParseStatm(std::string_view text);
 
+// The memory lines of /proc/<pid>/status, in bytes (the file says kB,
+// meaning KiB). Unlike statm it tells file pages from shared memory and
+// gives swap; the resident counters are the same ones statm reads.
+struct PidStatusMemory {
+  bool has_mm = false;       // false for kernel threads and zombies: no Vm lines at all
+  uint64_t rss_bytes = 0;    // VmRSS: RssAnon + RssFile + RssShmem
+  uint64_t anon_bytes = 0;   // RssAnon
+  uint64_t file_bytes = 0;   // RssFile
+  uint64_t shmem_bytes = 0;  // RssShmem
+  uint64_t swap_bytes = 0;   // VmSwap: swapped-out anonymous memory (shmem swap not included)
+  uint64_t data_bytes = 0;   // VmData + VmStk, statm's data field
+};
+
+// Without VmRSS: has_mm false. With it, RssAnon, RssFile, RssShmem (4.5+),
+// VmData, VmStk and VmSwap must be there too. Other lines are skipped; the
+// Name line cannot forge one (the kernel escapes a newline in it), and a
+// repeated memory line is an error.
+Result<PidStatusMemory> ParsePidStatusMemory(std::string_view text);
+
 struct PidStat {
   std::string comm;          // field 2 without its parentheses
   uint64_t flags = 0;        // field 9: the task's PF_* flags
