@@ -2,28 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <map>
 #include <set>
 #include <utility>
 
 #include "core/histogram.h"
-#include "core/labels.h"
 #include "core/pod_attribution.h"
 #include "exporters/prometheus/family_builder.h"
 
 namespace hostprobe {
 
 using prometheus::MetricType;
-
-namespace {
-
-prometheus::MetricFamily MapFailures() {
-  return MakeFamily("hostprobe_bpf_map_update_failures_total",
-                    "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
-}
-
-}  // namespace
 
 std::string SignalName(uint32_t signal) {
   // asm-generic numbering, shared by x86_64 and arm64 (the architectures we build for).
@@ -36,8 +25,8 @@ std::string SignalName(uint32_t signal) {
   return "SIG" + std::to_string(signal);
 }
 
-BuiltFamilies BuildProcessEventFamilies(const ProcessEventsSnapshot& snap, const CgroupNameFn& cgroup_name) {
-  BuiltFamilies out;
+CgroupFamilies BuildProcessEventFamilies(const ProcessEventsSnapshot& snap, const CgroupNameFn& cgroup_name) {
+  CgroupFamilies out;
   auto crashes = MakeFamily("hostprobe_process_crashes_total",
                             "Processes (thread groups) ended by a signal, by signal and cgroup (v2 path); "
                             "counted once per process when its last thread exits (eBPF, sched_process_exit).",
@@ -50,49 +39,30 @@ BuiltFamilies BuildProcessEventFamilies(const ProcessEventsSnapshot& snap, const
                           "Successful execs by tasks of a cgroup (v2 path) (eBPF, sched_process_exec).",
                           MetricType::Counter);
 
-  // Two ids can share a label value (a cgroup removed and made again, or
-  // paths that differ only in bytes the sanitizer replaces); sum them so
-  // every series stays unique.
-  std::map<std::pair<std::string, std::string>, uint64_t> crash_sums;
-  for (const CrashCount& c : snap.crashes) {
-    auto path = cgroup_name(c.cgroup_id);
-    if (!path) {
-      out.unresolved_cgroups.push_back(c.cgroup_id);
-      continue;
-    }
-    crash_sums[{SignalName(c.signal), SanitizeLabelValue(*path)}] += c.count;
-  }
+  CgroupPaths paths(cgroup_name);
+  auto crash_sums = SumByCgroup<uint64_t>(
+      snap.crashes, paths,
+      [](const std::string& path, const CrashCount& c) { return std::pair(SignalName(c.signal), path); },
+      [](uint64_t& n, const CrashCount& c) { n += c.count; });
   for (const auto& [key, count] : crash_sums)
     AddCgroupCounter(crashes, key.second, {{"signal", key.first}}, static_cast<double>(count));
 
-  std::map<std::string, std::pair<uint64_t, uint64_t>> cgroup_sums;  // path -> (execs, oom kills)
-  for (const ProcessCgroupCounts& c : snap.cgroups) {
-    auto path = cgroup_name(c.cgroup_id);
-    if (!path) {
-      out.unresolved_cgroups.push_back(c.cgroup_id);
-      continue;
-    }
-    auto& sums = cgroup_sums[SanitizeLabelValue(*path)];
-    sums.first += c.execs;
-    sums.second += c.oom_kills;
-  }
+  using ExecsOoms = std::pair<uint64_t, uint64_t>;
+  auto cgroup_sums =
+      SumByCgroupPath<ExecsOoms>(snap.cgroups, paths, [](ExecsOoms& sums, const ProcessCgroupCounts& c) {
+        sums.first += c.execs;
+        sums.second += c.oom_kills;
+      });
   for (const auto& [path, sums] : cgroup_sums) {
     AddCgroupCounter(execs, path, {}, static_cast<double>(sums.first));
     AddCgroupCounter(ooms, path, {}, static_cast<double>(sums.second));
   }
+  out.unresolved_cgroups = paths.TakeUnresolved();  // an id in both maps is there once
 
-  auto failures = MapFailures();
-  AddCounter(failures, {{"map", "process_crashes"}},
-             static_cast<double>(snap.self_stats[HP_PE_STAT_CRASH_MAP_FULL]));
-  AddCounter(failures, {{"map", "process_cgroups"}},
-             static_cast<double>(snap.self_stats[HP_PE_STAT_CGROUP_MAP_FULL]));
-  AddCounter(failures, {{"map", "exits_seen"}},
-             static_cast<double>(snap.self_stats[HP_PE_STAT_EXIT_SEEN_FAILED]));
+  auto failures = MapUpdateFailuresFamily({{"process_crashes", snap.self_stats[HP_PE_STAT_CRASH_MAP_FULL]},
+                                           {"process_cgroups", snap.self_stats[HP_PE_STAT_CGROUP_MAP_FULL]},
+                                           {"exits_seen", snap.self_stats[HP_PE_STAT_EXIT_SEEN_FAILED]}});
 
-  // An id can be in both maps; report it once.
-  std::sort(out.unresolved_cgroups.begin(), out.unresolved_cgroups.end());
-  out.unresolved_cgroups.erase(std::unique(out.unresolved_cgroups.begin(), out.unresolved_cgroups.end()),
-                               out.unresolved_cgroups.end());
   auto unknown = MakeFamily(
       "hostprobe_oom_victim_cgroup_unknown_total",
       "OOM kills charged to the cgroup of the task that ran the OOM killer because the victim's "
@@ -192,10 +162,8 @@ std::vector<prometheus::MetricFamily> BuildProbeFamilies(const ProbeSnapshot& sn
     if (p.latency)
       AddHistogram(latency, {{"probe", p.name}}, LatencyHistogram(p.latency_slots, p.latency_sum_ns));
   }
-  auto failures = MapFailures();
-  AddCounter(failures, {{"map", "probe_inflight"}},
-             static_cast<double>(snap.self_stats[HP_UP_STAT_INFLIGHT_FAILED]));
-  AddCounter(failures, {{"map", "probe_stats"}}, static_cast<double>(snap.self_stats[HP_UP_STAT_BAD_COOKIE]));
+  auto failures = MapUpdateFailuresFamily({{"probe_inflight", snap.self_stats[HP_UP_STAT_INFLIGHT_FAILED]},
+                                           {"probe_stats", snap.self_stats[HP_UP_STAT_BAD_COOKIE]}});
   std::vector<prometheus::MetricFamily> out;
   out.push_back(std::move(calls));
   if (!latency.metric.empty()) out.push_back(std::move(latency));
@@ -233,44 +201,37 @@ std::vector<prometheus::MetricFamily> BuildClockFamilies(const ClockSnapshot& sn
 }
 
 std::vector<prometheus::MetricFamily> ProcessEventsMetrics::Collect() const {
-  std::lock_guard lock(mu_);
-  auto snap = source_.ReadProcessEvents();
-  if (!snap) {
-    spdlog::error("process_events: {}", snap.error().message);
-    return {ReadErrorsFamily("process_events", ++read_errors_)};
-  }
-  const CgroupNameFn name = [this](uint64_t id) { return labeler_.Name(id); };
-  auto built = BuildProcessEventFamilies(*snap, name);
-  auto pods = pods_.Update(PodCgroupEventsOf(*snap, name), PodsOfPaths(cgroups_.KnownPaths()));
-  if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) {
-    spdlog::debug("process_events: dropping counts of {} removed cgroups", gone.size());
-    source_.ForgetCgroups(gone);
-    pods_.Retire(gone);
-  }
-  for (auto& f : BuildPodEventFamilies(pods)) built.families.push_back(std::move(f));
-  built.families.push_back(ReadErrorsFamily("process_events", read_errors_));
-  return std::move(built.families);
+  // pods_ needs no lock of its own: CgroupCollect runs one scrape at a time,
+  // so a scrape's snapshot, its pod totals and the removal of gone cgroups
+  // from the kernel's maps go together (else a concurrent scrape could count
+  // a removed container twice).
+  return collect_.Collect([&] { return source_.ReadProcessEvents(); },
+                          [&](const ProcessEventsSnapshot& snap, const CgroupNameFn& name) {
+                            CgroupFamilies built = BuildProcessEventFamilies(snap, name);
+                            auto pods = pods_.Update(PodCgroupEventsOf(snap, name),
+                                                     PodsOfPaths(cgroups_.KnownPaths()));
+                            for (auto& f : BuildPodEventFamilies(pods))
+                              built.families.push_back(std::move(f));
+                            return built;
+                          },
+                          [&](const std::vector<uint64_t>& gone) {
+                            source_.ForgetCgroups(gone);
+                            pods_.Retire(gone);
+                          });
 }
 
 std::vector<prometheus::MetricFamily> ProbeMetrics::Collect() const {
-  auto snap = source_.ReadProbes();
-  if (!snap) {
-    spdlog::error("uprobes: {}", snap.error().message);
-    return {ReadErrorsFamily("uprobes", ++read_errors_)};
-  }
-  auto families = BuildProbeFamilies(*snap);
-  families.push_back(ReadErrorsFamily("uprobes", read_errors_));
-  return families;
+  return CollectSnapshot(read_errors_, source_.ReadProbes(), BuildProbeFamilies);
 }
 
 std::vector<prometheus::MetricFamily> ClockMetrics::Collect() const {
   ClockSnapshot snap = source_.ReadClock();
   if (!snap.clock) {
     spdlog::error("clock: {}", snap.clock_error);
-    ++read_errors_;
+    read_errors_.Count();
   }
   auto families = BuildClockFamilies(snap);
-  families.push_back(ReadErrorsFamily("clock", read_errors_));
+  families.push_back(read_errors_.Family());
   return families;
 }
 

@@ -5,9 +5,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
-#include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,8 +13,8 @@
 #include "collectors/process_events_collector.h"
 #include "collectors/uprobe_collector.h"
 #include "core/pod_events.h"
-#include "exporters/prometheus/cgroup_labeler.h"
-#include "exporters/prometheus/resource_metrics.h"
+#include "exporters/prometheus/cgroup_families.h"
+#include "exporters/prometheus/snapshot_collect.h"
 
 namespace hostprobe {
 
@@ -26,7 +24,7 @@ std::string SignalName(uint32_t signal);
 
 // Pure. Crashes and per-cgroup counts of cgroups the namer does not know are
 // left out and their ids returned, to be dropped once they are known gone.
-BuiltFamilies BuildProcessEventFamilies(const ProcessEventsSnapshot& snap, const CgroupNameFn& cgroup_name);
+CgroupFamilies BuildProcessEventFamilies(const ProcessEventsSnapshot& snap, const CgroupNameFn& cgroup_name);
 
 // Pure. The pod cgroups' counts in a snapshot, by the namer's paths (the
 // cgroups of no pod, and unnamed ones, are left out).
@@ -52,19 +50,14 @@ std::vector<prometheus::MetricFamily> BuildClockFamilies(const ClockSnapshot& sn
 class ProcessEventsMetrics : public prometheus::Collectable {
  public:
   ProcessEventsMetrics(ProcessEventsSource& source, CgroupResolver& cgroups)
-      : source_(source), cgroups_(cgroups), labeler_(cgroups) {}
+      : source_(source), cgroups_(cgroups), collect_("process_events", cgroups) {}
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   ProcessEventsSource& source_;
   CgroupResolver& cgroups_;
-  mutable CgroupLabeler labeler_;
-  // One scrape at a time: a scrape's snapshot, its pod totals and the
-  // removal of gone cgroups from the kernel's maps go together, or a
-  // concurrent scrape could count a removed container twice.
-  mutable std::mutex mu_;
-  mutable PodEventTotals pods_;
-  mutable std::atomic<uint64_t> read_errors_{0};
+  mutable CgroupCollect collect_;
+  mutable PodEventTotals pods_;  // only touched inside collect_, one scrape at a time
 };
 
 class ProbeMetrics : public prometheus::Collectable {
@@ -74,7 +67,7 @@ class ProbeMetrics : public prometheus::Collectable {
 
  private:
   ProbeSource& source_;
-  mutable std::atomic<uint64_t> read_errors_{0};
+  mutable ReadErrors read_errors_{"uprobes"};
 };
 
 class ClockMetrics : public prometheus::Collectable {
@@ -84,7 +77,7 @@ class ClockMetrics : public prometheus::Collectable {
 
  private:
   ClockSource& source_;
-  mutable std::atomic<uint64_t> read_errors_{0};
+  mutable ReadErrors read_errors_{"clock"};
 };
 
 }  // namespace hostprobe

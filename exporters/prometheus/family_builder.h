@@ -36,31 +36,55 @@ inline void AddCounter(prometheus::MetricFamily& f, Labels labels, double value)
   AddMetric(f, labels).counter.value = value;
 }
 
-// A counter of one cgroup: labels `cgroup` (its v2 path), `pod_uid` and
+// A metric of one cgroup: labels `cgroup` (its v2 path), `pod_uid` and
 // `container_id` (parsed from the path, empty for host cgroups), then `extra`.
-inline void AddCgroupCounter(prometheus::MetricFamily& f, const std::string& path, Labels extra,
-                             double value) {
+inline prometheus::ClientMetric& AddCgroupMetric(prometheus::MetricFamily& f, const std::string& path,
+                                                 Labels extra) {
   PodAttribution a = ParsePodAttribution(path);
   prometheus::ClientMetric m;
   m.label.push_back({"cgroup", SanitizeLabelValue(path)});
   m.label.push_back({"pod_uid", std::move(a.pod_uid)});
   m.label.push_back({"container_id", std::move(a.container_id)});
   for (const auto& [k, v] : extra) m.label.push_back({k, SanitizeLabelValue(v)});
-  m.counter.value = value;
   f.metric.push_back(std::move(m));
+  return f.metric.back();
+}
+
+inline void AddCgroupCounter(prometheus::MetricFamily& f, const std::string& path, Labels extra,
+                             double value) {
+  AddCgroupMetric(f, path, extra).counter.value = value;
+}
+
+inline void AddCgroupGauge(prometheus::MetricFamily& f, const std::string& path, double value) {
+  AddCgroupMetric(f, path, {}).gauge.value = value;
 }
 
 inline void AddGauge(prometheus::MetricFamily& f, Labels labels, double value) {
   AddMetric(f, labels).gauge.value = value;
 }
 
-inline void AddHistogram(prometheus::MetricFamily& f, Labels labels, const CumulativeHistogram& h) {
-  auto& m = AddMetric(f, labels);
+inline void SetHistogram(prometheus::ClientMetric& m, const CumulativeHistogram& h) {
   m.histogram.sample_count = h.count;
   m.histogram.sample_sum = h.sum_seconds;
   for (size_t i = 0; i < h.upper_bounds_seconds.size(); ++i)
     m.histogram.bucket.push_back({h.cumulative_counts[i], h.upper_bounds_seconds[i]});
   m.histogram.bucket.push_back({h.count, std::numeric_limits<double>::infinity()});
+}
+
+inline void AddHistogram(prometheus::MetricFamily& f, Labels labels, const CumulativeHistogram& h) {
+  SetHistogram(AddMetric(f, labels), h);
+}
+
+// hostprobe_bpf_map_update_failures_total for the maps of one kernel
+// program, {map label, failures} each. Every program contributes its own
+// series; the server merges them into one family.
+inline prometheus::MetricFamily MapUpdateFailuresFamily(
+    std::initializer_list<std::pair<const char*, uint64_t>> maps) {
+  auto f = MakeFamily("hostprobe_bpf_map_update_failures_total",
+                      "Kernel-side updates that failed because a map was full, by map.",
+                      prometheus::MetricType::Counter);
+  for (const auto& [map, failures] : maps) AddCounter(f, {{"map", map}}, static_cast<double>(failures));
+  return f;
 }
 
 // hostprobe_collector_read_errors_total for one collector. Every collectable

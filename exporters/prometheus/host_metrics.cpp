@@ -136,25 +136,21 @@ std::vector<prometheus::MetricFamily> BuildHostFamilies(const HostSnapshot& snap
 }
 
 std::vector<prometheus::MetricFamily> HostMetrics::Collect() const {
-  // Read outside the lock: it can take up to the statvfs deadline, and
+  // Read without a lock of ours: it can take up to the statvfs deadline, and
   // concurrent scrapes share the collector's own synchronisation.
   auto snap = source_.Read();
-  std::lock_guard lock(mu_);
-  if (!snap.ok()) {
-    ++read_errors_;
-    spdlog::error("host: {}", snap.error().message);
-    return {ReadErrorsFamily("host", read_errors_)};
-  }
-  if (!snap->problems.empty()) ++read_errors_;
-  // A file that stays malformed is logged when it first goes wrong, not on every scrape.
-  std::set<std::string> now(snap->problems.begin(), snap->problems.end());
-  for (const std::string& p : now)
-    if (!logged_problems_.contains(p)) spdlog::warn("host: {}", p);
-  logged_problems_ = std::move(now);
-
-  auto families = BuildHostFamilies(*snap);
-  families.push_back(ReadErrorsFamily("host", read_errors_));
-  return families;
+  return CollectSnapshot(read_errors_, snap, [&](const HostSnapshot& host) {
+    if (!host.problems.empty()) read_errors_.Count();
+    // A file that stays malformed is logged when it first goes wrong, not on every scrape.
+    std::set<std::string> now(host.problems.begin(), host.problems.end());
+    {
+      std::lock_guard lock(mu_);
+      for (const std::string& p : now)
+        if (!logged_problems_.contains(p)) spdlog::warn("host: {}", p);
+      logged_problems_ = std::move(now);
+    }
+    return BuildHostFamilies(host);
+  });
 }
 
 }  // namespace hostprobe

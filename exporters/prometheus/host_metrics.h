@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "collectors/host_collector.h"
+#include "exporters/prometheus/snapshot_collect.h"
 
 namespace hostprobe {
 
@@ -30,8 +31,8 @@ class HostMetrics : public prometheus::Collectable {
 
  private:
   HostSource& source_;
+  mutable ReadErrors read_errors_{"host"};
   mutable std::mutex mu_;
-  mutable uint64_t read_errors_ = 0;
   mutable std::set<std::string> logged_problems_;  // logged once each while they persist
 };
 

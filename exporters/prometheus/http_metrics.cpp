@@ -1,13 +1,9 @@
 #include "exporters/prometheus/http_metrics.h"
 
-#include <spdlog/spdlog.h>
-
-#include <limits>
-#include <map>
+#include <string>
 #include <tuple>
+#include <utility>
 
-#include "core/labels.h"
-#include "core/pod_attribution.h"
 #include "exporters/prometheus/family_builder.h"
 
 namespace hostprobe {
@@ -22,27 +18,7 @@ void Merge(HttpStats& to, const HttpStats& from) {
   for (size_t i = 0; i < from.slots.size(); ++i) to.slots[i] += from.slots[i];
 }
 
-// A metric of one cgroup: labels cgroup, pod_uid, container_id, then `extra`.
-prometheus::ClientMetric& AddCgroupMetric(prometheus::MetricFamily& f, const std::string& path,
-                                          std::initializer_list<std::pair<const char*, std::string>> extra) {
-  PodAttribution a = ParsePodAttribution(path);
-  prometheus::ClientMetric m;
-  m.label.push_back({"cgroup", path});
-  m.label.push_back({"pod_uid", std::move(a.pod_uid)});
-  m.label.push_back({"container_id", std::move(a.container_id)});
-  for (const auto& [k, v] : extra) m.label.push_back({k, SanitizeLabelValue(v)});
-  f.metric.push_back(std::move(m));
-  return f.metric.back();
-}
-
-void SetHistogram(prometheus::ClientMetric& m, const HttpStats& s) {
-  auto h = HttpDurationHistogram(s.slots, s.sum_ns);
-  m.histogram.sample_count = h.count;
-  m.histogram.sample_sum = h.sum_seconds;
-  for (size_t i = 0; i < h.upper_bounds_seconds.size(); ++i)
-    m.histogram.bucket.push_back({h.cumulative_counts[i], h.upper_bounds_seconds[i]});
-  m.histogram.bucket.push_back({h.count, std::numeric_limits<double>::infinity()});
-}
+CumulativeHistogram DurationOf(const HttpStats& s) { return HttpDurationHistogram(s.slots, s.sum_ns); }
 
 }  // namespace
 
@@ -50,9 +26,8 @@ CumulativeHistogram HttpDurationHistogram(std::span<const uint64_t> slots, uint6
   return Log2ToCumulative(slots, sum_ns, 16, 34, 1);
 }
 
-HttpFamilies BuildHttpFamilies(const HttpSnapshot& snap,
-                               const std::function<std::optional<std::string>(uint64_t)>& cgroup_name) {
-  HttpFamilies out;
+CgroupFamilies BuildHttpFamilies(const HttpSnapshot& snap, const CgroupNameFn& cgroup_name) {
+  CgroupFamilies out;
   auto available = MakeFamily("hostprobe_http_tracker_available",
                               "1 when HTTP/1.x requests are derived from syscalls (tp_btf hooks on x86_64), "
                               "0 otherwise.",
@@ -61,32 +36,28 @@ HttpFamilies BuildHttpFamilies(const HttpSnapshot& snap,
   out.families.push_back(std::move(available));
   if (!snap.available) return out;
 
-  auto name = [&](uint64_t id) -> std::optional<std::string> {
-    auto path = cgroup_name(id);
-    if (!path) {
-      out.unresolved_cgroups.push_back(id);
-      return std::nullopt;
-    }
-    return SanitizeLabelValue(*path);
-  };
-
-  // Ordered maps: the output does not depend on the kernel's hash order.
-  std::map<std::tuple<std::string, uint16_t, std::string>, uint64_t> server_counts;
-  std::map<std::pair<std::string, uint16_t>, HttpStats> server_durations;
-  for (const HttpServerCounts& c : snap.server) {
-    auto path = name(c.cgroup_id);
-    if (!path) continue;
-    server_counts[{*path, c.port, HttpStatusClassLabel(c.status_class)}] += c.stats.count;
-    Merge(server_durations[{*path, c.port}], c.stats);
-  }
-  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> client_counts;
-  std::map<std::string, HttpStats> client_durations;
-  for (const HttpClientCounts& c : snap.client) {
-    auto path = name(c.cgroup_id);
-    if (!path) continue;
-    client_counts[{*path, c.comm, HttpStatusClassLabel(c.status_class)}] += c.stats.count;
-    Merge(client_durations[*path], c.stats);
-  }
+  CgroupPaths paths(cgroup_name);
+  using ServerKey = std::tuple<std::string, uint16_t, std::string>;  // cgroup, port, status class
+  auto server_counts = SumByCgroup<uint64_t>(
+      snap.server, paths,
+      [](const std::string& path, const HttpServerCounts& c) {
+        return ServerKey(path, c.port, HttpStatusClassLabel(c.status_class));
+      },
+      [](uint64_t& n, const HttpServerCounts& c) { n += c.stats.count; });
+  auto server_durations = SumByCgroup<HttpStats>(
+      snap.server, paths,
+      [](const std::string& path, const HttpServerCounts& c) { return std::pair(path, c.port); },
+      [](HttpStats& s, const HttpServerCounts& c) { Merge(s, c.stats); });
+  using ClientKey = std::tuple<std::string, std::string, std::string>;  // cgroup, comm, status class
+  auto client_counts = SumByCgroup<uint64_t>(
+      snap.client, paths,
+      [](const std::string& path, const HttpClientCounts& c) {
+        return ClientKey(path, c.comm, HttpStatusClassLabel(c.status_class));
+      },
+      [](uint64_t& n, const HttpClientCounts& c) { n += c.stats.count; });
+  auto client_durations = SumByCgroupPath<HttpStats>(
+      snap.client, paths, [](HttpStats& s, const HttpClientCounts& c) { Merge(s, c.stats); });
+  out.unresolved_cgroups = paths.TakeUnresolved();
 
   auto server_requests =
       MakeFamily("hostprobe_http_server_requests_total",
@@ -94,29 +65,30 @@ HttpFamilies BuildHttpFamilies(const HttpSnapshot& snap,
                  "class of the response (from syscalls).",
                  MetricType::Counter);
   for (const auto& [k, n] : server_counts)
-    AddCgroupMetric(server_requests, std::get<0>(k),
-                    {{"port", std::to_string(std::get<1>(k))}, {"status_class", std::get<2>(k)}})
-        .counter.value = static_cast<double>(n);
+    AddCgroupCounter(server_requests, std::get<0>(k),
+                     {{"port", std::to_string(std::get<1>(k))}, {"status_class", std::get<2>(k)}},
+                     static_cast<double>(n));
   auto server_duration = MakeFamily("hostprobe_http_server_request_duration_seconds",
                                     "Time from reading an HTTP/1.x request's first bytes to writing the "
                                     "response's first bytes, by cgroup and local listening port.",
                                     MetricType::Histogram);
   for (const auto& [k, s] : server_durations)
-    SetHistogram(AddCgroupMetric(server_duration, k.first, {{"port", std::to_string(k.second)}}), s);
+    SetHistogram(AddCgroupMetric(server_duration, k.first, {{"port", std::to_string(k.second)}}),
+                 DurationOf(s));
   auto client_requests =
       MakeFamily("hostprobe_http_client_requests_total",
                  "HTTP/1.x requests made by processes of a cgroup on connections they opened, by process "
                  "name and status class of the response (from syscalls).",
                  MetricType::Counter);
   for (const auto& [k, n] : client_counts)
-    AddCgroupMetric(client_requests, std::get<0>(k),
-                    {{"comm", std::get<1>(k)}, {"status_class", std::get<2>(k)}})
-        .counter.value = static_cast<double>(n);
+    AddCgroupCounter(client_requests, std::get<0>(k),
+                     {{"comm", std::get<1>(k)}, {"status_class", std::get<2>(k)}}, static_cast<double>(n));
   auto client_duration = MakeFamily("hostprobe_http_client_request_duration_seconds",
                                     "Time from writing an HTTP/1.x request's first bytes to reading the "
                                     "response's first bytes, by cgroup.",
                                     MetricType::Histogram);
-  for (const auto& [path, s] : client_durations) SetHistogram(AddCgroupMetric(client_duration, path, {}), s);
+  for (const auto& [path, s] : client_durations)
+    SetHistogram(AddCgroupMetric(client_duration, path, {}), DurationOf(s));
 
   const auto& st = snap.self_stats;
   auto unpaired = MakeFamily("hostprobe_http_tracker_unpaired_total",
@@ -142,13 +114,10 @@ HttpFamilies BuildHttpFamilies(const HttpSnapshot& snap,
       "hostprobe_http_tracker_buffer_read_failures_total",
       "Reads and writes on tracked connections whose user buffer could not be read.", MetricType::Counter);
   AddCounter(read_failed, {}, static_cast<double>(st[HP_HTTP_STAT_READ_FAILED]));
-  auto failures =
-      MakeFamily("hostprobe_bpf_map_update_failures_total",
-                 "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
-  AddCounter(failures, {{"map", "http_conns"}}, static_cast<double>(st[HP_HTTP_STAT_CONN_MAP_FULL]));
-  AddCounter(failures, {{"map", "http_server"}}, static_cast<double>(st[HP_HTTP_STAT_SERVER_MAP_FULL]));
-  AddCounter(failures, {{"map", "http_client"}}, static_cast<double>(st[HP_HTTP_STAT_CLIENT_MAP_FULL]));
-  AddCounter(failures, {{"map", "http_procs"}}, static_cast<double>(st[HP_HTTP_STAT_PROC_MAP_FULL]));
+  auto failures = MapUpdateFailuresFamily({{"http_conns", st[HP_HTTP_STAT_CONN_MAP_FULL]},
+                                           {"http_server", st[HP_HTTP_STAT_SERVER_MAP_FULL]},
+                                           {"http_client", st[HP_HTTP_STAT_CLIENT_MAP_FULL]},
+                                           {"http_procs", st[HP_HTTP_STAT_PROC_MAP_FULL]}});
 
   for (auto* f : {&server_requests, &server_duration, &client_requests, &client_duration, &unpaired, &conns,
                   &misses, &read_failed, &failures})
@@ -156,23 +125,12 @@ HttpFamilies BuildHttpFamilies(const HttpSnapshot& snap,
   return out;
 }
 
-HttpMetrics::HttpMetrics(HttpSource& source, CgroupResolver& cgroups) : source_(source), labeler_(cgroups) {}
+HttpMetrics::HttpMetrics(HttpSource& source, CgroupResolver& cgroups)
+    : source_(source), collect_("http", cgroups) {}
 
 std::vector<prometheus::MetricFamily> HttpMetrics::Collect() const {
-  auto snap = source_.ReadHttp();
-  std::lock_guard lock(mu_);
-  if (!snap) {
-    ++read_errors_;
-    spdlog::error("http: {}", snap.error().message);
-    return {ReadErrorsFamily("http", read_errors_)};
-  }
-  auto built = BuildHttpFamilies(*snap, [this](uint64_t id) { return labeler_.Name(id); });
-  if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) {
-    spdlog::debug("http: dropping series of {} removed cgroups", gone.size());
-    source_.ForgetHttpCgroups(gone);
-  }
-  built.families.push_back(ReadErrorsFamily("http", read_errors_));
-  return std::move(built.families);
+  return collect_.Collect([&] { return source_.ReadHttp(); }, BuildHttpFamilies,
+                          [&](const std::vector<uint64_t>& gone) { source_.ForgetHttpCgroups(gone); });
 }
 
 }  // namespace hostprobe

@@ -6,23 +6,16 @@
 #include <prometheus/metric_family.h>
 
 #include <cstdint>
-#include <functional>
-#include <mutex>
-#include <optional>
-#include <string>
+#include <span>
 #include <vector>
 
 #include "core/cgroup.h"
 #include "core/histogram.h"
 #include "core/http_snapshot.h"
-#include "exporters/prometheus/cgroup_labeler.h"
+#include "exporters/prometheus/cgroup_families.h"
+#include "exporters/prometheus/snapshot_collect.h"
 
 namespace hostprobe {
-
-struct HttpFamilies {
-  std::vector<prometheus::MetricFamily> families;
-  std::vector<uint64_t> unresolved_cgroups;  // ids the namer did not know
-};
 
 // Bucket layout of the request duration histograms: 2^16 ns (~66 us) to
 // 2^34 ns (~17 s), factor 2.
@@ -31,12 +24,11 @@ CumulativeHistogram HttpDurationHistogram(std::span<const uint64_t> slots, uint6
 // Pure: snapshot in, families out. Series of ids that share a cgroup label
 // value are summed. A snapshot that is not available gives only
 // hostprobe_http_tracker_available 0.
-HttpFamilies BuildHttpFamilies(const HttpSnapshot& snap,
-                               const std::function<std::optional<std::string>(uint64_t)>& cgroup_name);
+CgroupFamilies BuildHttpFamilies(const HttpSnapshot& snap, const CgroupNameFn& cgroup_name);
 
 // Reads the source on every scrape; the HTTP series of removed cgroups are
 // dropped from the kernel maps like the other per-cgroup families
-// (CgroupLabeler::Sweep). Thread-safe.
+// (CgroupCollect). Thread-safe.
 class HttpMetrics : public prometheus::Collectable {
  public:
   HttpMetrics(HttpSource& source, CgroupResolver& cgroups);
@@ -44,9 +36,7 @@ class HttpMetrics : public prometheus::Collectable {
 
  private:
   HttpSource& source_;
-  mutable CgroupLabeler labeler_;
-  mutable std::mutex mu_;
-  mutable uint64_t read_errors_ = 0;
+  mutable CgroupCollect collect_;
 };
 
 }  // namespace hostprobe

@@ -1,7 +1,5 @@
 #include "exporters/prometheus/map_eviction_metrics.h"
 
-#include <spdlog/spdlog.h>
-
 #include <map>
 #include <string>
 
@@ -26,12 +24,9 @@ std::vector<prometheus::MetricFamily> BuildMapEvictionFamilies(const MapEviction
 
 std::vector<prometheus::MetricFamily> MapEvictionMetrics::Collect() const {
   auto snap = source_.ReadMapEvictions();
-  if (!snap) {
-    spdlog::error("map_evictions: {}", snap.error().message);
-    return {ReadErrorsFamily("map_evictions", ++read_errors_)};
-  }
+  if (!snap) return {read_errors_.Failed(snap.error())};
   auto out = BuildMapEvictionFamilies(*snap);
-  if (snap->counting) out.push_back(ReadErrorsFamily("map_evictions", read_errors_));
+  if (snap->counting) out.push_back(read_errors_.Family());
   return out;
 }
 

@@ -4,11 +4,10 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
-#include <atomic>
-#include <cstdint>
 #include <vector>
 
 #include "collectors/map_evictions_collector.h"
+#include "exporters/prometheus/snapshot_collect.h"
 
 namespace hostprobe {
 
@@ -24,7 +23,7 @@ class MapEvictionMetrics : public prometheus::Collectable {
 
  private:
   MapEvictionsSource& source_;
-  mutable std::atomic<uint64_t> read_errors_{0};
+  mutable ReadErrors read_errors_{"map_evictions"};
 };
 
 }  // namespace hostprobe

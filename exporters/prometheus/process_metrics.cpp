@@ -6,27 +6,11 @@
 #include <string>
 
 #include "core/labels.h"
-#include "core/pod_attribution.h"
 #include "exporters/prometheus/family_builder.h"
 
 namespace hostprobe {
 
 using prometheus::MetricType;
-
-namespace {
-
-// A gauge of one cgroup, labelled like AddCgroupCounter's counters.
-void AddCgroupGauge(prometheus::MetricFamily& f, const std::string& path, double value) {
-  PodAttribution a = ParsePodAttribution(path);
-  prometheus::ClientMetric m;
-  m.label.push_back({"cgroup", SanitizeLabelValue(path)});
-  m.label.push_back({"pod_uid", std::move(a.pod_uid)});
-  m.label.push_back({"container_id", std::move(a.container_id)});
-  m.gauge.value = value;
-  f.metric.push_back(std::move(m));
-}
-
-}  // namespace
 
 std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMemorySnapshot& snap,
                                                                  uint32_t top_n) {
@@ -53,10 +37,11 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
                            "Memory of a process the leak detector judges: resident anonymous + resident "
                            "shared memory + swapped-out pages. File-backed pages are left out.",
                            MetricType::Gauge);
-  auto suspected = MakeFamily("hostprobe_process_memory_leak_suspected",
-                              "1 while the leak detector judges that the floor of a process's judged memory "
-                              "(anon + shmem + swap) keeps growing, at one of its time scales (--leak-window); absent otherwise.",
-                              MetricType::Gauge);
+  auto suspected = MakeFamily(
+      "hostprobe_process_memory_leak_suspected",
+      "1 while the leak detector judges that the floor of a process's judged memory "
+      "(anon + shmem + swap) keeps growing, at one of its time scales (--leak-window); absent otherwise.",
+      MetricType::Gauge);
   auto growth = MakeFamily("hostprobe_process_memory_growth_bytes_per_second",
                            "Growth rate of a leak suspect's judged memory floor (Theil-Sen slope of the "
                            "window's bucket minima).",
@@ -205,11 +190,7 @@ std::vector<prometheus::MetricFamily> BuildProcessMemoryFamilies(const ProcessMe
     AddCounter(saves, {{"result", "ok"}}, static_cast<double>(snap.state_saves));
     AddCounter(saves, {{"result", "failed"}}, static_cast<double>(snap.state_save_failures));
   }
-  auto failures =
-      MakeFamily("hostprobe_bpf_map_update_failures_total",
-                 "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
-  AddCounter(failures, {{"map", "process_memory"}},
-             static_cast<double>(snap.self_stats[HP_PM_STAT_UPDATE_FAILED]));
+  auto failures = MapUpdateFailuresFamily({{"process_memory", snap.self_stats[HP_PM_STAT_UPDATE_FAILED]}});
 
   std::vector<prometheus::MetricFamily> out;
   for (auto* f : {&rss, &resident, &judged, &data, &heap, &suspected, &growth, &exhaustion, &limit,

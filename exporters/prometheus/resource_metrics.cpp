@@ -1,20 +1,17 @@
 #include "exporters/prometheus/resource_metrics.h"
 
-#include <spdlog/spdlog.h>
-
-#include <map>
+#include <array>
 
 #include "core/histogram.h"
-#include "core/labels.h"
 #include "exporters/prometheus/family_builder.h"
 
 namespace hostprobe {
 
 using prometheus::MetricType;
 
-BuiltFamilies BuildDiskioFamilies(const DiskioSnapshot& snap, const DeviceNamer& device_name,
-                                  const CgroupNameFn& cgroup_name) {
-  BuiltFamilies out;
+CgroupFamilies BuildDiskioFamilies(const DiskioSnapshot& snap, const DeviceNamer& device_name,
+                                   const CgroupNameFn& cgroup_name) {
+  CgroupFamilies out;
   auto bytes = MakeFamily("hostprobe_disk_io_bytes_total",
                           "Bytes completed by the block layer, by device and op (eBPF, block_rq_complete).",
                           MetricType::Counter);
@@ -42,32 +39,22 @@ BuiltFamilies BuildDiskioFamilies(const DiskioSnapshot& snap, const DeviceNamer&
                  "kernel threads then lands on the root); see "
                  "hostprobe_cgroup_disk_io_bios_total.",
                  MetricType::Counter);
-  std::map<std::string, std::array<uint64_t, HP_DISK_OP__COUNT>> by_path;
-  for (const CgroupDiskBytes& c : snap.cgroups) {
-    auto path = cgroup_name(c.cgroup_id);
-    if (!path) {
-      out.unresolved_cgroups.push_back(c.cgroup_id);
-      continue;
-    }
-    auto& sums = by_path[SanitizeLabelValue(*path)];
+  using OpBytes = std::array<uint64_t, HP_DISK_OP__COUNT>;
+  CgroupPaths paths(cgroup_name);
+  auto by_path = SumByCgroupPath<OpBytes>(snap.cgroups, paths, [](OpBytes& sums, const CgroupDiskBytes& c) {
     for (size_t op = 0; op < HP_DISK_OP__COUNT; ++op) sums[op] += c.bytes[op];
-  }
+  });
   for (const auto& [path, sums] : by_path) {
     for (uint32_t op = 0; op < HP_DISK_OP__COUNT; ++op) {
       if (sums[op] != 0)
         AddCgroupCounter(cg_bytes, path, {{"op", DiskOpName(op)}}, static_cast<double>(sums[op]));
     }
   }
+  out.unresolved_cgroups = paths.TakeUnresolved();
 
-  auto failures =
-      MakeFamily("hostprobe_bpf_map_update_failures_total",
-                 "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
-  AddCounter(failures, {{"map", "disk_stats"}},
-             static_cast<double>(snap.self_stats[HP_DISK_STAT_DISK_MAP_FULL]));
-  AddCounter(failures, {{"map", "disk_cgroups"}},
-             static_cast<double>(snap.self_stats[HP_DISK_STAT_CGROUP_MAP_FULL]));
-  AddCounter(failures, {{"map", "disk_inflight"}},
-             static_cast<double>(snap.self_stats[HP_DISK_STAT_INFLIGHT_FAILED]));
+  auto failures = MapUpdateFailuresFamily({{"disk_stats", snap.self_stats[HP_DISK_STAT_DISK_MAP_FULL]},
+                                           {"disk_cgroups", snap.self_stats[HP_DISK_STAT_CGROUP_MAP_FULL]},
+                                           {"disk_inflight", snap.self_stats[HP_DISK_STAT_INFLIGHT_FAILED]}});
 
   auto attributed = MakeFamily(
       "hostprobe_cgroup_disk_io_bios_total",
@@ -82,54 +69,34 @@ BuiltFamilies BuildDiskioFamilies(const DiskioSnapshot& snap, const DeviceNamer&
   return out;
 }
 
-BuiltFamilies BuildCgroupCpuFamilies(const CgroupCpuSnapshot& snap, const CgroupNameFn& cgroup_name) {
-  BuiltFamilies out;
+CgroupFamilies BuildCgroupCpuFamilies(const CgroupCpuSnapshot& snap, const CgroupNameFn& cgroup_name) {
+  CgroupFamilies out;
   auto cpu =
       MakeFamily("hostprobe_cgroup_cpu_seconds_total",
                  "On-CPU time of the tasks of a cgroup (v2 path), measured at context switches (eBPF).",
                  MetricType::Counter);
-  std::map<std::string, uint64_t> by_path;
-  for (const CgroupCpuTime& c : snap.cgroups) {
-    auto path = cgroup_name(c.cgroup_id);
-    if (!path) {
-      out.unresolved_cgroups.push_back(c.cgroup_id);
-      continue;
-    }
-    by_path[SanitizeLabelValue(*path)] += c.ns;
-  }
+  CgroupPaths paths(cgroup_name);
+  auto by_path = SumByCgroupPath<uint64_t>(snap.cgroups, paths,
+                                           [](uint64_t& ns, const CgroupCpuTime& c) { ns += c.ns; });
   for (const auto& [path, ns] : by_path) AddCgroupCounter(cpu, path, {}, static_cast<double>(ns) / 1e9);
+  out.unresolved_cgroups = paths.TakeUnresolved();
 
-  auto failures =
-      MakeFamily("hostprobe_bpf_map_update_failures_total",
-                 "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
-  AddCounter(failures, {{"map", "cgroup_cpu"}},
-             static_cast<double>(snap.self_stats[HP_CPU_STAT_CGROUP_MAP_FULL]));
+  auto failures = MapUpdateFailuresFamily({{"cgroup_cpu", snap.self_stats[HP_CPU_STAT_CGROUP_MAP_FULL]}});
   out.families = {std::move(cpu), std::move(failures)};
   return out;
 }
 
 std::vector<prometheus::MetricFamily> DiskioMetrics::Collect() const {
-  auto snap = source_.ReadDiskio();
-  if (!snap) {
-    spdlog::error("diskio: {}", snap.error().message);
-    return {ReadErrorsFamily("diskio", ++read_errors_)};
-  }
-  auto built = BuildDiskioFamilies(*snap, device_name_, [this](uint64_t id) { return labeler_.Name(id); });
-  if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) source_.ForgetCgroups(gone);
-  built.families.push_back(ReadErrorsFamily("diskio", read_errors_));
-  return std::move(built.families);
+  return collect_.Collect([&] { return source_.ReadDiskio(); },
+                          [&](const DiskioSnapshot& snap, const CgroupNameFn& name) {
+                            return BuildDiskioFamilies(snap, device_name_, name);
+                          },
+                          [&](const std::vector<uint64_t>& gone) { source_.ForgetCgroups(gone); });
 }
 
 std::vector<prometheus::MetricFamily> CgroupCpuMetrics::Collect() const {
-  auto snap = source_.ReadCgroupCpu();
-  if (!snap) {
-    spdlog::error("cgroup_cpu: {}", snap.error().message);
-    return {ReadErrorsFamily("cgroup_cpu", ++read_errors_)};
-  }
-  auto built = BuildCgroupCpuFamilies(*snap, [this](uint64_t id) { return labeler_.Name(id); });
-  if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) source_.ForgetCgroups(gone);
-  built.families.push_back(ReadErrorsFamily("cgroup_cpu", read_errors_));
-  return std::move(built.families);
+  return collect_.Collect([&] { return source_.ReadCgroupCpu(); }, BuildCgroupCpuFamilies,
+                          [&](const std::vector<uint64_t>& gone) { source_.ForgetCgroups(gone); });
 }
 
 }  // namespace hostprobe

@@ -1,12 +1,9 @@
 #include "exporters/prometheus/syscall_metrics.h"
 
-#include <spdlog/spdlog.h>
-
-#include <unordered_map>
+#include <utility>
 
 #include "core/errno_names.h"
 #include "core/histogram.h"
-#include "core/labels.h"
 #include "exporters/prometheus/family_builder.h"
 
 namespace hostprobe {
@@ -24,7 +21,7 @@ std::string SyscallLabel(const SyscallTable& table, uint32_t id) {
 }  // namespace
 
 SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallTable& table,
-                                     const CgroupNamer& cgroup_name) {
+                                     const CgroupNameFn& cgroup_name) {
   SyscallFamilies out;
   auto calls =
       MakeFamily("hostprobe_syscalls_total", "Syscalls made on the host, by syscall.", MetricType::Counter);
@@ -51,34 +48,21 @@ SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallT
                              "Syscalls made by tasks of a cgroup (v2 path).", MetricType::Counter);
   auto cg_errors = MakeFamily("hostprobe_cgroup_syscall_errors_total",
                               "Syscalls that returned an error, by cgroup (v2 path).", MetricType::Counter);
-  // Two ids can share a label value (a cgroup removed and made again, or
-  // paths that differ only in bytes the sanitizer replaces); their counts are
-  // summed so the series stays unique.
-  std::unordered_map<std::string, std::pair<uint64_t, uint64_t>> by_path;
-  for (const CgroupSyscallCounts& cc : snap.cgroups) {
-    auto path = cgroup_name(cc.cgroup_id);
-    if (!path) {
-      out.unresolved_cgroups.push_back(cc.cgroup_id);
-      continue;
-    }
-    auto& sums = by_path[SanitizeLabelValue(*path)];
-    sums.first += cc.calls;
-    sums.second += cc.errors;
-  }
+  CgroupPaths paths(cgroup_name);
+  auto by_path = SumByCgroupPath<std::pair<uint64_t, uint64_t>>(
+      snap.cgroups, paths, [](std::pair<uint64_t, uint64_t>& sums, const CgroupSyscallCounts& cc) {
+        sums.first += cc.calls;
+        sums.second += cc.errors;
+      });
   for (const auto& [path, sums] : by_path) {
     AddCgroupCounter(cg_calls, path, {}, static_cast<double>(sums.first));
     AddCgroupCounter(cg_errors, path, {}, static_cast<double>(sums.second));
   }
+  out.unresolved_cgroups = paths.TakeUnresolved();
 
-  auto failures =
-      MakeFamily("hostprobe_bpf_map_update_failures_total",
-                 "Kernel-side updates that failed because a map was full, by map.", MetricType::Counter);
-  AddCounter(failures, {{"map", "syscall_errnos"}},
-             static_cast<double>(snap.self_stats[HP_STAT_ERRNO_MAP_FULL]));
-  AddCounter(failures, {{"map", "cgroup_syscalls"}},
-             static_cast<double>(snap.self_stats[HP_STAT_CGROUP_MAP_FULL]));
-  AddCounter(failures, {{"map", "syscall_inflight"}},
-             static_cast<double>(snap.self_stats[HP_STAT_INFLIGHT_FAILED]));
+  auto failures = MapUpdateFailuresFamily({{"syscall_errnos", snap.self_stats[HP_STAT_ERRNO_MAP_FULL]},
+                                           {"cgroup_syscalls", snap.self_stats[HP_STAT_CGROUP_MAP_FULL]},
+                                           {"syscall_inflight", snap.self_stats[HP_STAT_INFLIGHT_FAILED]}});
   auto out_of_range =
       MakeFamily("hostprobe_syscall_ids_out_of_range_total",
                  "Syscalls whose number was outside the table; counted as syscall=\"out_of_range\".",
@@ -107,24 +91,14 @@ SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallT
 }
 
 SyscallMetrics::SyscallMetrics(SyscallSource& source, const SyscallTable& table, CgroupResolver& cgroups)
-    : source_(source), table_(table), labeler_(cgroups) {}
+    : source_(source), table_(table), collect_("syscalls", cgroups) {}
 
 std::vector<prometheus::MetricFamily> SyscallMetrics::Collect() const {
-  auto snap = source_.ReadSyscalls();
-  std::lock_guard lock(mu_);
-  if (!snap) {
-    ++read_errors_;
-    spdlog::error("syscalls: {}", snap.error().message);
-    return {ReadErrorsFamily("syscalls", read_errors_)};
-  }
-  auto built = BuildSyscallFamilies(*snap, table_, [this](uint64_t id) { return labeler_.Name(id); });
-  if (auto gone = labeler_.Sweep(built.unresolved_cgroups); !gone.empty()) {
-    spdlog::debug("syscalls: dropping counts of {} removed cgroups", gone.size());
-    source_.ForgetCgroups(gone);
-  }
-
-  built.families.push_back(ReadErrorsFamily("syscalls", read_errors_));
-  return std::move(built.families);
+  return collect_.Collect([&] { return source_.ReadSyscalls(); },
+                          [&](const SyscallSnapshot& snap, const CgroupNameFn& name) {
+                            return BuildSyscallFamilies(snap, table_, name);
+                          },
+                          [&](const std::vector<uint64_t>& gone) { source_.ForgetCgroups(gone); });
 }
 
 }  // namespace hostprobe

@@ -5,34 +5,25 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
-#include <cstdint>
-#include <functional>
-#include <mutex>
-#include <optional>
-#include <string>
 #include <vector>
 
 #include "core/cgroup.h"
 #include "core/syscall_snapshot.h"
 #include "core/syscall_table.h"
-#include "exporters/prometheus/cgroup_labeler.h"
+#include "exporters/prometheus/cgroup_families.h"
+#include "exporters/prometheus/snapshot_collect.h"
 
 namespace hostprobe {
 
-using CgroupNamer = std::function<std::optional<std::string>(uint64_t cgroup_id)>;
-
-struct SyscallFamilies {
-  std::vector<prometheus::MetricFamily> families;
-  std::vector<uint64_t> unresolved_cgroups;  // ids the namer did not know
-};
+using SyscallFamilies = CgroupFamilies;
 
 // Pure: snapshot in, families out.
 SyscallFamilies BuildSyscallFamilies(const SyscallSnapshot& snap, const SyscallTable& table,
-                                     const CgroupNamer& cgroup_name);
+                                     const CgroupNameFn& cgroup_name);
 
-// Reads the source on every scrape. Cgroups that a walk of the tree made
-// after they were first seen unnamed does not find (they were removed) are
-// dropped from the kernel map.
+// Reads the source on every scrape (CgroupCollect). Cgroups that a walk of
+// the tree made after they were first seen unnamed does not find (they were
+// removed) are dropped from the kernel map.
 class SyscallMetrics : public prometheus::Collectable {
  public:
   SyscallMetrics(SyscallSource& source, const SyscallTable& table, CgroupResolver& cgroups);
@@ -41,9 +32,7 @@ class SyscallMetrics : public prometheus::Collectable {
  private:
   SyscallSource& source_;
   const SyscallTable& table_;
-  mutable CgroupLabeler labeler_;
-  mutable std::mutex mu_;
-  mutable uint64_t read_errors_ = 0;
+  mutable CgroupCollect collect_;
 };
 
 }  // namespace hostprobe
