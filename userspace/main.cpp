@@ -31,7 +31,6 @@
 #include "collectors/uprobe_collector.h"
 #include "core/cgroup.h"
 #include "core/collector.h"
-#include "core/leak_detector.h"
 #include "core/options.h"
 #include "core/probe_spec.h"
 #include "core/syscall_table.h"
@@ -90,7 +89,7 @@ int main(int argc, char** argv) {
                  parsed.error().message.c_str());
     return kExitUsage;
   }
-  const Options& opts = *parsed;
+  Options& opts = *parsed;
   if (opts.show_help) {
     std::fputs(Usage("hostprobe").c_str(), stdout);
     return 0;
@@ -100,18 +99,10 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  // The leak detector needs more samples per window than the flag parser
-  // checks for: a window it cannot work with is a usage error too.
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
   const auto sample_interval = duration_cast<milliseconds>(opts.sample_interval);
   const auto leak_window = duration_cast<milliseconds>(opts.leak_window);
-  if (auto st = LeakParams::For(sample_interval, leak_window).Validate(); !st.ok()) {
-    std::fprintf(stderr,
-                 "hostprobe: --sample-interval/--leak-window: %s\nTry 'hostprobe --help' for usage.\n",
-                 st.error().message.c_str());
-    return kExitUsage;
-  }
 
   // Probe specs are flags: a malformed one is a usage error, found before
   // anything is loaded.
@@ -121,6 +112,10 @@ int main(int argc, char** argv) {
                  probe_specs.error().message.c_str());
     return kExitUsage;
   }
+
+  // --kubernetes's defaults from the pod's environment, before anything is loaded.
+  if (auto st = ResolveFromEnvironment(opts, [](const char* name) { return std::getenv(name); }); !st.ok())
+    return Fail(st.error().message);
 
   // Read before anything is loaded: a bad one stops the sensor at once.
   WebConfig web_config;
@@ -273,23 +268,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<KubePodWatcher> kube;
   if (opts.kubernetes) {
     KubePodWatcher::Config kc;
-    kc.api_url = opts.kubernetes_api;
-    if (kc.api_url.empty()) {
-      const char* host_env = std::getenv("KUBERNETES_SERVICE_HOST");
-      const char* port_env = std::getenv("KUBERNETES_SERVICE_PORT");
-      if (host_env == nullptr || port_env == nullptr)
-        return Fail(
-            "--kubernetes needs the API server: run in a pod (KUBERNETES_SERVICE_HOST is unset) "
-            "or pass --kubernetes-api URL");
-      const std::string h = host_env;
-      kc.api_url = "https://" + (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + port_env;
-    }
+    kc.api_url = opts.kubernetes_api;  // both filled by ResolveFromEnvironment
     kc.node_name = opts.node_name;
-    if (kc.node_name.empty() && std::getenv("NODE_NAME") != nullptr) kc.node_name = std::getenv("NODE_NAME");
-    if (kc.node_name.empty())
-      return Fail(
-          "--kubernetes needs this node's name: set NODE_NAME from the downward API "
-          "(fieldRef spec.nodeName) or pass --node-name");
     kc.token_file = opts.kubernetes_token_file;
     if (kc.api_url.rfind("https://", 0) == 0) kc.ca_file = opts.kubernetes_ca_file;
     kube = std::make_unique<KubePodWatcher>(kc);

@@ -1,6 +1,7 @@
 // Flag parsing: the input is argv, NUL-separated. Accepted options respect
 // every documented bound, and the listen address the sensor would bind
 // (ListenAddress()) parses back to the same host and port.
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -24,8 +25,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   FUZZ_CHECK(o->listen_port != 0 && !o->listen_host.empty());
-  FUZZ_CHECK(o->sample_interval.count() > 0 && o->leak_window.count() > 0);
-  FUZZ_CHECK(o->leak_window.count() / 3 >= o->sample_interval.count());
+  FUZZ_CHECK(o->sample_interval >= std::chrono::milliseconds(1) && o->leak_window.count() > 0);
+  // The leak detector's rule, in the milliseconds main hands on.
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  FUZZ_CHECK(duration_cast<milliseconds>(o->leak_window).count() / 36 >=
+             duration_cast<milliseconds>(o->sample_interval).count());
   FUZZ_CHECK(o->top_processes <= 100000);
   FUZZ_CHECK(o->cgroup_root.empty() || o->cgroup_root.front() == '/');
   FUZZ_CHECK(!o->procfs.empty() && o->procfs.front() == '/');

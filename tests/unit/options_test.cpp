@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -157,24 +160,36 @@ TEST(OptionsTest, SampleIntervalAndLeakWindow) {
   ExpectBothFormsFail("--leak-window", "");
 }
 
-TEST(OptionsTest, LeakWindowMustSpanThreeSamples) {
-  Result<Options> ok = Parse({"--sample-interval", "10s", "--leak-window", "30s"});
+// The leak detector's own rule (LeakParams::Validate): a window of fewer than
+// 36 sample intervals could never show a trend.
+TEST(OptionsTest, LeakWindowMustSpanThirtySixSamples) {
+  Result<Options> ok = Parse({"--sample-interval", "10s", "--leak-window", "6m"});
   ASSERT_TRUE(ok.ok()) << ok.error().message;
-  EXPECT_EQ(ok->leak_window, 30s);
+  EXPECT_EQ(ok->leak_window, 6min);
 
-  Result<Options> short_window = Parse({"--sample-interval", "10s", "--leak-window", "29s"});
+  Result<Options> short_window = Parse({"--sample-interval", "10s", "--leak-window", "359s"});
   ASSERT_FALSE(short_window.ok());
+  EXPECT_EQ(short_window.error().err, EINVAL);
   EXPECT_THAT(short_window.error().message, HasSubstr("--leak-window"));
-  EXPECT_THAT(short_window.error().message, HasSubstr("29s"));
+  EXPECT_THAT(short_window.error().message, HasSubstr("5m59s"));
+  EXPECT_THAT(short_window.error().message, HasSubstr("--sample-interval 10s"));
+  EXPECT_THAT(short_window.error().message, HasSubstr("36 sample intervals"));
 
   // Order of the flags does not matter; the check runs after all of them.
-  EXPECT_TRUE(Parse({"--leak-window", "3m", "--sample-interval", "1m"}).ok());
-  EXPECT_FALSE(Parse({"--leak-window", "3m", "--sample-interval", "61s"}).ok());
+  EXPECT_TRUE(Parse({"--leak-window", "36m", "--sample-interval", "1m"}).ok());
+  EXPECT_FALSE(Parse({"--leak-window", "36m", "--sample-interval", "61s"}).ok());
 
   // A longer interval alone can break the default 30m window.
-  Result<Options> long_interval = Parse({"--sample-interval=11m"});
+  Result<Options> long_interval = Parse({"--sample-interval=51s"});
   ASSERT_FALSE(long_interval.ok());
   EXPECT_THAT(long_interval.error().message, HasSubstr("--leak-window"));
+  EXPECT_TRUE(Parse({"--sample-interval=50s"}).ok());
+
+  // The detector's upper bound too.
+  EXPECT_TRUE(Parse({"--leak-window", "24d"}).ok());
+  Result<Options> long_window = Parse({"--leak-window", "25d"});
+  ASSERT_FALSE(long_window.ok());
+  EXPECT_THAT(long_window.error().message, HasSubstr("--leak-window"));
 }
 
 // sample_interval * 3 must not overflow into a value that lets a too-short
@@ -298,13 +313,13 @@ TEST(OptionsTest, LastOccurrenceWins) {
 
 TEST(OptionsTest, AllFlagsTogether) {
   Result<Options> r =
-      Parse({"--listen=[::1]:9100", "--log-level", "debug", "--sample-interval=2s", "--leak-window", "1m",
+      Parse({"--listen=[::1]:9100", "--log-level", "debug", "--sample-interval=2s", "--leak-window", "2m",
              "--top-processes=7", "--bpf-hook", "raw_tp", "--cgroup-root=/cg"});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->ListenAddress(), "[::1]:9100");
   EXPECT_EQ(r->log_level, "debug");
   EXPECT_EQ(r->sample_interval, 2s);
-  EXPECT_EQ(r->leak_window, 1min);
+  EXPECT_EQ(r->leak_window, 2min);
   EXPECT_EQ(r->top_processes, 7u);
   EXPECT_EQ(r->hook_mode, HookMode::kRawTp);
   EXPECT_EQ(r->cgroup_root, "/cg");
@@ -379,6 +394,212 @@ TEST(OptionsTest, UsageMentionsEveryFlag) {
         "--process-memory-source", "--cgroup-root", "--web-config", "--version", "--help"}) {
     EXPECT_THAT(usage, HasSubstr(flag));
   }
+}
+
+TEST(OptionsTest, SampleIntervalBelowOneMillisecond) {
+  EXPECT_EQ(ParseBothForms("--sample-interval", "1ms").sample_interval, 1ms);
+  // The sampler counts in milliseconds: 500us would be 0.
+  ExpectBothFormsFail("--sample-interval", "500us");
+}
+
+TEST(OptionsTest, StateDirMayBeEmpty) {
+  EXPECT_EQ(Parse({}).value().state_dir, "/var/lib/hostprobe");
+  EXPECT_EQ(ParseBothForms("--state-dir", "/tmp/hp").state_dir, "/tmp/hp");
+  // "" keeps no histories, in both forms; "--state-dir=" must not take the
+  // next argument as its value.
+  EXPECT_EQ(ParseBothForms("--state-dir", "").state_dir, "");
+  Result<Options> r = Parse({"--state-dir=", "--log-level", "debug"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->state_dir, "");
+  EXPECT_EQ(r->log_level, "debug");
+}
+
+TEST(OptionsTest, EmptyJoinedValueIsAValue) {
+  // "--listen=" is an empty value, not "--listen" taking the next argument.
+  Result<Options> r = Parse({"--listen=", "127.0.0.1:9000"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message, HasSubstr("invalid value \"\" for --listen"));
+}
+
+TEST(OptionsTest, ValueMayLookLikeAFlag) {
+  // The argument after a flag that needs a value is its value, whatever it looks like.
+  Result<Options> r = Parse({"--state-dir", "--log-level"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->state_dir, "--log-level");
+  EXPECT_EQ(r->log_level, "info");
+}
+
+TEST(OptionsTest, FlagsWithoutValueRefuseOne) {
+  for (const char* flag : {"--cpu-per-core", "--kubernetes", "--version", "--help"}) {
+    for (const std::string& arg :
+         {std::string(flag) + "=yes", std::string(flag) + "=true", std::string(flag) + "="}) {
+      Result<Options> r = Parse({arg});
+      ASSERT_FALSE(r.ok()) << arg << " was accepted";
+      EXPECT_THAT(r.error().message, HasSubstr(std::string("flag ") + flag + " takes no value")) << arg;
+    }
+  }
+  EXPECT_TRUE(Parse({"--kubernetes", "--kubernetes"}).value().kubernetes);
+}
+
+TEST(OptionsTest, EveryOccurrenceIsChecked) {
+  // The last one counts, but an earlier bad one is still an error.
+  Result<Options> r = Parse({"--log-level", "loud", "--log-level", "info"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message, HasSubstr("--log-level"));
+  EXPECT_THAT(r.error().message, HasSubstr("loud"));
+}
+
+TEST(OptionsTest, ErrorMessagesAreOneLine) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--listen", "x"},
+                                                                {"--frobnicate"},
+                                                                {"stray"},
+                                                                {"--top-processes"},
+                                                                {"--leak-window", "1m"},
+                                                                {"--probe", "9lives=/bin/true:main"},
+                                                                {"--keep-capabilities=nope"}}) {
+    Result<Options> r = Parse(args);
+    ASSERT_FALSE(r.ok()) << ::testing::PrintToString(args);
+    EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << r.error().message;
+    EXPECT_FALSE(r.error().message.empty());
+  }
+}
+
+TEST(OptionsTest, DoubleDashIsNotAccepted) {
+  Result<Options> r = Parse({"--", "--listen", "127.0.0.1:1"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message, HasSubstr("\"--\""));
+  EXPECT_EQ(Parse({"--state-dir", "--"}).value().state_dir, "--");
+}
+
+TEST(OptionsTest, Probes) {
+  Result<Options> r = Parse({"--probe", "a=/bin/true:main", "--probe=b=/bin/true:main:latency"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->probes, (std::vector<std::string>{"a=/bin/true:main", "b=/bin/true:main:latency"}));
+  // Malformed specs and duplicate names are flag errors, found while parsing.
+  ExpectBothFormsFail("--probe", "9lives=/bin/true:main");
+  ExpectBothFormsFail("--probe", "x=/bin/true:main:fast");
+  Result<Options> twice = Parse({"--probe", "a=/bin/true:main", "--probe", "a=/bin/false:main"});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_THAT(twice.error().message, HasSubstr("--probe"));
+  ExpectBothFormsFail("--probe-config", "");
+}
+
+TEST(OptionsTest, KubernetesFlags) {
+  Result<Options> r = Parse({"--kubernetes", "--kubernetes-api=https://10.0.0.1:443", "--node-name", "n1",
+                             "--kubernetes-token-file", "/t", "--kubernetes-ca-file=/ca"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->kubernetes);
+  EXPECT_EQ(r->kubernetes_api, "https://10.0.0.1:443");
+  EXPECT_EQ(r->node_name, "n1");
+  EXPECT_EQ(r->kubernetes_token_file, "/t");
+  EXPECT_EQ(r->kubernetes_ca_file, "/ca");
+  ExpectBothFormsFail("--kubernetes-api", "10.0.0.1:443");
+  ExpectBothFormsFail("--node-name", "");
+}
+
+// What the flags leave to the pod's environment.
+TEST(OptionsTest, ResolveFromEnvironment) {
+  std::map<std::string, std::string> env;
+  auto getenv = [&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  Options off;
+  ASSERT_TRUE(ResolveFromEnvironment(off, getenv).ok());  // nothing to do without --kubernetes
+  EXPECT_EQ(off, Options{});
+
+  Options o = Parse({"--kubernetes"}).value();
+  Status st = ResolveFromEnvironment(o, getenv);
+  ASSERT_FALSE(st.ok());
+  EXPECT_THAT(st.error().message, HasSubstr("--kubernetes-api"));
+
+  env = {{"KUBERNETES_SERVICE_HOST", "fd00::1"}, {"KUBERNETES_SERVICE_PORT", "443"}};
+  o = Parse({"--kubernetes"}).value();
+  st = ResolveFromEnvironment(o, getenv);
+  ASSERT_FALSE(st.ok());
+  EXPECT_THAT(st.error().message, HasSubstr("--node-name"));
+  EXPECT_THAT(st.error().message, HasSubstr("NODE_NAME"));
+
+  env["NODE_NAME"] = "node-a";
+  o = Parse({"--kubernetes"}).value();
+  ASSERT_TRUE(ResolveFromEnvironment(o, getenv).ok());
+  EXPECT_EQ(o.kubernetes_api, "https://[fd00::1]:443");
+  EXPECT_EQ(o.node_name, "node-a");
+
+  // Flags win over the environment.
+  o = Parse({"--kubernetes", "--kubernetes-api", "http://127.0.0.1:1", "--node-name", "mine"}).value();
+  ASSERT_TRUE(ResolveFromEnvironment(o, getenv).ok());
+  EXPECT_EQ(o.kubernetes_api, "http://127.0.0.1:1");
+  EXPECT_EQ(o.node_name, "mine");
+}
+
+// ---- the flag table ----------------------------------------------------------
+
+std::string LongName(const FlagDoc& d) { return d.names.substr(d.names.rfind(' ') + 1); }
+
+TEST(FlagTableTest, NamesAreUniqueAndLong) {
+  std::set<std::string> seen;
+  for (const FlagDoc& d : FlagDocs()) {
+    const std::string name = LongName(d);
+    EXPECT_EQ(name.rfind("--", 0), 0u) << d.names;
+    EXPECT_TRUE(seen.insert(name).second) << name << " twice";
+    EXPECT_FALSE(d.help.empty()) << name;
+    EXPECT_EQ(d.help.find('\n'), std::string::npos) << name;
+  }
+  EXPECT_GE(seen.size(), 26u);
+}
+
+// A default --help shows as a value is the default: giving it changes nothing.
+TEST(FlagTableTest, DefaultsShownAreTheDefaults) {
+  const Options defaults = Parse({}).value();
+  EXPECT_EQ(defaults, Options{});
+  int checked = 0;
+  for (const FlagDoc& d : FlagDocs()) {
+    if (!d.default_is_value) continue;
+    Result<Options> r = Parse({LongName(d), d.default_text});
+    ASSERT_TRUE(r.ok()) << LongName(d) << " " << d.default_text << ": " << r.error().message;
+    EXPECT_EQ(*r, defaults) << LongName(d) << " " << d.default_text << " is not the default";
+    ++checked;
+  }
+  EXPECT_GE(checked, 14);
+}
+
+// Every flag that takes a value names itself when it is missing, and when it
+// is given to a flag that takes none.
+TEST(FlagTableTest, EveryFlagParsesInItsForms) {
+  for (const FlagDoc& d : FlagDocs()) {
+    const std::string name = LongName(d);
+    if (d.value.empty()) {
+      EXPECT_TRUE(Parse({name}).ok()) << name;
+      Result<Options> r = Parse({name + "=x"});
+      ASSERT_FALSE(r.ok()) << name;
+      EXPECT_THAT(r.error().message, HasSubstr(name));
+    } else if (d.value.front() == '[') {
+      EXPECT_TRUE(Parse({name}).ok()) << name;
+    } else {
+      Result<Options> r = Parse({name});
+      ASSERT_FALSE(r.ok()) << name;
+      EXPECT_EQ(r.error().message, "flag " + name + " needs a value");
+      if (d.default_is_value) ParseBothForms(name, d.default_text);
+    }
+  }
+}
+
+TEST(FlagTableTest, HelpListsEveryFlagWithItsDefault) {
+  const std::string usage = Usage("hostprobe");
+  for (const FlagDoc& d : FlagDocs()) {
+    const std::string head =
+        d.value.empty() ? d.names : d.names + (d.value.front() == '[' ? "" : " ") + d.value;
+    // The entry starts a line and the head ends there: padding or a line break follows.
+    const size_t at = usage.find("\n  " + head);
+    ASSERT_NE(at, std::string::npos) << head;
+    const char after = usage[at + 3 + head.size()];
+    EXPECT_TRUE(after == ' ' || after == '\n') << head;
+  }
+  std::istringstream lines(usage);
+  for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 100u) << line;
+  EXPECT_THAT(usage, HasSubstr("(default: 0.0.0.0:9640)"));
+  EXPECT_THAT(usage, HasSubstr("-h, --help"));
 }
 
 }  // namespace

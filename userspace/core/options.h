@@ -1,8 +1,14 @@
 // Command-line options. Parsing is pure: no I/O, no exit; main decides.
+//
+// Every flag is defined once, in the table in options.cpp: its name, its
+// value, its default and its help. Parsing (CLI11), --help and FlagDocs()
+// come from that table; a unit test holds the README's flag table to it.
+// This is the one place that rejects a bad flag value.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -69,12 +75,38 @@ struct Options {
 
   // "HOST:PORT" as given to the HTTP server ("[::1]:9640" for IPv6).
   std::string ListenAddress() const;
+
+  bool operator==(const Options&) const = default;
 };
 
-// Parses argv (argv[0] is skipped). The error names the offending flag.
+// Parses argv (argv[0] is skipped). Every value is checked here, the leak
+// window against the sample interval included (the leak detector's own rule,
+// LeakParams::Validate). The error is one line naming the offending flag.
 Result<Options> ParseOptions(const std::vector<std::string>& args);
 
-// Multi-line usage text for --help and for errors.
+// Fills what --kubernetes leaves to the environment: the API server from
+// KUBERNETES_SERVICE_HOST/PORT when --kubernetes-api is not given, the node's
+// name from NODE_NAME when --node-name is not given. Does nothing without
+// --kubernetes. Fails saying which variable or flag is missing (a start-up
+// failure: the flags were valid, the pod is not set up for them).
+Status ResolveFromEnvironment(Options& options, const std::function<const char*(const char*)>& getenv);
+
+// One flag as --help shows it.
+struct FlagDoc {
+  std::string names;         // "--listen", "-h, --help"
+  std::string value;         // "HOST:PORT", "[=LIST]"; empty for a flag that takes none
+  std::string help;          // one paragraph
+  std::string default_text;  // empty: no default worth naming
+  // default_text is a value the flag accepts that gives Options{}'s setting
+  // (not a description such as "off" or "$NODE_NAME").
+  bool default_is_value = false;
+};
+
+// Every flag, in the order --help lists them.
+std::vector<FlagDoc> FlagDocs();
+
+// --help: generated from FlagDocs(). Lines are at most 100 columns; each flag's
+// entry ends with "(default: X)" when it has a default.
 std::string Usage(const std::string& program);
 
 const char* HookModeName(HookMode mode);
