@@ -27,7 +27,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libbpf1 libelf1 zlib1g libspdlog1.10 libfmt9 libprometheus-cpp-core1.0 libcivetweb1 libcurl4 \
-      libssl3 libyaml-0-2 libcrypt1 ca-certificates \
+      libssl3 libyaml-0-2 libcrypt1 libcap2 ca-certificates \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/cache/debconf/*-old /var/lib/dpkg/*-old \
       /var/log/apt /var/log/dpkg.log /var/log/alternatives.log

@@ -34,6 +34,7 @@ build_packages=(
   libcurl4-openssl-dev nlohmann-json3-dev   # --kubernetes: API server client
   prometheus-cpp-dev
   libssl-dev libyaml-dev libcrypt-dev   # --web-config: TLS, its YAML, bcrypt
+  libcap-dev         # capability names and a thread's sets (libcap)
 )
 test_packages=(
   libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes for clang (scripts/fuzz.sh)

@@ -1,10 +1,7 @@
 #include "libbpf_log.h"
 
 #include <bpf/libbpf.h>
-#include <linux/capability.h>
 #include <spdlog/spdlog.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdarg>
@@ -13,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "collectors/privileges.h"
 #include "core/capabilities.h"
 
 namespace hostprobe {
@@ -107,14 +105,12 @@ std::string LibbpfError(int err) {
 
 std::string PermissionHint(int err) {
   if (err != -EPERM && err != -EACCES) return "";
-  // capget acts on the calling thread, the one whose bpf() was refused.
-  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2]{};
-  if (syscall(SYS_capget, &header, data) != 0) return "";
-  const uint64_t eff = data[0].effective | (uint64_t{data[1].effective} << 32);
-  const uint64_t has_admin = eff & CapBit(kCapSysAdmin);
-  const uint64_t tracing = CapBit(kCapBpf) | CapBit(kCapPerfmon);
-  if (has_admin != 0)
+  // The calling thread's sets: its bpf() was the one refused.
+  auto caps = ReadThreadCapabilities();
+  if (!caps) return "";
+  const uint64_t eff = caps->effective;
+  const uint64_t tracing = kBpfTracingCaps;
+  if ((eff & CapBit(kCapSysAdmin)) != 0)
     return " (not for lack of a capability: this thread has cap_sys_admin; the kernel refused it for another "
            "reason, such as lockdown, a security module or a seccomp filter)";
   if ((eff & tracing) != tracing)
