@@ -35,6 +35,7 @@ build_packages=(
   prometheus-cpp-dev
   libssl-dev libyaml-dev libcrypt-dev   # --web-config: TLS, its YAML, bcrypt
   libcli11-dev       # flag parsing (header-only)
+  libcap-dev         # capability names and a thread's sets (libcap)
 )
 test_packages=(
   libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes for clang (scripts/fuzz.sh)

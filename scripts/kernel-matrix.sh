@@ -9,7 +9,10 @@
 #   scripts/kernel-matrix.sh [--build-dir DIR] [--kernels host,debian-6.1] [--timeout SECONDS]
 #                            [--accel tcg|kvm|auto]
 #
-# --build-dir DIR    the build tree holding hostprobe and the workloads (default: build)
+# --build-dir DIR    the build tree holding hostprobe and the workloads (default: build),
+#                    configured with -DHOSTPROBE_TEST_HOOKS=ON (as scripts/test.sh does):
+#                    check.sh uses a fault-injection hook; without them the matrix is
+#                    skipped (exit 77)
 # --kernels LIST     which kernels to run on (default: host,debian-6.1,debian-6.12,
 #                    debian-6.1-128cpu): host runs natively; debian-6.1 and debian-6.12
 #                    (bookworm's backports kernel) boot the newest Debian cloud kernel of
@@ -100,6 +103,13 @@ binaries=(hostprobe syscall_workload events_workload http_workload)
 for b in "${binaries[@]}"; do
   [[ -x $build_dir/$b ]] || die "$build_dir/$b missing; build it: cmake --build $build_dir --target $b"
 done
+# check.sh shrinks a map through HOSTPROBE_TEST_MAX_ENTRIES for its eviction
+# check: a sensor built without the test hooks would fail it for want of the hook.
+if ! grep -qa HOSTPROBE_TEST_MAX_ENTRIES "$build_dir/hostprobe"; then
+  echo "kernel-matrix.sh: SKIP: $build_dir/hostprobe was built without the test hooks the checks use;" \
+    "build it with them: cmake -S $src_dir -B $build_dir -DHOSTPROBE_TEST_HOOKS=ON && cmake --build $build_dir"
+  exit 77
+fi
 # The process-memory check's workload, when the build has it (see tests/kmatrix/check.sh).
 [[ -x $build_dir/memory_workload ]] && binaries+=(memory_workload)
 

@@ -19,7 +19,8 @@ if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 # -O1 -g1: usable speed and line numbers in reports at a fraction of -O2 -g's compile time.
-cmake -S . -B "$build" -DHOSTPROBE_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# HOSTPROBE_TEST_HOOKS: the integration tests' fault injection (userspace/core/test_hooks.h).
+cmake -S . -B "$build" -DHOSTPROBE_SANITIZE=address,undefined -DHOSTPROBE_TEST_HOOKS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   "${launcher[@]}" >/dev/null
 cmake --build "$build" -j"$jobs" --target unit_tests integration_tests

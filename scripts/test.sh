@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test CI runs, in three stages, each in its own build tree:
-#   release   build/       Release build, the whole ctest suite (unit, integration, deploy)
+#   release   build/       Release build with test hooks, the whole ctest suite (unit, integration, deploy)
 #   sanitize  build-asan/  unit + integration tests under ASan+UBSan (scripts/sanitize.sh)
 #   fuzz      build-fuzz/  every libFuzzer harness for a short time (scripts/fuzz.sh)
 # A failing stage does not stop the later ones; the summary at the end says
@@ -21,8 +21,11 @@ stage() {
   if [[ $status -eq 0 ]]; then results+=(passed); else results+=("FAILED (exit $status)"); fi
 }
 
+# Every stage that runs the sensor builds it with the fault-injection hooks
+# (-DHOSTPROBE_TEST_HOOKS=ON, userspace/core/test_hooks.h) that tests use; the
+# shipped image (Dockerfile) and a plain configure leave them out.
 release() {
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2 &&
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DHOSTPROBE_TEST_HOOKS=ON && cmake --build build -j2 &&
     ctest --test-dir build --output-on-failure -j2 -LE slow  # RUN_SERIAL: tests that need the host alone; slow: by hand
 }
 

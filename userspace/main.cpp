@@ -58,18 +58,10 @@ int Fail(const std::string& line) {
   return kExitStartup;
 }
 
-bool HasCapability(const __user_cap_data_struct (&data)[2], int cap) {
-  return (data[cap / 32].effective & (1u << (cap % 32))) != 0;
-}
-
 // Loading tracing programs needs CAP_BPF + CAP_PERFMON (5.8+) or CAP_SYS_ADMIN.
 bool CanLoadBpf() {
-  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2]{};
-  if (syscall(SYS_capget, &header, data) != 0) return true;  // let the kernel decide
-  constexpr int kCapPerfmon = 38, kCapBpf = 39;
-  return HasCapability(data, CAP_SYS_ADMIN) ||
-         (HasCapability(data, kCapBpf) && HasCapability(data, kCapPerfmon));
+  auto caps = ReadThreadCapabilities();
+  return !caps || CanLoadTracingPrograms(caps->effective);  // unreadable: let the kernel decide
 }
 
 std::string ReadFile(const char* path) {

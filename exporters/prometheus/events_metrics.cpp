@@ -1,6 +1,8 @@
 #include "exporters/prometheus/events_metrics.h"
 
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <string.h>
 
 #include <map>
 #include <set>
@@ -15,13 +17,12 @@ namespace hostprobe {
 using prometheus::MetricType;
 
 std::string SignalName(uint32_t signal) {
-  // asm-generic numbering, shared by x86_64 and arm64 (the architectures we build for).
-  static constexpr const char* kNames[] = {
-      nullptr,     "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",
-      "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM",
-      "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU", "SIGURG",
-      "SIGXCPU",   "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",  "SIGSYS"};
-  if (signal < std::size(kNames) && kNames[signal] != nullptr) return kNames[signal];
+  // glibc's abbreviations (sigabbrev_np, 2.32+), in the numbering of the
+  // architecture built for, which is the kernel's. glibc calls 29 "POLL";
+  // its label has always been SIGIO (the same signal on Linux).
+  if (signal == SIGIO) return "SIGIO";
+  const char* abbrev = signal < 1024 ? sigabbrev_np(static_cast<int>(signal)) : nullptr;
+  if (abbrev != nullptr) return std::string("SIG") + abbrev;
   return "SIG" + std::to_string(signal);
 }
 

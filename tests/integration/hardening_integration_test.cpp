@@ -284,6 +284,7 @@ std::optional<HttpResponse> FirstHealthAnswer(const SensorProcess& sensor) {
 
 TEST(FaultTest, OneProgramRefusedLeavesTheOthersRunningAndHealthzNamesIt) {
   REQUIRE_ROOT();
+  REQUIRE_TEST_HOOKS("HOSTPROBE_TEST_REFUSE_ATTACH");
   SensorProcess sensor(kSensor, {});
   ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_REFUSE_ATTACH", "hp_block_issue"}}));
   std::optional<HttpResponse> health = FirstHealthAnswer(sensor);
@@ -310,6 +311,7 @@ TEST(FaultTest, OneProgramRefusedLeavesTheOthersRunningAndHealthzNamesIt) {
 // why, and the metrics say which collector runs on its fallback.
 TEST(FaultTest, ARefusedOptionalProgramDegradesTheSensorButKeepsItReady) {
   REQUIRE_ROOT();
+  REQUIRE_TEST_HOOKS("HOSTPROBE_TEST_REFUSE_ATTACH");
   SensorProcess sensor(kSensor, {"--bpf-hook", "tp_btf"});
   ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_REFUSE_ATTACH", "hp_mem_iter"}}));
   std::optional<HttpResponse> health = FirstHealthAnswer(sensor);
@@ -331,6 +333,7 @@ TEST(FaultTest, ARefusedOptionalProgramDegradesTheSensorButKeepsItReady) {
 // and calls are still counted exactly (they are counted at sys_exit).
 TEST(FaultTest, RefusedLatencyWindowIsReportedAndCountingGoesOn) {
   REQUIRE_ROOT();
+  REQUIRE_TEST_HOOKS("HOSTPROBE_TEST_REFUSE_ATTACH");
   SensorProcess sensor(kSensor, {"--bpf-hook", "tp_btf", "--syscall-latency-sample", "4"});
   ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_REFUSE_ATTACH", "hp_sys_enter"}}));
   std::optional<HttpResponse> health = FirstHealthAnswer(sensor);
@@ -359,6 +362,7 @@ TEST(FaultTest, RefusedLatencyWindowIsReportedAndCountingGoesOn) {
 // forced here, the counts are the same.
 TEST(FaultTest, CountersReadWithoutMmapAreExact) {
   REQUIRE_ROOT();
+  REQUIRE_TEST_HOOKS("HOSTPROBE_TEST_NO_MMAP");
   SensorProcess sensor(kSensor, {});
   ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_NO_MMAP", "1"}}));
   ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();

@@ -54,6 +54,7 @@ void KilledChildren(int n) {
 
 TEST(MapEvictionsTest, EvictionsOfATinyLruMapAreCountedOrTheProgramIsReportedMissing) {
   REQUIRE_ROOT();
+  REQUIRE_TEST_HOOKS("HOSTPROBE_TEST_MAX_ENTRIES");
   constexpr int kCapacity = 16, kKills = 300;
   SensorProcess sensor(kSensor, {});
   ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_MAX_ENTRIES", "exits_seen=16"}}));
@@ -96,6 +97,7 @@ TEST(MapEvictionsTest, EvictionsOfATinyLruMapAreCountedOrTheProgramIsReportedMis
 
 TEST(MapEvictionsTest, ARefusedProgramLeavesTheSensorHealthyWithoutTheFamily) {
   REQUIRE_ROOT();
+  REQUIRE_TEST_HOOKS("HOSTPROBE_TEST_REFUSE_ATTACH");
   SensorProcess sensor(kSensor, {});
   ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_REFUSE_ATTACH", "hp_lru_evict"}}));
   ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();

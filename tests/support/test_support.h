@@ -11,7 +11,22 @@
 #include <string>
 #include <vector>
 
+#include "core/test_hooks.h"
+
+// At the start of a test that starts the sensor with a HOSTPROBE_TEST_* hook
+// (core/test_hooks.h): skips the test, saying why, when this build's sensor
+// was configured without them.
+#define REQUIRE_TEST_HOOKS(hook) \
+  if (!::hostprobe::kTestHooksBuilt) GTEST_SKIP() << ::hostprobe::testing::WithoutTestHooks(hook)
+
 namespace hostprobe::testing {
+
+// Why a test that needs `hook` is skipped in a build without test hooks.
+inline std::string WithoutTestHooks(const std::string& hook) {
+  return "needs the " + hook +
+         " test hook, and this sensor was built without test hooks (configure with "
+         "-DHOSTPROBE_TEST_HOOKS=ON, as scripts/test.sh does)";
+}
 
 struct HttpResponse {
   int status = 0;

@@ -1,6 +1,7 @@
 #include "core/basic_auth.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include <map>
 #include <string>
@@ -74,6 +75,33 @@ TEST(Base64, DecodesAndRejects) {
   EXPECT_FALSE(Base64Decode("YQ==YWJj"));  // data after padding
   EXPECT_FALSE(Base64Decode("YW=j"));
   EXPECT_FALSE(Base64Decode("YW!j"));
+}
+
+// Decoding is OpenSSL's: whatever its encoder writes comes back byte for byte.
+TEST(Base64, RoundTripsOpenSslsEncoding) {
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
+  for (size_t len = 0; len <= bytes.size(); ++len) {
+    const std::string plain = bytes.substr(bytes.size() - len);  // every byte value, every padding
+    std::string encoded(4 * ((len + 2) / 3) + 1, '\0');
+    const int n =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                        reinterpret_cast<const unsigned char*>(plain.data()), static_cast<int>(len));
+    encoded.resize(static_cast<size_t>(n));
+    auto decoded = Base64Decode(encoded);
+    ASSERT_TRUE(decoded.has_value()) << encoded;
+    EXPECT_EQ(*decoded, plain) << encoded;
+  }
+}
+
+// Where OpenSSL's decoder alone is lenient, the form is still RFC 4648's.
+TEST(Base64, StrictWhereOpenSslIsLenient) {
+  for (const char* bad : {" YWJj", "YWJj ", "YWJj\n", "YWJj\r\n", "\tYWJj", "YWJj-", "====", "YQ=a",
+                          "Y=Q=", "YWJj====", "YQ==\n"}) {
+    EXPECT_FALSE(Base64Decode(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(Base64Decode("YWJjZA==").value(), "abcd");
+  EXPECT_EQ(Base64Decode("+/+/").value(), "\xfb\xff\xbf");
 }
 
 TEST(ParseBasicAuthorization, Header) {

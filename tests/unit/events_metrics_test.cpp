@@ -79,6 +79,20 @@ TEST(SignalNameTest, RealTimeAndUnknownByNumber) {
   EXPECT_EQ(SignalName(1000), "SIG1000");
 }
 
+// The label values of 1..31 as the sensor has always exported them (its
+// table before glibc named them): SIGIO stays SIGIO although glibc says POLL.
+TEST(SignalNameTest, StandardSignalsAreTheExportedLabelValues) {
+  const std::string expected =
+      "SIGHUP SIGINT SIGQUIT SIGILL SIGTRAP SIGABRT SIGBUS SIGFPE SIGKILL SIGUSR1 SIGSEGV SIGUSR2 SIGPIPE "
+      "SIGALRM SIGTERM SIGSTKFLT SIGCHLD SIGCONT SIGSTOP SIGTSTP SIGTTIN SIGTTOU SIGURG SIGXCPU SIGXFSZ "
+      "SIGVTALRM SIGPROF SIGWINCH SIGIO SIGPWR SIGSYS";
+  std::string got;
+  for (uint32_t s = 1; s <= 31; ++s) got += (s == 1 ? "" : " ") + SignalName(s);
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(SignalName(32), "SIG32");
+  EXPECT_EQ(SignalName(4294967295u), "SIG4294967295");
+}
+
 // ---- BuildProcessEventFamilies -----------------------------------------------------
 
 TEST(BuildProcessEventFamiliesTest, CrashesOomKillsAndExecsByCgroup) {

@@ -7,6 +7,7 @@
 
 #include <cstdarg>
 #include <string>
+#include <thread>
 
 namespace hostprobe {
 namespace {
@@ -53,6 +54,73 @@ TEST(LibbpfLogTest, FailureCarriesTheVerifierReasonFromTheEndOfALongLog) {
   Error later = LibbpfFailure("load diskio BPF programs (tp_btf)", -22);
   EXPECT_EQ(later.message.find("verifier"), std::string::npos) << later.message;
   EXPECT_NE(later.message.find("diskio_bpf"), std::string::npos) << later.message;
+}
+
+// A warning of an earlier operation (here an attach that failed and was
+// handled) is not the reason of a later failure that printed none.
+TEST(LibbpfLogTest, AnOperationDoesNotInheritAnEarlierOperationsWarning) {
+  libbpf_print_fn_t fn = InstalledPrinter();
+  ASSERT_NE(fn, nullptr);
+  BeginLibbpfOperation();
+  Print(fn, LIBBPF_WARN, "libbpf: prog '%s': failed to attach: %s\n", "hp_probe_entry", "No such file");
+  EXPECT_NE(LastLibbpfWarning().find("hp_probe_entry"), std::string::npos);
+
+  BeginLibbpfOperation();
+  EXPECT_EQ(LastLibbpfWarning(), "");
+  Error e = LibbpfFailure("load map_evictions BPF program", -95);
+  EXPECT_EQ(e.message.find("hp_probe_entry"), std::string::npos) << e.message;
+  EXPECT_EQ(e.message.find('['), std::string::npos) << e.message;  // no reason quoted at all
+  EXPECT_EQ(e.err, 95);
+}
+
+// A verifier refusal in an operation that did not fail through LibbpfFailure
+// (a feature probe, a fallback taken) is forgotten when the next one begins.
+TEST(LibbpfLogTest, AVerifierReasonDoesNotOutliveItsOperation) {
+  libbpf_print_fn_t fn = InstalledPrinter();
+  ASSERT_NE(fn, nullptr);
+  BeginLibbpfOperation();
+  Print(fn, LIBBPF_WARN, "libbpf: prog '%s': -- BEGIN PROG LOAD LOG --\n%s-- END PROG LOAD LOG --\n",
+        "hp_probe",
+        "0: (85) call bpf_ktime_get_boot_ns#125\nunknown func bpf_ktime_get_boot_ns#125\n"
+        "processed 1 insns (limit 1000000)\n");
+
+  BeginLibbpfOperation();
+  Print(fn, LIBBPF_WARN, "libbpf: failed to load BPF skeleton '%s': %d\n", "diskio_bpf", -22);
+  Error e = LibbpfFailure("load diskio BPF programs (tp_btf)", -22);
+  EXPECT_EQ(e.message.find("verifier"), std::string::npos) << e.message;
+  EXPECT_EQ(e.message.find("hp_probe"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("[libbpf: failed to load BPF skeleton 'diskio_bpf': -22]"), std::string::npos)
+      << e.message;
+}
+
+// A failure reports its warning once: what follows starts clean.
+TEST(LibbpfLogTest, AFailureConsumesItsWarning) {
+  libbpf_print_fn_t fn = InstalledPrinter();
+  ASSERT_NE(fn, nullptr);
+  BeginLibbpfOperation();
+  Print(fn, LIBBPF_WARN, "libbpf: failed to load BPF skeleton '%s': %d\n", "cgroup_cpu_bpf", -1);
+  Error first = LibbpfFailure("load cgroup_cpu BPF programs (tp_btf)", -1);
+  EXPECT_NE(first.message.find("cgroup_cpu_bpf"), std::string::npos) << first.message;
+  EXPECT_EQ(LastLibbpfWarning(), "");
+  Error second = LibbpfFailure("load cgroup_cpu BPF programs (raw_tp)", -1);
+  EXPECT_EQ(second.message.find("cgroup_cpu_bpf"), std::string::npos) << second.message;
+}
+
+// libbpf prints from the calling thread: another thread's warnings (the
+// latency windows' attaches) never become this thread's reason.
+TEST(LibbpfLogTest, WarningsOfAnotherThreadAreNotThisThreads) {
+  libbpf_print_fn_t fn = InstalledPrinter();
+  ASSERT_NE(fn, nullptr);
+  BeginLibbpfOperation();
+  std::string seen_there;
+  std::thread([&] {
+    Print(fn, LIBBPF_WARN, "libbpf: prog '%s': failed to attach: %s\n", "hp_sys_enter", "Device busy");
+    seen_there = LastLibbpfWarning();
+  }).join();
+  EXPECT_NE(seen_there.find("hp_sys_enter"), std::string::npos);
+  EXPECT_EQ(LastLibbpfWarning(), "");
+  Error e = LibbpfFailure("load uprobes BPF programs", -2);
+  EXPECT_EQ(e.message.find("hp_sys_enter"), std::string::npos) << e.message;
 }
 
 }  // namespace

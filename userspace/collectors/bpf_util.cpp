@@ -13,13 +13,14 @@
 
 #include "collectors/libbpf_log.h"
 #include "core/procfs.h"
+#include "core/test_hooks.h"
 
 namespace hostprobe {
 
 bool RefusedForTesting(const std::string& program) {
-  const char* env = std::getenv("HOSTPROBE_TEST_REFUSE_ATTACH");
-  if (env == nullptr) return false;
-  std::string_view list = env;
+  const TestHook hook = HOSTPROBE_TEST_HOOK("REFUSE_ATTACH");
+  if (hook.value == nullptr) return false;
+  std::string_view list = hook.value;
   while (!list.empty()) {
     size_t comma = list.find(',');
     if (list.substr(0, comma) == program) return true;
@@ -30,9 +31,9 @@ bool RefusedForTesting(const std::string& program) {
 }
 
 void ApplyTestMaxEntries(const std::string& collector, bpf_object* obj) {
-  const char* env = std::getenv("HOSTPROBE_TEST_MAX_ENTRIES");
-  if (env == nullptr) return;
-  std::string_view list = env;
+  const TestHook hook = HOSTPROBE_TEST_HOOK("MAX_ENTRIES");
+  if (hook.value == nullptr) return;
+  std::string_view list = hook.value;
   while (!list.empty()) {
     const size_t comma = list.find(',');
     const std::string_view item = list.substr(0, comma);
@@ -42,8 +43,8 @@ void ApplyTestMaxEntries(const std::string& collector, bpf_object* obj) {
       const unsigned long n = std::strtoul(std::string(item.substr(eq + 1)).c_str(), nullptr, 10);
       if (bpf_map* map = bpf_object__find_map_by_name(obj, name.c_str()); map != nullptr && n > 0) {
         if (bpf_map__set_max_entries(map, static_cast<__u32>(n)) == 0)
-          spdlog::warn("{}: map {} limited to {} entries by HOSTPROBE_TEST_MAX_ENTRIES (fault injection)",
-                       collector, name, n);
+          spdlog::warn("{}: map {} limited to {} entries by {} (fault injection)", collector, name, n,
+                       hook.name);
       }
     }
     if (comma == std::string_view::npos) break;
@@ -59,7 +60,8 @@ std::vector<HookStatus> AttachPrograms(const std::string& collector, const std::
     bpf_link* link = refused ? nullptr : bpf_program__attach(spec.program);
     if (link == nullptr) {
       const int err = -errno;
-      st.error = refused ? "refused by HOSTPROBE_TEST_REFUSE_ATTACH (fault injection)"
+      st.error = refused ? std::string("refused by ") + HOSTPROBE_TEST_HOOK("REFUSE_ATTACH").name +
+                               " (fault injection)"
                          : LibbpfError(err) + PermissionHint(err);
       spdlog::error("{}: attach {} ({}) failed: {}", collector, st.name, st.attach, st.error);
     } else {

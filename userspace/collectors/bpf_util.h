@@ -30,7 +30,8 @@ struct AttachSpec {
 
 // HOSTPROBE_TEST_REFUSE_ATTACH=prog[,prog...] makes those programs fail to
 // attach as if the kernel had refused them, so tests can prove that the other
-// collectors run on and that /healthz names the failure. Not for production.
+// collectors run on and that /healthz names the failure. A test hook
+// (core/test_hooks.h): always false in a build without them.
 bool RefusedForTesting(const std::string& program);
 
 // Attaches each program independently so one failure does not hide others.
@@ -39,7 +40,8 @@ std::vector<HookStatus> AttachPrograms(const std::string& collector, const std::
 
 // HOSTPROBE_TEST_MAX_ENTRIES=map=N[,map=N...] shrinks those maps of `obj`
 // (between open and load) so tests can overflow an LRU map with a small
-// burst. Not for production; a no-op when unset.
+// burst. A test hook (core/test_hooks.h): a no-op when unset and in a build
+// without them.
 void ApplyTestMaxEntries(const std::string& collector, bpf_object* obj);
 
 // Hash maps that a BPF object declares BPF_F_NO_PREALLOC take memory for the

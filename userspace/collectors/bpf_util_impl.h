@@ -3,11 +3,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include "collectors/libbpf_log.h"
+
 namespace hostprobe {
 
 template <typename T>
 Result<T> StartWithHookMode(const std::string& collector, HookMode mode, bool tp_btf_available,
-                            const BpfFeatures& features, const std::function<Result<T>(bool)>& start) {
+                            const BpfFeatures& features, const std::function<Result<T>(bool)>& start_one) {
+  // Each attempt is an operation of its own: its failure names only its warnings.
+  const auto start = [&start_one](bool use_tp_btf) {
+    BeginLibbpfOperation();
+    return start_one(use_tp_btf);
+  };
   switch (mode) {
     case HookMode::kRawTp:
       return start(false);

@@ -1,26 +1,26 @@
 #include "libbpf_log.h"
 
 #include <bpf/libbpf.h>
-#include <linux/capability.h>
 #include <spdlog/spdlog.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
-#include <mutex>
 #include <string>
+#include <utility>
 
+#include "collectors/privileges.h"
 #include "core/capabilities.h"
 
 namespace hostprobe {
 namespace {
 
-std::mutex g_mu;
-std::string g_last_warning;
-std::string g_verifier_reason;  // of the latest refused program, until a failure reports it
+// Per thread: libbpf prints from the thread whose call it reports on, and the
+// syscall collector's latency windows attach from a thread of their own while
+// the main thread starts other collectors.
+thread_local std::string t_last_warning;
+thread_local std::string t_verifier_reason;  // of the latest refused program, until a failure reports it
 
 // "prog NAME: LAST LINE" from a verifier log libbpf passes whole ("libbpf: prog
 // 'NAME': -- BEGIN PROG LOAD LOG --\n...\n-- END PROG LOAD LOG --"). The
@@ -71,9 +71,8 @@ int PrintToSpdlog(enum libbpf_print_level level, const char* format, va_list arg
       // lines libbpf writes itself start with "libbpf:".
       if (line.rfind("libbpf:", 0) == 0) {
         std::string reason = VerifierReason(line);
-        std::lock_guard lock(g_mu);
-        g_last_warning = line;
-        if (!reason.empty()) g_verifier_reason = reason;
+        t_last_warning = line;
+        if (!reason.empty()) t_verifier_reason = std::move(reason);
       }
       spdlog::warn("{}", line);
       break;
@@ -91,10 +90,12 @@ int PrintToSpdlog(enum libbpf_print_level level, const char* format, va_list arg
 
 void InstallLibbpfLogger() { libbpf_set_print(PrintToSpdlog); }
 
-std::string LastLibbpfWarning() {
-  std::lock_guard lock(g_mu);
-  return g_last_warning;
+void BeginLibbpfOperation() {
+  t_last_warning.clear();
+  t_verifier_reason.clear();
 }
+
+std::string LastLibbpfWarning() { return t_last_warning; }
 
 std::string LibbpfError(int err) {
   char buf[256];
@@ -104,14 +105,12 @@ std::string LibbpfError(int err) {
 
 std::string PermissionHint(int err) {
   if (err != -EPERM && err != -EACCES) return "";
-  // capget acts on the calling thread, the one whose bpf() was refused.
-  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2]{};
-  if (syscall(SYS_capget, &header, data) != 0) return "";
-  const uint64_t eff = data[0].effective | (uint64_t{data[1].effective} << 32);
-  const uint64_t has_admin = eff & CapBit(kCapSysAdmin);
-  const uint64_t tracing = CapBit(kCapBpf) | CapBit(kCapPerfmon);
-  if (has_admin != 0)
+  // The calling thread's sets: its bpf() was the one refused.
+  auto caps = ReadThreadCapabilities();
+  if (!caps) return "";
+  const uint64_t eff = caps->effective;
+  const uint64_t tracing = kBpfTracingCaps;
+  if ((eff & CapBit(kCapSysAdmin)) != 0)
     return " (not for lack of a capability: this thread has cap_sys_admin; the kernel refused it for another "
            "reason, such as lockdown, a security module or a seccomp filter)";
   if ((eff & tracing) != tracing)
@@ -123,14 +122,11 @@ std::string PermissionHint(int err) {
 }
 
 Error LibbpfFailure(const std::string& what, int err) {
+  // libbpf's own last line only says the skeleton failed; the verifier's
+  // reason is what an operator can act on. Reported once, then dropped.
   std::string reason = LastLibbpfWarning();
-  {
-    // libbpf's own last line only says the skeleton failed; the verifier's
-    // reason is what an operator can act on. Reported once, then dropped.
-    std::lock_guard lock(g_mu);
-    if (!g_verifier_reason.empty()) reason += (reason.empty() ? "" : "; ") + g_verifier_reason;
-    g_verifier_reason.clear();
-  }
+  if (!t_verifier_reason.empty()) reason += (reason.empty() ? "" : "; ") + t_verifier_reason;
+  BeginLibbpfOperation();
   return Error{
       what + ": " + LibbpfError(err) + PermissionHint(err) + (reason.empty() ? "" : " [" + reason + "]"),
       -err};

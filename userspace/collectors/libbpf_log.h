@@ -1,5 +1,9 @@
 // Routes libbpf's messages to spdlog and remembers the latest warnings, so a
-// failed load or attach can be reported with libbpf's own reason.
+// failed load or attach can be reported with libbpf's own reason. What is
+// remembered belongs to the thread whose libbpf call printed it (libbpf
+// prints from the calling thread) and to the current operation: each
+// operation starts with BeginLibbpfOperation(), so its failure never carries
+// a warning left by an earlier one or by another thread.
 #pragma once
 
 #include <string>
@@ -11,7 +15,13 @@ namespace hostprobe {
 // Installs the print callback. Idempotent.
 void InstallLibbpfLogger();
 
-// The most recent libbpf warning line (not verifier log), trimmed; empty if none.
+// Forgets this thread's remembered warning and verifier reason. Call at the
+// start of each operation (open-configure-load of a skeleton, an attach)
+// whose failure LibbpfFailure or LastLibbpfWarning reports.
+void BeginLibbpfOperation();
+
+// This thread's most recent libbpf warning line (not verifier log) since
+// BeginLibbpfOperation() or the last LibbpfFailure, trimmed; empty if none.
 std::string LastLibbpfWarning();
 
 // Human-readable form of a libbpf error code (negative errno or libbpf's own).
@@ -25,9 +35,9 @@ std::string PermissionHint(int err);
 
 // An Error for a failed libbpf call `what` (e.g. "load diskio BPF programs
 // (tp_btf)") that returned `err` (negative errno), with libbpf's latest
-// warning appended as the reason when there is one, and the verifier's reason
-// when a program was refused since the last failure reported, and
-// PermissionHint(err).
+// warning of this operation appended as the reason when there is one, the
+// verifier's reason when it refused a program in this operation, and
+// PermissionHint(err). Both are reported once: this clears them.
 Error LibbpfFailure(const std::string& what, int err);
 
 }  // namespace hostprobe

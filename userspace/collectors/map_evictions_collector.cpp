@@ -89,6 +89,7 @@ std::unique_ptr<MapEvictionsCollector> MapEvictionsCollector::Start() {
 // Opens, loads, fills evict_watch (before attaching, so no eviction goes
 // uncounted for want of its slot) and attaches.
 Status MapEvictionsCollector::Load() {
+  BeginLibbpfOperation();
   skel_.reset(map_evictions_bpf__open_opts(SkeletonOpenOpts()));
   if (!skel_) return Error::FromErrno("open map_evictions BPF object");
   map_evictions_bpf* s = skel_.get();

@@ -2,10 +2,9 @@
 
 #include <bpf/bpf.h>
 #include <dirent.h>
-#include <linux/capability.h>
 #include <spdlog/spdlog.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,8 +12,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 
 namespace hostprobe {
 namespace {
@@ -26,25 +27,27 @@ std::string ReadText(const char* path) {
   return ss.str();
 }
 
-// capget/capset act on the calling thread only (glibc does not broadcast
-// them), which is what both the probe thread and the drop rely on.
-bool GetThreadCaps(uint64_t* eff, uint64_t* prm, uint64_t* inh) {
-  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2]{};
-  if (syscall(SYS_capget, &header, data) != 0) return false;
-  *eff = data[0].effective | (uint64_t{data[1].effective} << 32);
-  *prm = data[0].permitted | (uint64_t{data[1].permitted} << 32);
-  *inh = data[0].inheritable | (uint64_t{data[1].inheritable} << 32);
-  return true;
+struct CapFree {
+  void operator()(cap_t caps) const { cap_free(caps); }
+};
+using CapHandle = std::unique_ptr<std::remove_pointer_t<cap_t>, CapFree>;
+
+// The bits of `set` in `caps`, as a mask.
+uint64_t MaskOf(cap_t caps, cap_flag_t set) {
+  uint64_t mask = 0;
+  for (int cap = 0; cap < 64; ++cap) {
+    cap_flag_value_t v = CAP_CLEAR;
+    if (cap_get_flag(caps, cap, set, &v) == 0 && v == CAP_SET) mask |= CapBit(cap);
+  }
+  return mask;
 }
 
-int SetThreadCaps(uint64_t eff, uint64_t prm, uint64_t inh) {
-  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2]{};
-  data[0] = {static_cast<uint32_t>(eff), static_cast<uint32_t>(prm), static_cast<uint32_t>(inh)};
-  data[1] = {static_cast<uint32_t>(eff >> 32), static_cast<uint32_t>(prm >> 32),
-             static_cast<uint32_t>(inh >> 32)};
-  return syscall(SYS_capset, &header, data) == 0 ? 0 : errno;
+// Raises the bits of `mask` in `set` of `caps`.
+int SetMask(cap_t caps, cap_flag_t set, uint64_t mask) {
+  for (cap_value_t cap = 0; cap < 64; ++cap) {
+    if ((mask & CapBit(cap)) != 0 && cap_set_flag(caps, set, 1, &cap, CAP_SET) != 0) return -1;
+  }
+  return 0;
 }
 
 // errno of a map lookup made without any capability, or 0 when it worked.
@@ -56,8 +59,8 @@ int MapLookupErrnoWithoutCapabilities() {
   if (fd < 0) return -fd;
   int result = 0;
   std::thread([fd, &result] {
-    if (int e = SetThreadCaps(0, 0, 0); e != 0) {
-      result = e;
+    if (auto st = SetThreadCapabilities({}); !st.ok()) {
+      result = st.error().err;
       return;
     }
     uint32_t key = 0;
@@ -73,11 +76,6 @@ int UnprivilegedPortStart() {
   return text.empty() ? 1024 : std::atoi(text.c_str());
 }
 
-int LastCap() {
-  std::string text = ReadText("/proc/sys/kernel/cap_last_cap");
-  return text.empty() ? kCapLastKnown : std::atoi(text.c_str());
-}
-
 size_t CountThreads() {
   size_t n = 0;
   if (DIR* d = opendir("/proc/self/task")) {
@@ -89,6 +87,23 @@ size_t CountThreads() {
 }
 
 }  // namespace
+
+Result<ThreadCapabilities> ReadThreadCapabilities() {
+  CapHandle caps(cap_get_proc());
+  if (!caps) return Error::FromErrno("capget");
+  return ThreadCapabilities{MaskOf(caps.get(), CAP_EFFECTIVE), MaskOf(caps.get(), CAP_PERMITTED),
+                            MaskOf(caps.get(), CAP_INHERITABLE)};
+}
+
+Status SetThreadCapabilities(const ThreadCapabilities& wanted) {
+  CapHandle caps(cap_init());  // every set empty
+  if (!caps) return Error::FromErrno("capset");
+  if (SetMask(caps.get(), CAP_EFFECTIVE, wanted.effective) != 0 ||
+      SetMask(caps.get(), CAP_PERMITTED, wanted.permitted) != 0 ||
+      SetMask(caps.get(), CAP_INHERITABLE, wanted.inheritable) != 0 || cap_set_proc(caps.get()) != 0)
+    return Error::FromErrno("capset");
+  return Ok{};
+}
 
 KeepDecision DecideCapabilitiesToKeep(const PrivilegeConfig& config) {
   KeepDecision d;
@@ -126,13 +141,13 @@ Result<DropReport> DropCapabilities(uint64_t keep) {
                      " threads are running and would keep theirs",
                  EBUSY};
 
-  uint64_t eff = 0, prm = 0, inh = 0;
-  if (!GetThreadCaps(&eff, &prm, &inh)) return Error::FromErrno("capget");
-  keep &= prm;  // cannot keep what we do not hold
+  auto held = ReadThreadCapabilities();
+  if (!held) return held.error();
+  keep &= held->permitted;  // cannot keep what we do not hold
 
   // The bounding set first: trimming it needs CAP_SETPCAP, which goes next.
-  if ((eff & CapBit(kCapSetpcap)) != 0) {
-    const int last = LastCap();
+  if ((held->effective & CapBit(kCapSetpcap)) != 0) {
+    const int last = cap_max_bits() - 1;  // the running kernel's last capability
     for (int cap = 0; cap <= last; ++cap) {
       if ((keep & CapBit(cap)) != 0) continue;
       if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
@@ -142,7 +157,7 @@ Result<DropReport> DropCapabilities(uint64_t keep) {
   }
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
     return Error::FromErrno("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
-  if (int e = SetThreadCaps(keep, keep, 0); e != 0) return Error::FromErrno("capset", e);
+  if (auto st = SetThreadCapabilities({keep, keep, 0}); !st.ok()) return st.error();
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return Error::FromErrno("prctl(PR_SET_NO_NEW_PRIVS)");
 
   auto after = ParseCapabilitySets(ReadText("/proc/self/status"));

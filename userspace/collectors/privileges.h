@@ -1,7 +1,8 @@
-// Dropping the capabilities the sensor needs only to load and attach its
-// programs. Called once, after every program is attached and before any
-// thread starts: capabilities are per thread, and a thread started later
-// inherits the dropped sets from the one that starts it.
+// A thread's capabilities (through libcap), and dropping the ones the sensor
+// needs only to load and attach its programs. The drop is made once, after
+// every program is attached and before any thread starts: capabilities are
+// per thread, and a thread started later inherits the dropped sets from the
+// one that starts it.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,21 @@
 #include "core/result.h"
 
 namespace hostprobe {
+
+// The sets capget/capset act on.
+struct ThreadCapabilities {
+  uint64_t effective = 0;
+  uint64_t permitted = 0;
+  uint64_t inheritable = 0;
+};
+
+// The calling thread's sets (libcap's cap_get_proc). Fails with capget's errno.
+Result<ThreadCapabilities> ReadThreadCapabilities();
+
+// Sets the calling thread's sets, and only its own (libcap's cap_set_proc;
+// the sensor does not link libpsx, which would make it act on every thread).
+// Fails with capset's errno.
+Status SetThreadCapabilities(const ThreadCapabilities& caps);
 
 struct PrivilegeConfig {
   uint16_t listen_port = 0;  // below net.ipv4.ip_unprivileged_port_start, binding needs a capability

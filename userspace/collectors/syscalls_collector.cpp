@@ -15,6 +15,7 @@
 #include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
 #include "core/histogram.h"
+#include "core/test_hooks.h"
 #include "syscalls.skel.h"
 
 namespace hostprobe {
@@ -35,7 +36,7 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::Start(const Config
       features.HasTpBtf({"sys_enter", "sys_exit", "sched_migrate_task", "sched_process_exit"}) &&
       features.task_storage;
   // HOSTPROBE_TEST_NO_MMAP takes the path of kernels before 5.5, for tests.
-  const bool mmapable = features.mmapable_arrays && std::getenv("HOSTPROBE_TEST_NO_MMAP") == nullptr;
+  const bool mmapable = features.mmapable_arrays && HOSTPROBE_TEST_HOOK("NO_MMAP").value == nullptr;
   return StartWithHookMode<std::unique_ptr<SyscallsCollector>>(
       "syscalls", config.mode, tp_btf, features,
       [&](bool use_tp_btf) { return StartWith(config, use_tp_btf, mmapable, features); });

@@ -77,6 +77,7 @@ Result<std::unique_ptr<UprobeCollector>> UprobeCollector::Start(const std::vecto
 
   std::unique_ptr<UprobeCollector> c(new UprobeCollector());
   c->probes_ = probes;
+  BeginLibbpfOperation();
   c->skel_.reset(uprobes_bpf__open_opts(SkeletonOpenOpts()));
   if (!c->skel_) return Error::FromErrno("open uprobes BPF object");
   uprobes_bpf* s = c->skel_.get();
@@ -112,6 +113,7 @@ Result<std::unique_ptr<UprobeCollector>> UprobeCollector::Start(const std::vecto
     const ProbeSpec& p = probes[i];
     const uint64_t slot = i;
     int err = 0;
+    BeginLibbpfOperation();  // AttachFailure quotes this probe's warning, never an earlier one's
     // libbpf reports why an attach failed through errno; read it at once.
     auto keep = [&](bpf_link* link) {
       if (link == nullptr) {

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <cctype>
+#include <limits>
 #include <memory>
 #include <utility>
 
@@ -64,37 +65,25 @@ bool BcryptMatches(std::string_view password, const std::string& hash) {
 }
 
 std::optional<std::string> Base64Decode(std::string_view in) {
+  // OpenSSL decodes; it is lenient where RFC 4648 is not (it skips
+  // surrounding white space and takes '=' anywhere as a zero), so the form
+  // is checked here first: whole quanta of the standard alphabet, and '='
+  // only as the padding of the last one ("xx==" or "xxx=").
   if (in.size() % 4 != 0) return std::nullopt;
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
+  if (in.size() > static_cast<size_t>(std::numeric_limits<int>::max())) return std::nullopt;
+  const auto in_alphabet = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
   };
-  std::string out;
-  out.reserve(in.size() / 4 * 3);
-  for (size_t i = 0; i < in.size(); i += 4) {
-    const bool last = i + 4 == in.size();
-    int v[4];
-    int pad = 0;
-    for (int j = 0; j < 4; ++j) {
-      const char c = in[i + j];
-      if (c == '=' && last && j >= 2) {
-        v[j] = 0;
-        ++pad;
-        continue;
-      }
-      if (pad > 0) return std::nullopt;  // data after padding
-      v[j] = value(c);
-      if (v[j] < 0) return std::nullopt;
-    }
-    const uint32_t n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
-    out.push_back(static_cast<char>(n >> 16));
-    if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xff));
-    if (pad < 1) out.push_back(static_cast<char>(n & 0xff));
-  }
+  size_t pad = 0;
+  if (!in.empty() && in.back() == '=') pad = in[in.size() - 2] == '=' ? 2 : 1;
+  for (size_t i = 0; i < in.size() - pad; ++i)
+    if (!in_alphabet(in[i])) return std::nullopt;
+  std::string out(in.size() / 4 * 3, '\0');
+  const int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  if (n < 0 || static_cast<size_t>(n) != out.size()) return std::nullopt;
+  out.resize(out.size() - pad);  // EVP_DecodeBlock decodes the padding as zero bytes
   return out;
 }
 

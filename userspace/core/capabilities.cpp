@@ -1,52 +1,19 @@
 #include "capabilities.h"
 
+#include <sys/capability.h>
+
 #include <cctype>
 #include <charconv>
 
 namespace hostprobe {
 namespace {
 
-constexpr const char* kNames[kCapLastKnown + 1] = {"cap_chown",
-                                                   "cap_dac_override",
-                                                   "cap_dac_read_search",
-                                                   "cap_fowner",
-                                                   "cap_fsetid",
-                                                   "cap_kill",
-                                                   "cap_setgid",
-                                                   "cap_setuid",
-                                                   "cap_setpcap",
-                                                   "cap_linux_immutable",
-                                                   "cap_net_bind_service",
-                                                   "cap_net_broadcast",
-                                                   "cap_net_admin",
-                                                   "cap_net_raw",
-                                                   "cap_ipc_lock",
-                                                   "cap_ipc_owner",
-                                                   "cap_sys_module",
-                                                   "cap_sys_rawio",
-                                                   "cap_sys_chroot",
-                                                   "cap_sys_ptrace",
-                                                   "cap_sys_pacct",
-                                                   "cap_sys_admin",
-                                                   "cap_sys_boot",
-                                                   "cap_sys_nice",
-                                                   "cap_sys_resource",
-                                                   "cap_sys_time",
-                                                   "cap_sys_tty_config",
-                                                   "cap_mknod",
-                                                   "cap_lease",
-                                                   "cap_audit_write",
-                                                   "cap_audit_control",
-                                                   "cap_setfcap",
-                                                   "cap_mac_override",
-                                                   "cap_mac_admin",
-                                                   "cap_syslog",
-                                                   "cap_wake_alarm",
-                                                   "cap_block_suspend",
-                                                   "cap_audit_read",
-                                                   "cap_perfmon",
-                                                   "cap_bpf",
-                                                   "cap_checkpoint_restore"};
+// The bits named in capabilities.h are the kernel's.
+static_assert(kCapDacOverride == CAP_DAC_OVERRIDE && kCapDacReadSearch == CAP_DAC_READ_SEARCH &&
+              kCapSetpcap == CAP_SETPCAP && kCapNetBindService == CAP_NET_BIND_SERVICE &&
+              kCapSysPtrace == CAP_SYS_PTRACE && kCapSysAdmin == CAP_SYS_ADMIN &&
+              kCapSysResource == CAP_SYS_RESOURCE && kCapPerfmon == CAP_PERFMON && kCapBpf == CAP_BPF &&
+              kCapCheckpointRestore == CAP_CHECKPOINT_RESTORE);
 
 // Finds the "Name:" line and returns its value, trimmed.
 bool FindField(std::string_view text, std::string_view name, std::string_view* value) {
@@ -93,13 +60,23 @@ Result<CapabilitySets> ParseCapabilitySets(std::string_view status) {
   return s;
 }
 
+std::string CapabilityName(int cap) {
+  // libcap spells a bit it has no name for as its number ("41").
+  char* name = cap_to_name(cap);
+  std::string out = name != nullptr && std::string_view(name).starts_with("cap_")
+                        ? std::string(name)
+                        : "cap_" + std::to_string(cap);
+  cap_free(name);
+  return out;
+}
+
 std::string CapabilityNames(uint64_t mask) {
   if (mask == 0) return "none";
   std::string out;
   for (int cap = 0; cap < 64; ++cap) {
     if ((mask & CapBit(cap)) == 0) continue;
     if (!out.empty()) out += ',';
-    out += cap <= kCapLastKnown ? kNames[cap] : "cap_" + std::to_string(cap);
+    out += CapabilityName(cap);
   }
   return out;
 }
@@ -111,14 +88,13 @@ Result<uint64_t> ParseCapabilityList(std::string_view list) {
     std::string name(list.substr(0, comma));
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (name.rfind("cap_", 0) != 0) name = "cap_" + name;
-    bool found = false;
-    for (int cap = 0; cap <= kCapLastKnown && !found; ++cap) {
-      if (name == kNames[cap]) {
-        mask |= CapBit(cap);
-        found = true;
-      }
-    }
+    // cap_from_name also takes numbers and trailing blanks: only a name it
+    // gives back exactly is one.
+    cap_value_t cap = -1;
+    const bool found =
+        cap_from_name(name.c_str(), &cap) == 0 && cap >= 0 && cap < 64 && CapabilityName(cap) == name;
     if (!found) return Error{"unknown capability \"" + std::string(list.substr(0, comma)) + "\"", EINVAL};
+    mask |= CapBit(cap);
     if (comma == std::string_view::npos) return mask;
     list.remove_prefix(comma + 1);
   }

@@ -1,5 +1,6 @@
-// Symbolic errno names ("ENOENT"), including the kernel-internal restart
-// codes (ERESTARTSYS...) that syscall exit tracepoints can observe.
+// Symbolic errno names ("ENOENT"): glibc's (strerrorname_np), and the
+// kernel-internal codes (ERESTARTSYS...) that syscall exit tracepoints can
+// observe and glibc does not name.
 #pragma once
 
 #include <cstdint>
