@@ -18,24 +18,21 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DHOSTPROBE_BUILD_TESTS=OFF -
           ${VMLINUX_H:+-DHOSTPROBE_VMLINUX_H=/src/${VMLINUX_H}} \
  && cmake --build build -j"$(nproc)" --target hostprobe \
  && ! grep -q HOSTPROBE_TEST build/hostprobe \
- && strip build/hostprobe build/libhostprobe-openssl3-crypto.so build/libhostprobe-openssl3-ssl.so
+ && strip build/hostprobe
 
-# The runtime stage: the binary, the two shims and the shared libraries they
-# link (ldd below proves none is missing), nothing else. ca-certificates is for
+# The runtime stage: the binary and the shared libraries it
+# links (ldd below proves none is missing), nothing else. ca-certificates is for
 # --kubernetes against an API server whose CA is the system's.
 FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libbpf1 libelf1 zlib1g libspdlog1.10 libfmt9 libprometheus-cpp-core1.0 libcivetweb1 libcurl4 \
+      libbpf1 libelf1 zlib1g libspdlog1.10 libfmt9 libprometheus-cpp-core1.0 libcurl4 \
       libssl3 libyaml-0-2 libcrypt1 libcap2 ca-certificates \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/cache/debconf/*-old /var/lib/dpkg/*-old \
       /var/log/apt /var/log/dpkg.log /var/log/alternatives.log
 COPY --from=builder /src/build/hostprobe /usr/bin/hostprobe
-# Lets civetweb load OpenSSL 3 for --web-config TLS (exporters/prometheus/openssl3_compat.c).
-COPY --from=builder /src/build/libhostprobe-openssl3-crypto.so /src/build/libhostprobe-openssl3-ssl.so \
-     /usr/lib/hostprobe/
-# Fails the build if a shared library of the sensor or of a shim is missing.
-RUN ! ldd /usr/bin/hostprobe /usr/lib/hostprobe/*.so | grep 'not found' && /usr/bin/hostprobe --version
+# Fails the build if a shared library of the sensor is missing.
+RUN ! ldd /usr/bin/hostprobe | grep 'not found' && /usr/bin/hostprobe --version
 EXPOSE 9640
 ENTRYPOINT ["/usr/bin/hostprobe"]

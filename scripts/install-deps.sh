@@ -30,7 +30,6 @@ build_packages=(
   clang llvm
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libspdlog-dev libfmt-dev
-  libcivetweb-dev    # HTTP server (the same one prometheus-cpp-pull uses)
   libcurl4-openssl-dev nlohmann-json3-dev   # --kubernetes: API server client
   prometheus-cpp-dev
   libssl-dev libyaml-dev libcrypt-dev   # --web-config: TLS, its YAML, bcrypt

@@ -31,6 +31,7 @@
 #include "collectors/uprobe_collector.h"
 #include "core/cgroup.h"
 #include "core/collector.h"
+#include "core/heap.h"
 #include "core/options.h"
 #include "core/probe_spec.h"
 #include "core/syscall_table.h"
@@ -74,6 +75,7 @@ std::string ReadFile(const char* path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ConfigureHeap();  // before any thread starts
   std::vector<std::string> args(argv, argv + argc);
   auto parsed = ParseOptions(args);
   if (!parsed) {
@@ -310,6 +312,8 @@ int main(int argc, char** argv) {
   }
   spdlog::info("serving /metrics, /healthz and / on {} ({}, {})", opts.ListenAddress(),
                tls ? "https" : "http", auth ? "basic auth" : "no auth");
+  // Loading freed the kernel BTF that each eBPF object parsed; give it back.
+  spdlog::debug("start-up: {} KiB of freed heap returned to the kernel", ReleaseFreeHeap() / 1024);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

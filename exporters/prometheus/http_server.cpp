@@ -41,9 +41,14 @@ void Send(mg_connection* conn, int status, const char* reason, const char* conte
 
 // Workers serve one connection each, from accept until the response is sent
 // or request_timeout_ms passes, so a client that connects and sends nothing
-// holds a worker for that long. 64 idle connections still leave workers for
-// scrapes (tests/integration/web_integration_test.cpp opens them).
-constexpr const char* kWorkerThreads = "80";
+// holds a worker for that long. civetweb starts kPrespawnWorkers at start-up
+// and one more whenever a connection arrives and none is idle, up to
+// kMaxWorkers; a started worker stays (idle, parked on a condition variable)
+// until the server stops. So the sensor at rest keeps two, Prometheus's
+// sequential scrapes reuse them, and 64 idle connections still leave
+// workers for scrapes (tests/integration/web_integration_test.cpp opens them).
+constexpr const char* kPrespawnWorkers = "2";
+constexpr const char* kMaxWorkers = "80";
 // Longest a client may take to send its request (and to read the response):
 // Prometheus sends a scrape request at once; slow or stalled clients are cut off.
 constexpr const char* kRequestTimeoutMs = "5000";
@@ -95,15 +100,16 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
   const bool tls = web.tls.enabled;
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(handlers), std::move(web)));
   if (tls) {
-    if (auto st = LoadOpenSslForCivetweb(); !st) return st.error();
+    if (auto st = InitTlsForCivetweb(); !st) return st.error();
   } else {
     mg_init_library(0);
   }
   // A trailing 's' makes civetweb speak TLS on the port.
   const std::string ports = listen + (tls ? "s" : "");
-  std::vector<const char*> options = {
-      "listening_ports", ports.c_str(),      "num_threads",    kWorkerThreads,      "request_timeout_ms",
-      kRequestTimeoutMs, "max_request_size", kMaxRequestBytes, "enable_keep_alive", "no"};
+  std::vector<const char*> options = {"listening_ports",    ports.c_str(),       "num_threads",
+                                      kMaxWorkers,          "prespawn_threads",  kPrespawnWorkers,
+                                      "request_timeout_ms", kRequestTimeoutMs,   "max_request_size",
+                                      kMaxRequestBytes,     "enable_keep_alive", "no"};
   if (tls) {
     // 4: TLS 1.2 and later; InitTls narrows it to the configured versions.
     options.insert(options.end(), {"ssl_protocol_version", "4"});

@@ -1,21 +1,15 @@
 #include "exporters/prometheus/tls_context.h"
 
 #include <civetweb.h>
-#include <dlfcn.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <unistd.h>
 
-#include <climits>
 #include <memory>
 #include <vector>
 
 namespace hostprobe {
 namespace {
-
-constexpr const char* kCryptoCompat = "libhostprobe-openssl3-crypto.so";
-constexpr const char* kSslCompat = "libhostprobe-openssl3-ssl.so";
 
 std::string OpenSslReason() {
   unsigned long e = ERR_get_error();
@@ -26,45 +20,16 @@ std::string OpenSslReason() {
   return buf;
 }
 
-std::string ExecutableDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return ".";
-  std::string path(buf, static_cast<size_t>(n));
-  return path.substr(0, path.rfind('/'));
-}
-
 // Client certificates are asked for but not judged (RequestClientCert,
 // RequireAnyClientCert): any chain passes.
 int AcceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }
 
 }  // namespace
 
-Status LoadOpenSslForCivetweb() {
-  static Status loaded = []() -> Status {
-    const std::string exe_dir = ExecutableDir();
-    const std::vector<std::string> dirs = {exe_dir, exe_dir + "/../lib/hostprobe"};
-    for (const char* name : {kCryptoCompat, kSslCompat}) {
-      std::string tried;
-      void* handle = nullptr;
-      for (const auto& dir : dirs) {
-        const std::string path = dir + "/" + name;
-        handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-        if (handle != nullptr) break;
-        tried += (tried.empty() ? "" : ", ") + path;
-      }
-      if (handle == nullptr)
-        return Error{std::string("TLS needs ") + name +
-                         " (built and installed with hostprobe) next to the "
-                         "executable or in ../lib/hostprobe; tried " +
-                         tried + ": " + dlerror(),
-                     ENOENT};
-    }
-    if ((mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS) == 0)
-      return Error{"civetweb could not load OpenSSL (libssl.so.3, libcrypto.so.3): install libssl3", ENOENT};
-    return Ok{};
-  }();
-  return loaded;
+Status InitTlsForCivetweb() {
+  static const bool ok = (mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS) != 0;
+  if (!ok) return Error{"civetweb could not initialize OpenSSL: " + OpenSslReason(), EINVAL};
+  return Ok{};
 }
 
 Status ConfigureTlsContext(void* raw, const TlsServerConfig& tls) {

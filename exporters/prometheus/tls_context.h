@@ -1,6 +1,6 @@
-// TLS for the HTTP endpoint: civetweb does the handshakes and I/O through the
-// OpenSSL it loads at run time; this file makes that loading work with
-// OpenSSL 3 and configures the server context from a web config.
+// TLS for the HTTP endpoint: civetweb (third_party/civetweb, linked against
+// OpenSSL 3) does the handshakes and I/O; this file initializes it for TLS and
+// configures the server context from a web config.
 #pragma once
 
 #include <string>
@@ -10,10 +10,9 @@
 
 namespace hostprobe {
 
-// Loads the OpenSSL 3 compatibility objects (openssl3_compat.c) from the
-// directory of the running executable or from <that directory>/../lib/hostprobe,
-// then initializes civetweb's TLS. Fails saying which file is missing.
-Status LoadOpenSslForCivetweb();
+// Initializes civetweb's TLS (once per process; later calls return the first
+// result).
+Status InitTlsForCivetweb();
 
 // Sets up `ssl_ctx` (an SSL_CTX*, as civetweb's init_ssl callback passes it):
 // certificate chain and key, client certificate policy and CAs, protocol

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scrape-cost benchmark (root). Measures, never asserts:
-#   1. CPU seconds per scrape and RSS of hostprobe next to node_exporter
-#      (Debian's prometheus-node-exporter) on the same host, same scrape loop;
+#   1. CPU seconds per scrape, RSS, and threads at idle (3 s after start-up,
+#      before any scrape) of hostprobe next to node_exporter (Debian's
+#      prometheus-node-exporter) on the same host, same scrape loop;
 #   2. hostprobe's scrape latency (p50/p99) once ~10,000 series exist, made by
 #      running a short process in each of a few thousand fresh cgroups.
 #
@@ -44,11 +45,14 @@ wait_http() {
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+threads() { awk '/^Threads:/ {print $2}' "/proc/$1/status"; }
 
 "$sensor" --listen 127.0.0.1:$hp_port --log-level warn 2>"${SENSOR_LOG:-/dev/null}" & pids+=($!); hp_pid=$!
 prometheus-node-exporter --web.listen-address=127.0.0.1:$ne_port --log.level=warn 2>/dev/null & pids+=($!); ne_pid=$!
 wait_http $hp_port /healthz
 wait_http $ne_port /metrics
+sleep 3
+hp_threads=$(threads $hp_pid) ne_threads=$(threads $ne_pid)
 
 hz=$(getconf CLK_TCK)
 measure() {  # port pid -> "cpu_ms_per_scrape series rss_mib"
@@ -65,9 +69,9 @@ measure() {  # port pid -> "cpu_ms_per_scrape series rss_mib"
 read -r hp_cpu hp_series hp_rss < <(measure $hp_port $hp_pid)
 read -r ne_cpu ne_series ne_rss < <(measure $ne_port $ne_pid)
 echo "== CPU per scrape and RSS, $scrapes scrapes each (CPU from /proc/<pid>/stat utime+stime, ${hz} Hz ticks)"
-printf "%-16s %14s %8s %9s\n" exporter "CPU ms/scrape" series "RSS MiB"
-printf "%-16s %14s %8s %9s\n" hostprobe "$hp_cpu" "$hp_series" "$hp_rss"
-printf "%-16s %14s %8s %9s\n" node_exporter "$ne_cpu" "$ne_series" "$ne_rss"
+printf "%-16s %14s %8s %9s %8s\n" exporter "CPU ms/scrape" series "RSS MiB" threads
+printf "%-16s %14s %8s %9s %8s\n" hostprobe "$hp_cpu" "$hp_series" "$hp_rss" "$hp_threads"
+printf "%-16s %14s %8s %9s %8s\n" node_exporter "$ne_cpu" "$ne_series" "$ne_rss" "$ne_threads"
 awk -v a="$hp_cpu" -v b="$ne_cpu" -v c="$hp_rss" -v d="$ne_rss" \
   'BEGIN { printf "ratio hostprobe/node_exporter: CPU %.2f, RSS %.2f\n", (b > 0 ? a / b : 0), c / d }'
 
