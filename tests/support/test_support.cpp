@@ -188,7 +188,10 @@ std::string SensorProcess::Scrape() const {
   return r && r->status == 200 ? r->body : std::string();
 }
 
-std::set<uint32_t> BpfProgramIdsOf(pid_t pid) {
+namespace {
+
+// The ids after `key` ("prog_id:", "map_id:") in every fdinfo file of `pid`.
+std::set<uint32_t> FdinfoIdsOf(pid_t pid, const std::string& key) {
   std::set<uint32_t> ids;
   std::string dir = "/proc/" + std::to_string(pid) + "/fdinfo";
   DIR* d = opendir(dir.c_str());
@@ -196,9 +199,9 @@ std::set<uint32_t> BpfProgramIdsOf(pid_t pid) {
   while (dirent* e = readdir(d)) {
     if (e->d_name[0] == '.') continue;
     std::ifstream in(dir + "/" + e->d_name);
-    std::string key;
-    while (in >> key) {
-      if (key == "prog_id:") {
+    std::string word;
+    while (in >> word) {
+      if (word == key) {
         uint32_t id = 0;
         if (in >> id) ids.insert(id);
       }
@@ -208,25 +211,11 @@ std::set<uint32_t> BpfProgramIdsOf(pid_t pid) {
   return ids;
 }
 
-std::set<uint32_t> BpfMapIdsOf(pid_t pid) {
-  std::set<uint32_t> ids;
-  std::string dir = "/proc/" + std::to_string(pid) + "/fdinfo";
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return ids;
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    std::ifstream in(dir + "/" + e->d_name);
-    std::string key;
-    while (in >> key) {
-      if (key == "map_id:") {
-        uint32_t id = 0;
-        if (in >> id) ids.insert(id);
-      }
-    }
-  }
-  closedir(d);
-  return ids;
-}
+}  // namespace
+
+std::set<uint32_t> BpfProgramIdsOf(pid_t pid) { return FdinfoIdsOf(pid, "prog_id:"); }
+
+std::set<uint32_t> BpfMapIdsOf(pid_t pid) { return FdinfoIdsOf(pid, "map_id:"); }
 
 int OpenBpfMapOf(pid_t pid, const std::string& name) {
   for (uint32_t id : BpfMapIdsOf(pid)) {

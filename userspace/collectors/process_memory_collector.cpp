@@ -247,8 +247,8 @@ void ProcessMemoryCollector::StartSampling() {
   started_ms_ = BootMs();
   // Histories saved by the previous run: the first sample keeps those whose
   // pid and start time still match and forgets the others.
-  state_ = std::make_unique<LeakStateStore>(
-      config_.state_dir, ReadBootId(config_.procfs + "/sys/kernel/random/boot_id"), params_);
+  const std::string boot_id = ReadBootId(config_.procfs + "/sys/kernel/random/boot_id");
+  state_ = std::make_unique<LeakStateStore>(config_.state_dir, boot_id, params_);
   if (state_->enabled()) {
     size_t suspected = 0;
     for (const LeakStateEntry& e : state_->Load()) {
@@ -262,9 +262,8 @@ void ProcessMemoryCollector::StartSampling() {
   // The cgroups' histories: taken back when a cgroup with the same
   // directory inode is seen again (JudgeCgroups), dropped after the first
   // sample otherwise.
-  cgroup_state_ = std::make_unique<LeakStateStore>(config_.state_dir,
-                                                   ReadBootId(config_.procfs + "/sys/kernel/random/boot_id"),
-                                                   params_, LeakStateStore::kCgroupFileName);
+  cgroup_state_ =
+      std::make_unique<LeakStateStore>(config_.state_dir, boot_id, params_, LeakStateStore::kCgroupFileName);
   if (cgroup_state_->enabled() && !config_.cgroup2_root.empty())
     for (LeakStateEntry& e : cgroup_state_->Load())
       if (e.key.start_time != 0) cgroup_restore_.emplace(e.key.start_time, std::move(e));

@@ -60,6 +60,21 @@ std::optional<uint64_t> ParseU64(std::string_view s) {
   return v;
 }
 
+// One "Name: <number> kB" field of meminfo or status (`value` is what follows
+// the colon), stored in bytes into *slot; an error names the line otherwise,
+// or when the field was already seen.
+Status SetKibField(std::string_view file, size_t line_no, std::string_view key, std::string_view value,
+                   std::optional<uint64_t>* slot) {
+  std::vector<std::string_view> f = Fields(value);
+  std::optional<uint64_t> kib = f.size() == 2 && f[1] == "kB" ? ParseU64(f[0]) : std::nullopt;
+  if (!kib) return MalformedLine(file, line_no, std::string(key) + " is not \"<number> kB\"");
+  if (*kib > std::numeric_limits<uint64_t>::max() / 1024)
+    return MalformedLine(file, line_no, std::string(key) + " out of range");
+  if (slot->has_value()) return MalformedLine(file, line_no, std::string(key) + " repeated");
+  *slot = *kib * 1024;
+  return Ok{};
+}
+
 std::optional<uint32_t> ParseU32(std::string_view s) {
   auto v = ParseU64(s);
   if (!v || *v > std::numeric_limits<uint32_t>::max()) return std::nullopt;
@@ -176,13 +191,7 @@ Result<MemInfo> ParseMeminfo(std::string_view text) {
     std::string_view name = line.substr(0, colon);
     for (const auto& [key, slot] : wanted) {
       if (name != key) continue;
-      std::vector<std::string_view> f = Fields(line.substr(colon + 1));
-      std::optional<uint64_t> kib = f.size() == 2 && f[1] == "kB" ? ParseU64(f[0]) : std::nullopt;
-      if (!kib) return MalformedLine(kFile, n + 1, std::string(key) + " is not \"<number> kB\"");
-      if (*kib > std::numeric_limits<uint64_t>::max() / 1024)
-        return MalformedLine(kFile, n + 1, std::string(key) + " out of range");
-      if (slot->has_value()) return MalformedLine(kFile, n + 1, std::string(key) + " repeated");
-      *slot = *kib * 1024;
+      if (auto st = SetKibField(kFile, n + 1, key, line.substr(colon + 1), slot); !st.ok()) return st.error();
     }
   }
   if (!total) return Malformed(kFile, "no MemTotal");
@@ -434,13 +443,7 @@ Result<PidStatusMemory> ParsePidStatusMemory(std::string_view text) {
     std::string_view name = line.substr(0, colon);
     for (const auto& [key, slot] : wanted) {
       if (name != key) continue;
-      std::vector<std::string_view> f = Fields(line.substr(colon + 1));
-      std::optional<uint64_t> kib = f.size() == 2 && f[1] == "kB" ? ParseU64(f[0]) : std::nullopt;
-      if (!kib) return MalformedLine(kFile, n + 1, std::string(key) + " is not \"<number> kB\"");
-      if (*kib > std::numeric_limits<uint64_t>::max() / 1024)
-        return MalformedLine(kFile, n + 1, std::string(key) + " out of range");
-      if (slot->has_value()) return MalformedLine(kFile, n + 1, std::string(key) + " repeated");
-      *slot = *kib * 1024;
+      if (auto st = SetKibField(kFile, n + 1, key, line.substr(colon + 1), slot); !st.ok()) return st.error();
     }
   }
   PidStatusMemory m;
