@@ -602,5 +602,21 @@ TEST(FlagTableTest, HelpListsEveryFlagWithItsDefault) {
   EXPECT_THAT(usage, HasSubstr("-h, --help"));
 }
 
+// The parser marks "flag given alone" and "flag given an empty value" with the
+// bytes 0x01 and 0x02; the same bytes coming from the command line must be an
+// error, not a flag without its value (found by the options fuzzer).
+TEST(OptionsTest, MarkerBytesInArgumentsAreRejected) {
+  for (const std::string& bad : {std::string("\x01"), std::string("\x02"), std::string("/usr/bin/x\x01")}) {
+    for (const auto& args :
+         {std::vector<std::string>{"--probe", bad}, std::vector<std::string>{"--probe=" + bad},
+          std::vector<std::string>{"--state-dir", bad}, std::vector<std::string>{"--cpu-per-core", bad}}) {
+      Result<Options> r = Parse(args);
+      ASSERT_FALSE(r.ok()) << ::testing::PrintToString(args) << " was accepted";
+      EXPECT_THAT(r.error().message, HasSubstr("control byte"));
+      EXPECT_EQ(r.error().err, EINVAL);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hostprobe

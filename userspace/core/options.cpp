@@ -438,8 +438,9 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
         value = raw;
       }
       const std::string flag = LongName(f);
-      Status st = f.takes == Takes::kNothing && value ? Error{"flag " + flag + " takes no value", EINVAL}
-                                                      : f.set(o, flag, value);
+      Status st = f.takes == Takes::kNothing && value  ? Error{"flag " + flag + " takes no value", EINVAL}
+                  : f.takes == Takes::kValue && !value ? Error{"flag " + flag + " needs a value", EINVAL}
+                                                       : f.set(o, flag, value);
       if (!st.ok()) {
         failure = st.error();
         throw CLI::ValidationError(flag, st.error().message);
@@ -453,6 +454,9 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
   std::vector<std::string> reversed;  // CLI11 takes the arguments last first
   for (size_t i = args.size(); i-- > 1;) {
     const std::string& arg = args[i];
+    // The two marker bytes below must not come from the command line itself.
+    if (arg.find_first_of(std::string(kNoValue) + std::string(kEmptyValue)) != std::string::npos)
+      return Error{"argument " + std::to_string(i) + " contains a control byte (0x01 or 0x02)", EINVAL};
     // No positional arguments to mark off; "--" is only ever a value ("--state-dir --").
     if (arg == "--" && !(i >= 2 && TakesValue(args[i - 1])))
       return Error{"unexpected argument \"--\"", EINVAL};
