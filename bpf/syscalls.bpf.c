@@ -121,12 +121,17 @@ struct {
 	__type(value, struct hp_syscall_hot);
 } syscall_hot SEC(".maps");
 
-/* Per CPU, as every timed call writes it (in a sampling window, every call
- * of the host), with the coarse histogram layout: 128 bytes per syscall
- * and possible CPU (16 MiB at 128 possible CPUs). */
+/* Entry cpu * HP_MAX_SYSCALLS + syscall, as syscall_hot and for the same
+ * reasons: every timed call writes it (in a sampling window, every call of
+ * the host), each CPU only its own entries, with the coarse histogram
+ * layout: 128 bytes per syscall and possible CPU (16 MiB at 128 possible
+ * CPUs). A plain array so that userspace reads it in place through mmap,
+ * only the rows of syscalls that were called, instead of copying every
+ * row of every CPU on each scrape. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HP_MAX_SYSCALLS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	/* The loader adds BPF_F_MMAPABLE where the kernel has it (5.5+). */
+	__uint(max_entries, HP_MAX_SYSCALLS);  /* times the possible CPUs: set by the loader */
 	__type(key, __u32);
 	__type(value, struct hp_syscall_latency);
 } syscall_latency SEC(".maps");
@@ -305,7 +310,8 @@ static __always_inline struct hp_syscall_hot *hot_entry(__u32 slot, __u32 cpu)
 /* Adds a latency standing for `weight` calls to a syscall's histogram. */
 static __always_inline void record_latency(__u32 slot, __u64 latency_ns, __u32 weight)
 {
-	struct hp_syscall_latency *lat = bpf_map_lookup_elem(&syscall_latency, &slot);
+	__u32 key = bpf_get_smp_processor_id() * HP_MAX_SYSCALLS + slot;
+	struct hp_syscall_latency *lat = bpf_map_lookup_elem(&syscall_latency, &key);
 
 	if (!lat)
 		return;

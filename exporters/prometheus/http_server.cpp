@@ -1,7 +1,6 @@
 #include "exporters/prometheus/http_server.h"
 
 #include <civetweb.h>
-#include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -11,6 +10,7 @@
 
 #include "exporters/prometheus/family_builder.h"
 #include "exporters/prometheus/gzip.h"
+#include "exporters/prometheus/text_format.h"
 #include "exporters/prometheus/tls_context.h"
 
 namespace hostprobe {
@@ -215,17 +215,19 @@ std::string HttpServer::RenderMetrics() const {
     AddCounter(t, {}, static_cast<double>(tls_failures_.load(std::memory_order_relaxed)));
     all.push_back(std::move(t));
   }
-  std::ostringstream out;
   auto merged = MergeFamilies(std::move(all));
   if (handlers_.limiter) handlers_.limiter->Apply(merged);
   EscapeHelp(merged);
   const auto serialize_start = std::chrono::steady_clock::now();
-  prometheus::TextSerializer().Serialize(out, merged);
+  std::string out;
+  out.reserve(last_size_.load(std::memory_order_relaxed) * 9 / 8);  // one allocation as a rule
+  AppendTextFormat(out, merged);
+  last_size_.store(out.size(), std::memory_order_relaxed);
   const auto end = std::chrono::steady_clock::now();
   spdlog::debug("scrape: {} families, {:.1f} ms collecting, {:.1f} ms serializing", merged.size(),
                 std::chrono::duration<double, std::milli>(serialize_start - scrape_start).count(),
                 std::chrono::duration<double, std::milli>(end - serialize_start).count());
-  return out.str();
+  return out;
 }
 
 int HttpServer::Handle(mg_connection* conn) {

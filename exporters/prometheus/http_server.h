@@ -1,5 +1,5 @@
 // One HTTP port for /metrics, /healthz and / (civetweb underneath,
-// prometheus-cpp's TextSerializer for the exposition).
+// text_format.h for the exposition).
 #pragma once
 
 #include <prometheus/collectable.h>
@@ -79,6 +79,7 @@ class HttpServer {
   std::atomic<uint64_t> tls_failures_{0};
   mg_context* ctx_ = nullptr;
   mutable std::mutex scrape_mu_;
+  mutable std::atomic<size_t> last_size_{0};    // of the previous exposition, to reserve for the next
   mutable std::vector<double> last_durations_;  // seconds per collectable, previous scrape
   std::shared_mutex gate_;
   bool closed_ = false;  // guarded by gate_

@@ -133,6 +133,16 @@ std::vector<CollectorStatus> SelfMetrics::Statuses() const {
   return statuses_;
 }
 
+std::vector<BpfMapMemory> SelfMetrics::MapMemory() const {
+  std::lock_guard lock(maps_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (!maps_at_ || now - *maps_at_ >= kMapMemoryRefresh) {
+    maps_ = read_maps_();
+    maps_at_ = now;
+  }
+  return maps_;
+}
+
 std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
   auto build = MakeFamily("hostprobe_build_info", "Build of the running sensor; value is always 1.",
                           MetricType::Gauge);
@@ -168,7 +178,7 @@ std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
   if (auto misses = CollectRecursionMisses(slots_, read_misses_); !misses.empty())
     out.push_back(BuildRecursionMissesFamily(misses));
   if (read_maps_) {
-    for (auto& f : BuildMapMemoryFamilies(read_maps_())) out.push_back(std::move(f));
+    for (auto& f : BuildMapMemoryFamilies(MapMemory())) out.push_back(std::move(f));
   }
   AddProcessMetrics(out, start_time_seconds_);
   return out;

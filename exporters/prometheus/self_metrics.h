@@ -63,6 +63,13 @@ class SelfMetrics : public prometheus::Collectable {
   mutable std::vector<CollectorStatus> statuses_;
   mutable std::chrono::steady_clock::time_point statuses_at_{};
   mutable bool have_statuses_ = false;
+  // The maps' memory is read from every fd's /proc/self/fdinfo (a tenth of a
+  // scrape's CPU) and moves only as hash maps fill: read at most this often.
+  static constexpr std::chrono::seconds kMapMemoryRefresh{30};
+  std::vector<BpfMapMemory> MapMemory() const;
+  mutable std::mutex maps_mu_;
+  mutable std::vector<BpfMapMemory> maps_;
+  mutable std::optional<std::chrono::steady_clock::time_point> maps_at_;
 };
 
 }  // namespace hostprobe

@@ -49,23 +49,12 @@ std::string LabelKey(const ClientMetric& m) {
   return key;
 }
 
-bool SerializerEscapesHelp() {
-  prometheus::MetricFamily f;
-  f.name = "probe";
-  f.help = "\\";
-  f.type = MetricType::Gauge;
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, {f});
-  return out.str().find("# HELP probe \\\\\n") != std::string::npos;
-}
-
 }  // namespace
 
 void EscapeHelp(std::vector<prometheus::MetricFamily>& families) {
-  static const bool serializer_escapes = SerializerEscapesHelp();
   for (auto& f : families) {
     std::string help = SanitizeLabelValue(f.help);
-    if (!serializer_escapes && help.find_first_of("\\\n") != std::string::npos) {
+    if (help.find_first_of("\\\n") != std::string::npos) {
       std::string escaped;
       for (char c : help) {
         if (c == '\\')

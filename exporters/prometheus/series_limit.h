@@ -56,10 +56,10 @@ class FamilyCap {
 // One scrape with nothing remembered: FamilyCap().Apply(family, max).
 size_t LimitSeries(prometheus::MetricFamily& family, size_t max);
 
-// prometheus-cpp 1.0's TextSerializer escapes label values but writes HELP
-// verbatim, so a backslash or newline in HELP would corrupt the exposition.
-// Makes HELP valid UTF-8 and escapes \ and newline, unless the serializer in
-// use is found (once, by trying it) to escape HELP itself.
+// The text writer (text_format.h) escapes label values but writes HELP
+// verbatim, as prometheus-cpp 1.0 does, so a backslash or newline in HELP
+// would corrupt the exposition. Makes HELP valid UTF-8 and escapes \ and
+// newline.
 void EscapeHelp(std::vector<prometheus::MetricFamily>& families);
 
 // Caps every family (a FamilyCap per family, kept from the first scrape in

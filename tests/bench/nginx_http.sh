@@ -7,9 +7,10 @@
 #
 # Needs root, nginx and ab (apache2-utils). Measures, never asserts.
 set -eu
-build=${1:?usage: nginx_http.sh BUILD_DIR [REQUESTS] [ROUNDS]}
-requests=${2:-20000}
-rounds=${3:-3}
+build=${1:?usage: nginx_http.sh BUILD_DIR [SECONDS] [ROUNDS]}
+seconds=${2:-10}
+rounds=${3:-5}
+last_cpu=$(($(nproc) - 1))
 dir=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
@@ -27,7 +28,7 @@ http {
   server { listen 127.0.0.1:$port; root $dir; }
 }
 CONF
-nginx -c "$dir/nginx.conf" &
+taskset -c "$last_cpu" nginx -c "$dir/nginx.conf" &
 nginx_pid=$!
 sensor_pid=
 cleanup() {
@@ -38,7 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 sleep 1
-rps() { ab -q $1 -n "$requests" -c 8 "http://127.0.0.1:$port/index.html" | awk '/Requests per second/ {print $4}'; }
+rps() { taskset -c 0 ab -q $1 -t "$seconds" -n 100000000 -c 8 "http://127.0.0.1:$port/index.html" | awk '/Requests per second/ {print $4}'; }
 for r in $(seq "$rounds"); do
   for ka in "" "-k"; do
     without=$(rps "$ka")
@@ -49,6 +50,12 @@ for r in $(seq "$rounds"); do
     sleep 3  # start-up walks of /proc and the cgroup tree done, as syscall_overhead does
     with=$(rps "$ka")
     kill "$sensor_pid"; wait "$sensor_pid" 2>/dev/null || true; sensor_pid=
-    echo "round $r ${ka:-close}: without $without req/s, with $with req/s, ratio $(echo "$with $without" | awk '{printf "%.3f", $1/$2}')"
+    ratio=$(echo "$with $without" | awk '{printf "%.3f", $1/$2}')
+    echo "round $r ${ka:-close}: without $without req/s, with $with req/s, ratio $ratio"
+    echo "${ka:-close} $ratio" >>"$dir/ratios"
   done
+done
+for mode in close -k; do
+  awk -v m="$mode" '$1 == m {print $2}' "$dir/ratios" | sort -n |
+    awk -v m="$mode" '{v[NR] = $1} END {printf "median ratio %s: %.3f (%d rounds, %s to %s)\n", m, (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), NR, v[1], v[NR]}'
 done

@@ -363,14 +363,21 @@ TEST(FaultTest, RefusedLatencyWindowIsReportedAndCountingGoesOn) {
 TEST(FaultTest, CountersReadWithoutMmapAreExact) {
   REQUIRE_ROOT();
   REQUIRE_TEST_HOOKS("HOSTPROBE_TEST_NO_MMAP");
-  SensorProcess sensor(kSensor, {});
+  // Every call timed, so the latency histogram (read by lookups too) has one
+  // entry per call.
+  SensorProcess sensor(kSensor, {"--syscall-latency-sample", "1"});
   ASSERT_TRUE(sensor.Start({{"HOSTPROBE_TEST_NO_MMAP", "1"}}));
   ASSERT_TRUE(sensor.WaitHealthy()) << sensor.Log();
   EXPECT_NE(sensor.Log().find("reading counters entry by entry"), std::string::npos) << sensor.Log();
+  const std::string timed = "hostprobe_syscall_latency_seconds_count{syscall=\"getppid\"}";
+  const double timed_before = Value(ParseExposition(sensor.Scrape()), timed);
   constexpr int kCalls = 20000;
   double d = CountedGetppids(sensor, kCalls);
   EXPECT_GE(d, kCalls);
   EXPECT_LE(d, kCalls + 200);
+  const double t = Value(ParseExposition(sensor.Scrape()), timed) - timed_before;
+  EXPECT_GE(t, kCalls);
+  EXPECT_LE(t, kCalls + 200);
 }
 
 // ---- hostile names --------------------------------------------------------------

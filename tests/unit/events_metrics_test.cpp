@@ -87,7 +87,10 @@ TEST(SignalNameTest, StandardSignalsAreTheExportedLabelValues) {
       "SIGALRM SIGTERM SIGSTKFLT SIGCHLD SIGCONT SIGSTOP SIGTSTP SIGTTIN SIGTTOU SIGURG SIGXCPU SIGXFSZ "
       "SIGVTALRM SIGPROF SIGWINCH SIGIO SIGPWR SIGSYS";
   std::string got;
-  for (uint32_t s = 1; s <= 31; ++s) got += (s == 1 ? "" : " ") + SignalName(s);
+  for (uint32_t s = 1; s <= 31; ++s) {
+    if (s != 1) got += ' ';
+    got += SignalName(s);
+  }
   EXPECT_EQ(got, expected);
   EXPECT_EQ(SignalName(32), "SIG32");
   EXPECT_EQ(SignalName(4294967295u), "SIG4294967295");

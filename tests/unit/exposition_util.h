@@ -2,7 +2,6 @@
 #pragma once
 
 #include <prometheus/metric_family.h>
-#include <prometheus/text_serializer.h>
 
 #include <cstdint>
 #include <sstream>
@@ -10,12 +9,15 @@
 #include <string_view>
 #include <vector>
 
+#include "exporters/prometheus/text_format.h"
+
 namespace hostprobe::test {
 
+// What /metrics writes (the sensor's own text writer).
 inline std::string Serialize(const std::vector<prometheus::MetricFamily>& families) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, families);
-  return out.str();
+  std::string out;
+  AppendTextFormat(out, families);
+  return out;
 }
 
 inline std::vector<std::string> Lines(const std::string& text) {

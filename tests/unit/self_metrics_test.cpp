@@ -112,5 +112,20 @@ TEST(MapMemoryTest, NoMapsStillGiveAZeroTotal) {
   EXPECT_EQ(families[1].metric[0].gauge.value, 0);
 }
 
+TEST(MapMemoryTest, SelfMetricsReadsTheMapsOnceForScrapesInQuickSuccession) {
+  std::vector<CollectorSlot> slots;
+  int reads = 0;
+  SelfMetrics self(slots, nullptr, [&reads] {
+    ++reads;
+    return std::vector<BpfMapMemory>{{"syscall_hot", 4096u * reads}};
+  });
+  for (int i = 0; i < 3; ++i) {
+    std::string text = test::Serialize(self.Collect());
+    EXPECT_THAT(text, HasSubstr("hostprobe_bpf_map_memory_bytes{map=\"syscall_hot\"} 4096\n")) << i;
+    EXPECT_THAT(text, HasSubstr("hostprobe_bpf_maps_memory_bytes 4096\n")) << i;
+  }
+  EXPECT_EQ(reads, 1);
+}
+
 }  // namespace
 }  // namespace hostprobe

@@ -300,10 +300,10 @@ TEST(SeriesLimitTest, HistogramsKeepTheirSeriesStickyAndComeBackUnderTheCap) {
   EXPECT_EQ(Kept(f), (std::set<std::string>{"a", "c"})) << "under the cap, everything is exported";
 }
 
-// What prometheus-cpp's TextSerializer does with hostile text, after the
-// sanitizer has made it valid UTF-8: label values escape \, " and newline,
-// so a process named a"b\c<newline><0xff> cannot end a line or a label early.
-// HELP it writes verbatim (1.0.1); EscapeHelp makes up for that.
+// What the text writer does with hostile text, after the sanitizer has made
+// it valid UTF-8: label values escape \, " and newline, so a process named
+// a"b\c<newline><0xff> cannot end a line or a label early. HELP it writes
+// verbatim (as prometheus-cpp 1.0.1 does); EscapeHelp makes up for that.
 TEST(SeriesLimitTest, HostileLabelValuesAndHelpAreEscaped) {
   auto f = MakeFamily("hp_hostile_total", "help with \\ and\nnewline \xff", prometheus::MetricType::Counter);
   AddCounter(f, {{"comm", std::string("a\"b\\c\n\xff")}}, 1);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +17,19 @@
 #include "core/test_hooks.h"
 
 namespace hostprobe {
+
+MappedMap::~MappedMap() {
+  if (addr_ != nullptr) munmap(addr_, bytes_);
+}
+
+Result<const void*> MappedMap::Map(int fd, size_t bytes) {
+  if (addr_ != nullptr) return Error{"already mapped", EBUSY};
+  void* addr = mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  if (addr == MAP_FAILED) return Error::FromErrno("mmap");
+  addr_ = addr;
+  bytes_ = bytes;
+  return static_cast<const void*>(addr);
+}
 
 bool RefusedForTesting(const std::string& program) {
   const TestHook hook = HOSTPROBE_TEST_HOOK("REFUSE_ATTACH");

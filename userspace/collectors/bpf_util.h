@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "collectors/bpf_features.h"
+#include "collectors/mapped_map.h"
 #include "core/collector.h"
 #include "core/options.h"
 #include "core/result.h"

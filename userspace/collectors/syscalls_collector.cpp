@@ -71,22 +71,28 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
   const int ncpus = libbpf_num_possible_cpus();
   if (ncpus <= 0) return Error{"count possible CPUs: " + LibbpfError(ncpus), -ncpus};
   c->ncpus_ = static_cast<uint32_t>(ncpus);
-  bpf_map__set_max_entries(s->maps.syscall_hot, c->ncpus_ * HP_MAX_SYSCALLS);
-  if (mmapable)
-    bpf_map__set_map_flags(s->maps.syscall_hot, bpf_map__map_flags(s->maps.syscall_hot) | BPF_F_MMAPABLE);
+  for (bpf_map* m : {s->maps.syscall_hot, s->maps.syscall_latency}) {
+    bpf_map__set_max_entries(m, c->ncpus_ * HP_MAX_SYSCALLS);
+    if (mmapable) bpf_map__set_map_flags(m, bpf_map__map_flags(m) | BPF_F_MMAPABLE);
+  }
 
   // Phase 3: load (verifier).
   if (int err = syscalls_bpf__load(s); err != 0) {
     return LibbpfFailure("load syscalls BPF programs (" + c->family_ + ")", err);
   }
 
-  // The per-(CPU, syscall) counters are read in place, without a syscall
-  // (before 5.5, one lookup per entry instead).
+  // The per-(CPU, syscall) counters and histograms are read in place,
+  // without a syscall (before 5.5, by lookups instead).
   if (mmapable) {
-    c->hot_bytes_ = sizeof(hp_syscall_hot) * c->ncpus_ * HP_MAX_SYSCALLS;
-    void* hot = mmap(nullptr, c->hot_bytes_, PROT_READ, MAP_SHARED, bpf_map__fd(s->maps.syscall_hot), 0);
-    if (hot == MAP_FAILED) return Error::FromErrno("mmap the syscall_hot map");
-    c->hot_ = static_cast<const hp_syscall_hot*>(hot);
+    auto hot = c->hot_map_.Map(bpf_map__fd(s->maps.syscall_hot),
+                               sizeof(hp_syscall_hot) * c->ncpus_ * HP_MAX_SYSCALLS);
+    if (!hot.ok()) return Error{"mmap the syscall_hot map: " + hot.error().message, hot.error().err};
+    c->hot_ = static_cast<const hp_syscall_hot*>(*hot);
+    auto latency = c->latency_map_.Map(bpf_map__fd(s->maps.syscall_latency),
+                                       sizeof(hp_syscall_latency) * c->ncpus_ * HP_MAX_SYSCALLS);
+    if (!latency.ok())
+      return Error{"mmap the syscall_latency map: " + latency.error().message, latency.error().err};
+    c->latency_ = static_cast<const hp_syscall_latency*>(*latency);
   } else {
     spdlog::info(
         "syscalls: this kernel cannot mmap array maps (before 5.5): reading counters entry by entry");
@@ -122,7 +128,6 @@ SyscallsCollector::~SyscallsCollector() {
   }
   stop_cv_.notify_all();
   if (windows_thread_.joinable()) windows_thread_.join();
-  if (hot_ != nullptr) munmap(const_cast<hp_syscall_hot*>(hot_), hot_bytes_);
 }
 
 std::vector<HookStatus> SyscallsCollector::hooks() const {
@@ -280,15 +285,25 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
       if (batch && batch->calls != 0) pending.push_back(*batch);
     }
   }
-  ForEachPerCpuEntry<uint32_t, hp_syscall_latency>(
-      bpf_map__fd(skel_->maps.syscall_latency), [&](uint32_t id, std::span<const hp_syscall_latency> v) {
-        if (id >= HP_MAX_SYSCALLS) return;
-        for (const auto& x : v) {
-          by_id[id].latency_sum_ns += x.sum_ns;
-          for (size_t b = 0; b < HP_LATENCY_BUCKETS; ++b)
-            by_id[id].latency_slots[LatencyBucketSlot(b)] += x.buckets[b];
-        }
-      });
+  // Latency rows of the same layout: only those of syscalls that were
+  // called hold anything (a timed call is a call, counted first).
+  auto add_latency = [&](uint32_t id, const hp_syscall_latency& x) {
+    by_id[id].latency_sum_ns += load(x.sum_ns);
+    for (size_t b = 0; b < HP_LATENCY_BUCKETS; ++b)
+      by_id[id].latency_slots[LatencyBucketSlot(b)] += load(x.buckets[b]);
+  };
+  if (latency_ != nullptr) {
+    for (uint32_t id = 0; id < HP_MAX_SYSCALLS; ++id) {
+      if (by_id[id].calls == 0) continue;
+      for (uint32_t cpu = 0; cpu < ncpus_; ++cpu) add_latency(id, latency_[cpu * HP_MAX_SYSCALLS + id]);
+    }
+  } else {
+    ForEachEntry<uint32_t, hp_syscall_latency>(bpf_map__fd(skel_->maps.syscall_latency),
+                                               [&](uint32_t key, const hp_syscall_latency& x) {
+                                                 const uint32_t id = key % HP_MAX_SYSCALLS;
+                                                 if (by_id[id].calls != 0) add_latency(id, x);
+                                               });
+  }
   for (uint32_t id = 0; id < HP_MAX_SYSCALLS; ++id) {
     if (by_id[id].calls == 0) continue;
     by_id[id].id = id;

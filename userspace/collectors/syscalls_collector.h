@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "collectors/bpf_features.h"
+#include "collectors/mapped_map.h"
 #include "core/collector.h"
 #include "core/http_snapshot.h"
 #include "core/options.h"
@@ -82,9 +83,11 @@ class SyscallsCollector final : public Collector, public SyscallSource, public H
   mutable std::mutex hooks_mu_;  // the window thread updates hp_sys_enter's status
   std::vector<HookStatus> hooks_;
 
-  uint32_t ncpus_ = 0;                   // rows of syscall_hot
-  const hp_syscall_hot* hot_ = nullptr;  // syscall_hot, mapped read-only
-  size_t hot_bytes_ = 0;
+  uint32_t ncpus_ = 0;  // rows of syscall_hot and syscall_latency
+  // Both arrays mapped read-only where the kernel allows (nullptr: read by lookups).
+  MappedMap hot_map_, latency_map_;
+  const hp_syscall_hot* hot_ = nullptr;
+  const hp_syscall_latency* latency_ = nullptr;
   uint32_t latency_every_ = 1;
   bool windowed_ = false;   // tp_btf and latency_every_ > 1
   LatencyWindows windows_;  // guarded by hooks_mu_
