@@ -1,9 +1,8 @@
 // Label sanitizer: the output is strict UTF-8 without NUL, valid input comes
-// back unchanged, sanitizing is idempotent, and the value survives
-// prometheus-cpp's text serializer: re-reading the quoted label value from
-// the exposition gives it back byte for byte.
+// back unchanged, sanitizing is idempotent, and the value survives the text
+// writer /metrics uses: re-reading the quoted label value from the
+// exposition gives it back byte for byte.
 #include <prometheus/metric_family.h>
-#include <prometheus/text_serializer.h>
 
 #include <cstdint>
 #include <optional>
@@ -69,9 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   metric.label.push_back({"value", clean});
   metric.gauge.value = 1;
   family.metric.push_back(metric);
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, {family});
-  const std::string exposition = out.str();
+  const std::string exposition = hostprobe::test::Serialize({family});
   FUZZ_CHECK(hostprobe::test::IsValidUtf8(exposition));
   FUZZ_CHECK(ReadLabel(exposition, family.name, "value") == clean);
   return 0;
