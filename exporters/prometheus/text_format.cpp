@@ -94,6 +94,16 @@ void AppendTail(std::string& out, const ClientMetric& m) {
   out += '\n';
 }
 
+void AppendCountAndSum(std::string& out, const MetricFamily& f, const ClientMetric& m, uint64_t count,
+                       double sum) {
+  AppendHead(out, f, m, "_count");
+  AppendInt(out, count);
+  AppendTail(out, m);
+  AppendHead(out, f, m, "_sum");
+  AppendDouble(out, sum);
+  AppendTail(out, m);
+}
+
 void AppendSeries(std::string& out, const MetricFamily& f, const ClientMetric& m) {
   switch (f.type) {
     case MetricType::Counter:
@@ -106,12 +116,7 @@ void AppendSeries(std::string& out, const MetricFamily& f, const ClientMetric& m
       AppendTail(out, m);
       return;
     case MetricType::Summary:
-      AppendHead(out, f, m, "_count");
-      AppendInt(out, m.summary.sample_count);
-      AppendTail(out, m);
-      AppendHead(out, f, m, "_sum");
-      AppendDouble(out, m.summary.sample_sum);
-      AppendTail(out, m);
+      AppendCountAndSum(out, f, m, m.summary.sample_count, m.summary.sample_sum);
       for (const auto& q : m.summary.quantile) {
         AppendHead(out, f, m, "", "quantile", q.quantile);
         AppendDouble(out, q.value);
@@ -119,12 +124,7 @@ void AppendSeries(std::string& out, const MetricFamily& f, const ClientMetric& m
       }
       return;
     case MetricType::Histogram: {
-      AppendHead(out, f, m, "_count");
-      AppendInt(out, m.histogram.sample_count);
-      AppendTail(out, m);
-      AppendHead(out, f, m, "_sum");
-      AppendDouble(out, m.histogram.sample_sum);
-      AppendTail(out, m);
+      AppendCountAndSum(out, f, m, m.histogram.sample_count, m.histogram.sample_sum);
       double last = -std::numeric_limits<double>::infinity();
       for (const auto& b : m.histogram.bucket) {
         AppendHead(out, f, m, "_bucket", "le", b.upper_bound);
