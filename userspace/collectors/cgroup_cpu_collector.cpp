@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "cgroup_cpu.skel.h"
+#include "collectors/bpf_loader.h"
 #include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
 
@@ -26,28 +27,23 @@ Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::Start(HookMode m
 Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool use_tp_btf,
                                                                           const BpfFeatures& features) {
   std::unique_ptr<CgroupCpuCollector> c(new CgroupCpuCollector());
-  c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
-  c->skel_.reset(cgroup_cpu_bpf__open_opts(SkeletonOpenOpts()));
-  if (!c->skel_) return Error::FromErrno("open cgroup_cpu BPF object");
+  if (Status st = OpenSkeleton("cgroup_cpu", c->skel_, cgroup_cpu_bpf__open_opts); !st.ok())
+    return st.error();
   cgroup_cpu_bpf* s = c->skel_.get();
-  bpf_program__set_autoload(s->progs.hp_sched_switch, use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_sched_switch_raw, !use_tp_btf);
-  ConfigureMapAllocation("cgroup_cpu", s->obj, features);
   int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return Error::FromErrno("count possible CPUs", -cpus);
   c->possible_cpus_ = cpus;
-  if (int err = cgroup_cpu_bpf__load(s); err != 0) {
-    return LibbpfFailure("load cgroup_cpu BPF programs (" + c->family_ + ")", err);
-  }
-  if (use_tp_btf) {
-    c->hooks_ = AttachPrograms(
-        "cgroup_cpu", {{s->progs.hp_sched_switch, &s->links.hp_sched_switch, "tp_btf/sched_switch"}});
-  } else {
-    c->hooks_ = AttachPrograms(
-        "cgroup_cpu", {{s->progs.hp_sched_switch_raw, &s->links.hp_sched_switch_raw, "raw_tp/sched_switch"}});
-  }
-  if (CountAttached(c->hooks_) == 0)
-    return Error{"attach cgroup_cpu programs (" + c->family_ + "): " + c->hooks_.front().error, EPERM};
+  const LoadPlan plan{
+      "cgroup_cpu",
+      s->skeleton,
+      {
+          BpfHook::Tracepoint("sched_switch", {s->progs.hp_sched_switch, &s->links.hp_sched_switch},
+                              {s->progs.hp_sched_switch_raw, &s->links.hp_sched_switch_raw}),
+      }};
+  auto loaded = LoadAndAttach(plan, use_tp_btf, features);
+  if (!loaded) return loaded.error();
+  c->family_ = std::move(loaded->family);
+  c->hooks_ = std::move(loaded->hooks);
   return c;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "collectors/bpf_loader.h"
 #include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
 #include "core/histogram.h"
@@ -32,43 +33,28 @@ Result<std::unique_ptr<DiskioCollector>> DiskioCollector::Start(HookMode mode, c
 
 Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_btf,
                                                                     const BpfFeatures& features) {
-  const bool bio_tp_btf = features.HasTpBtf({"block_bio_queue"});
   std::unique_ptr<DiskioCollector> c(new DiskioCollector());
-  c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
-  c->skel_.reset(diskio_bpf__open_opts(SkeletonOpenOpts()));
-  if (!c->skel_) return Error::FromErrno("open diskio BPF object");
+  if (Status st = OpenSkeleton("diskio", c->skel_, diskio_bpf__open_opts); !st.ok()) return st.error();
   diskio_bpf* s = c->skel_.get();
-
-  bpf_program__set_autoload(s->progs.hp_block_issue, use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_block_done, use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_block_issue_raw, !use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_block_done_raw, !use_tp_btf);
-  // Bytes per cgroup, per bio (see diskio.bpf.c). block_bio_queue passes the
-  // bio first since 5.11, as block_rq_issue the request (checked in Start).
-  const bool bio_btf = use_tp_btf && bio_tp_btf;
-  bpf_program__set_autoload(s->progs.hp_bio_queue, bio_btf);
-  bpf_program__set_autoload(s->progs.hp_bio_queue_raw, !bio_btf);
-  ConfigureMapAllocation("diskio", s->obj, features);
-
-  if (int err = diskio_bpf__load(s); err != 0) {
-    return LibbpfFailure("load diskio BPF programs (" + c->family_ + ")", err);
-  }
-  std::vector<AttachSpec> specs;
-  if (use_tp_btf) {
-    specs = {{s->progs.hp_block_issue, &s->links.hp_block_issue, "tp_btf/block_rq_issue"},
-             {s->progs.hp_block_done, &s->links.hp_block_done, "tp_btf/block_rq_complete"}};
-  } else {
-    specs = {{s->progs.hp_block_issue_raw, &s->links.hp_block_issue_raw, "raw_tp/block_rq_issue"},
-             {s->progs.hp_block_done_raw, &s->links.hp_block_done_raw, "raw_tp/block_rq_complete"}};
-  }
-  if (bio_btf) {
-    specs.push_back({s->progs.hp_bio_queue, &s->links.hp_bio_queue, "tp_btf/block_bio_queue"});
-  } else {
-    specs.push_back({s->progs.hp_bio_queue_raw, &s->links.hp_bio_queue_raw, "raw_tp/block_bio_queue"});
-  }
-  c->hooks_ = AttachPrograms("diskio", specs);
-  if (CountAttached(c->hooks_) == 0)
-    return Error{"attach diskio programs (" + c->family_ + "): " + c->hooks_.front().error, EPERM};
+  const LoadPlan plan{
+      "diskio",
+      s->skeleton,
+      {
+          BpfHook::Tracepoint("block_rq_issue", {s->progs.hp_block_issue, &s->links.hp_block_issue},
+                              {s->progs.hp_block_issue_raw, &s->links.hp_block_issue_raw}),
+          BpfHook::Tracepoint("block_rq_complete", {s->progs.hp_block_done, &s->links.hp_block_done},
+                              {s->progs.hp_block_done_raw, &s->links.hp_block_done_raw}),
+          // Bytes per cgroup, per bio (see diskio.bpf.c). block_bio_queue passes
+          // the bio first since 5.11, as block_rq_issue the request (checked in
+          // Start).
+          BpfHook::Tracepoint("block_bio_queue", {s->progs.hp_bio_queue, &s->links.hp_bio_queue},
+                              {s->progs.hp_bio_queue_raw, &s->links.hp_bio_queue_raw})
+              .TpBtfAvailable(features.HasTpBtf({"block_bio_queue"})),
+      }};
+  auto loaded = LoadAndAttach(plan, use_tp_btf, features);
+  if (!loaded) return loaded.error();
+  c->family_ = std::move(loaded->family);
+  c->hooks_ = std::move(loaded->hooks);
   return c;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "collectors/bpf_loader.h"
 #include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
 #include "process_events.skel.h"
@@ -85,58 +86,34 @@ Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::Start(
 Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::StartWith(
     bool use_tp_btf, const ProcessEventsKernel& kernel, const BpfFeatures& features) {
   std::unique_ptr<ProcessEventsCollector> c(new ProcessEventsCollector());
-  c->family_ = use_tp_btf ? "tp_btf" : "raw_tp";
-  c->skel_.reset(process_events_bpf__open_opts(SkeletonOpenOpts()));
-  if (!c->skel_) return Error::FromErrno("open process_events BPF object");
+  if (Status st = OpenSkeleton(kName, c->skel_, process_events_bpf__open_opts); !st.ok()) return st.error();
   process_events_bpf* s = c->skel_.get();
-
   s->rodata->mark_victim_has_task = kernel.mark_victim_has_task;
-  // A tp_btf program is bound to its tracepoint at load time: one the kernel
-  // lacks would fail the whole object, so it is left out and reported.
-  const bool oom_tp_btf = use_tp_btf && kernel.mark_victim_tp_btf;
-  // Where mark_victim gives only a pid, the victim's cgroup comes from the
-  // SIGKILL the OOM killer sends it first (signal_generate).
-  const bool victim_by_signal = !kernel.mark_victim_has_task;
-  const bool signal_tp_btf = use_tp_btf && kernel.signal_generate_tp_btf;
-  bpf_program__set_autoload(s->progs.hp_exit, use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_exec, use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_oom_kill, oom_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_exit_raw, !use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_exec_raw, !use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_oom_kill_raw, !use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_oom_signal, victim_by_signal && signal_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_oom_signal_raw, victim_by_signal && !signal_tp_btf);
-  ConfigureMapAllocation(kName, s->obj, features);
-  ApplyTestMaxEntries(kName, s->obj);
-
-  if (int err = process_events_bpf__load(s); err != 0) {
-    return LibbpfFailure("load process_events BPF programs (" + c->family_ + ")", err);
-  }
-  if (use_tp_btf) {
-    std::vector<AttachSpec> specs = {{s->progs.hp_exit, &s->links.hp_exit, "tp_btf/sched_process_exit"},
-                                     {s->progs.hp_exec, &s->links.hp_exec, "tp_btf/sched_process_exec"}};
-    if (oom_tp_btf) specs.push_back({s->progs.hp_oom_kill, &s->links.hp_oom_kill, "tp_btf/mark_victim"});
-    if (victim_by_signal && signal_tp_btf)
-      specs.push_back({s->progs.hp_oom_signal, &s->links.hp_oom_signal, "tp_btf/signal_generate"});
-    if (victim_by_signal && !signal_tp_btf)
-      specs.push_back({s->progs.hp_oom_signal_raw, &s->links.hp_oom_signal_raw, "raw_tp/signal_generate"});
-    c->hooks_ = AttachPrograms(kName, specs);
-    if (!oom_tp_btf) {
-      c->hooks_.push_back({"hp_oom_kill", "tp_btf/mark_victim", false,
-                           "the kernel has no mark_victim tracepoint", -1, /*optional=*/true});
-      spdlog::error("{}: OOM kills are not counted: the kernel has no mark_victim tracepoint", kName);
-    }
-  } else {
-    std::vector<AttachSpec> specs = {
-        {s->progs.hp_exit_raw, &s->links.hp_exit_raw, "raw_tp/sched_process_exit"},
-        {s->progs.hp_exec_raw, &s->links.hp_exec_raw, "raw_tp/sched_process_exec"},
-        {s->progs.hp_oom_kill_raw, &s->links.hp_oom_kill_raw, "raw_tp/mark_victim"}};
-    if (victim_by_signal)
-      specs.push_back({s->progs.hp_oom_signal_raw, &s->links.hp_oom_signal_raw, "raw_tp/signal_generate"});
-    c->hooks_ = AttachPrograms(kName, specs);
-  }
-  if (CountAttached(c->hooks_) == 0)
-    return Error{"attach process_events programs (" + c->family_ + "): " + c->hooks_.front().error, EPERM};
+  const LoadPlan plan{
+      kName,
+      s->skeleton,
+      {
+          BpfHook::Tracepoint("sched_process_exit", {s->progs.hp_exit, &s->links.hp_exit},
+                              {s->progs.hp_exit_raw, &s->links.hp_exit_raw}),
+          BpfHook::Tracepoint("sched_process_exec", {s->progs.hp_exec, &s->links.hp_exec},
+                              {s->progs.hp_exec_raw, &s->links.hp_exec_raw}),
+          // Left out with tp_btf hooks where the kernel lacks mark_victim, and
+          // reported.
+          BpfHook::Tracepoint("mark_victim", {s->progs.hp_oom_kill, &s->links.hp_oom_kill},
+                              {s->progs.hp_oom_kill_raw, &s->links.hp_oom_kill_raw})
+              .TpBtfAvailable(kernel.mark_victim_tp_btf)
+              .WithoutFallback("OOM kills are not counted", "the kernel has no mark_victim tracepoint"),
+          // Where mark_victim gives only a pid, the victim's cgroup comes from
+          // the SIGKILL the OOM killer sends it first.
+          BpfHook::Tracepoint("signal_generate", {s->progs.hp_oom_signal, &s->links.hp_oom_signal},
+                              {s->progs.hp_oom_signal_raw, &s->links.hp_oom_signal_raw})
+              .Wanted(!kernel.mark_victim_has_task)
+              .TpBtfAvailable(kernel.signal_generate_tp_btf),
+      }};
+  auto loaded = LoadAndAttach(plan, use_tp_btf, features);
+  if (!loaded) return loaded.error();
+  c->family_ = std::move(loaded->family);
+  c->hooks_ = std::move(loaded->hooks);
   return c;
 }
 

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "collectors/bpf_loader.h"
 #include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
 #include "core/duration.h"
@@ -183,8 +184,9 @@ Result<std::unique_ptr<ProcessMemoryCollector>> ProcessMemoryCollector::Start(co
               ENOTSUP};
     if (kernel.task_iter)
       loaded = StartWithHookMode<bool>(kName, config.hook_mode, kernel.tp_btf, features,
-                                       [raw](bool use_tp_btf) -> Result<bool> {
-                                         if (auto st = raw->LoadBpf(use_tp_btf); !st.ok()) return st.error();
+                                       [raw, &features](bool use_tp_btf) -> Result<bool> {
+                                         if (auto st = raw->LoadBpf(use_tp_btf, features); !st.ok())
+                                           return st.error();
                                          return true;
                                        });
     if (!loaded) {
@@ -270,35 +272,27 @@ void ProcessMemoryCollector::StartSampling() {
   thread_ = std::thread([this] { Run(); });
 }
 
-Status ProcessMemoryCollector::LoadBpf(bool use_tp_btf) {
+Status ProcessMemoryCollector::LoadBpf(bool use_tp_btf, const BpfFeatures& features) {
   hooks_.clear();
   family_ = use_tp_btf ? "tp_btf" : "raw_tp";
-  skel_.reset(process_memory_bpf__open_opts(SkeletonOpenOpts()));
-  if (!skel_) return Error::FromErrno("open process_memory BPF object");
+  if (Status st = OpenSkeleton(kName, skel_, process_memory_bpf__open_opts); !st.ok()) return st.error();
   process_memory_bpf* s = skel_.get();
-  bpf_program__set_autoload(s->progs.hp_mem_exec, use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_mem_exit, use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_mem_exec_raw, !use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_mem_exit_raw, !use_tp_btf);
-  if (int err = process_memory_bpf__load(s); err != 0) {
+  const LoadPlan plan{
+      kName,
+      s->skeleton,
+      {
+          BpfHook::Always("iter/task", {s->progs.hp_mem_iter, &s->links.hp_mem_iter}),
+          BpfHook::Tracepoint("sched_process_exec", {s->progs.hp_mem_exec, &s->links.hp_mem_exec},
+                              {s->progs.hp_mem_exec_raw, &s->links.hp_mem_exec_raw}),
+          BpfHook::Tracepoint("sched_process_exit", {s->progs.hp_mem_exit, &s->links.hp_mem_exit},
+                              {s->progs.hp_mem_exit_raw, &s->links.hp_mem_exit_raw}),
+      }};
+  auto loaded = LoadAndAttach(plan, use_tp_btf, features);
+  if (!loaded) {
     skel_.reset();
-    return LibbpfFailure("load process_memory BPF programs (" + family_ + ")", err);
+    return loaded.error();
   }
-
-  std::vector<AttachSpec> specs = {{s->progs.hp_mem_iter, &s->links.hp_mem_iter, "iter/task"}};
-  if (use_tp_btf) {
-    specs.push_back({s->progs.hp_mem_exec, &s->links.hp_mem_exec, "tp_btf/sched_process_exec"});
-    specs.push_back({s->progs.hp_mem_exit, &s->links.hp_mem_exit, "tp_btf/sched_process_exit"});
-  } else {
-    specs.push_back({s->progs.hp_mem_exec_raw, &s->links.hp_mem_exec_raw, "raw_tp/sched_process_exec"});
-    specs.push_back({s->progs.hp_mem_exit_raw, &s->links.hp_mem_exit_raw, "raw_tp/sched_process_exit"});
-  }
-  hooks_ = AttachPrograms(kName, specs);
-  if (CountAttached(hooks_) == 0) {
-    std::string why = hooks_.front().error;
-    skel_.reset();
-    return Error{"attach process_memory programs (" + family_ + "): " + why, EPERM};
-  }
+  hooks_ = std::move(loaded->hooks);
   return Ok{};
 }
 

@@ -164,7 +164,7 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   explicit ProcessMemoryCollector(const Config& config);
   // Opens, loads and attaches the iterator and the exec stamp programs of
   // one hook family.
-  Status LoadBpf(bool use_tp_btf);
+  Status LoadBpf(bool use_tp_btf, const BpfFeatures& features);
   void Run();
   void SampleOnce();
   // A cgroup's processes at one sample.

@@ -12,6 +12,7 @@
 #include <random>
 #include <unordered_set>
 
+#include "collectors/bpf_loader.h"
 #include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
 #include "core/histogram.h"
@@ -50,22 +51,12 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
   c->latency_every_ = std::max<uint32_t>(config.latency_sample_every, 1);
   c->windowed_ = use_tp_btf && c->latency_every_ > 1;
 
-  // Phase 1: open.
-  c->skel_.reset(syscalls_bpf__open_opts(SkeletonOpenOpts()));
-  if (!c->skel_) return Error::FromErrno("open syscalls BPF object");
+  // Open, then configure what the plan does not: sampling, map kinds and sizes.
+  if (Status st = OpenSkeleton("syscalls", c->skel_, syscalls_bpf__open_opts); !st.ok()) return st.error();
   syscalls_bpf* s = c->skel_.get();
-
-  // Phase 2: configure before load.
   s->rodata->latency_sample_every = c->latency_every_;
-  bpf_program__set_autoload(s->progs.hp_sys_enter, use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_sys_exit, use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_migrate, use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_sys_task_exit, use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_sys_enter_raw, !use_tp_btf);
-  bpf_program__set_autoload(s->progs.hp_sys_exit_raw, !use_tp_btf);
   bpf_map__set_autocreate(s->maps.inflight_task, use_tp_btf);
   bpf_map__set_autocreate(s->maps.inflight_lru, !use_tp_btf);
-  ConfigureMapAllocation("syscalls", s->obj, features);
   // One row of syscalls per possible CPU (bpf_get_smp_processor_id() is
   // below that count).
   const int ncpus = libbpf_num_possible_cpus();
@@ -76,49 +67,49 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
     if (mmapable) bpf_map__set_map_flags(m, bpf_map__map_flags(m) | BPF_F_MMAPABLE);
   }
 
-  // Phase 3: load (verifier).
-  if (int err = syscalls_bpf__load(s); err != 0) {
-    return LibbpfFailure("load syscalls BPF programs (" + c->family_ + ")", err);
-  }
-
+  const LoadPlan plan{
+      "syscalls",
+      s->skeleton,
+      {
+          BpfHook::Tracepoint("sys_enter", {s->progs.hp_sys_enter, &s->links.hp_sys_enter},
+                              {s->progs.hp_sys_enter_raw, &s->links.hp_sys_enter_raw}),
+          BpfHook::Tracepoint("sys_exit", {s->progs.hp_sys_exit, &s->links.hp_sys_exit},
+                              {s->progs.hp_sys_exit_raw, &s->links.hp_sys_exit_raw}),
+          BpfHook::Tracepoint("sched_migrate_task", {s->progs.hp_migrate, &s->links.hp_migrate}, {}),
+          BpfHook::Tracepoint("sched_process_exit", {s->progs.hp_sys_task_exit, &s->links.hp_sys_task_exit},
+                              {}),
+      }};
   // The per-(CPU, syscall) counters and histograms are read in place,
   // without a syscall (before 5.5, by lookups instead).
-  if (mmapable) {
-    auto hot = c->hot_map_.Map(bpf_map__fd(s->maps.syscall_hot),
-                               sizeof(hp_syscall_hot) * c->ncpus_ * HP_MAX_SYSCALLS);
-    if (!hot.ok()) return Error{"mmap the syscall_hot map: " + hot.error().message, hot.error().err};
-    c->hot_ = static_cast<const hp_syscall_hot*>(*hot);
-    auto latency = c->latency_map_.Map(bpf_map__fd(s->maps.syscall_latency),
-                                       sizeof(hp_syscall_latency) * c->ncpus_ * HP_MAX_SYSCALLS);
-    if (!latency.ok())
-      return Error{"mmap the syscall_latency map: " + latency.error().message, latency.error().err};
-    c->latency_ = static_cast<const hp_syscall_latency*>(*latency);
-  } else {
+  auto loaded =
+      LoadAndAttach(plan, use_tp_btf, features, [&c, s, mmapable] { return c->MapCounters(s, mmapable); });
+  if (!loaded) return loaded.error();
+  c->hooks_ = std::move(loaded->hooks);
+  // Sampling windows: attaching hp_sys_enter once proved that it can be;
+  // it stays detached until StartLatencyWindows opens the first window.
+  if (c->windowed_ && s->links.hp_sys_enter != nullptr) {
+    bpf_link__destroy(s->links.hp_sys_enter);
+    s->links.hp_sys_enter = nullptr;
+  }
+  return c;
+}
+
+Status SyscallsCollector::MapCounters(syscalls_bpf* s, bool mmapable) {
+  if (!mmapable) {
     spdlog::info(
         "syscalls: this kernel cannot mmap array maps (before 5.5): reading counters entry by entry");
+    return Ok{};
   }
-
-  // Phase 4: attach.
-  if (use_tp_btf) {
-    c->hooks_ = AttachPrograms(
-        "syscalls", {{s->progs.hp_sys_enter, &s->links.hp_sys_enter, "tp_btf/sys_enter"},
-                     {s->progs.hp_sys_exit, &s->links.hp_sys_exit, "tp_btf/sys_exit"},
-                     {s->progs.hp_migrate, &s->links.hp_migrate, "tp_btf/sched_migrate_task"},
-                     {s->progs.hp_sys_task_exit, &s->links.hp_sys_task_exit, "tp_btf/sched_process_exit"}});
-    // Sampling windows: attaching hp_sys_enter once proved that it can be;
-    // it stays detached until StartLatencyWindows opens the first window.
-    if (c->windowed_ && s->links.hp_sys_enter != nullptr) {
-      bpf_link__destroy(s->links.hp_sys_enter);
-      s->links.hp_sys_enter = nullptr;
-    }
-  } else {
-    c->hooks_ = AttachPrograms("syscalls",
-                               {{s->progs.hp_sys_enter_raw, &s->links.hp_sys_enter_raw, "raw_tp/sys_enter"},
-                                {s->progs.hp_sys_exit_raw, &s->links.hp_sys_exit_raw, "raw_tp/sys_exit"}});
-  }
-  if (CountAttached(c->hooks_) == 0)
-    return Error{"attach syscalls programs (" + c->family_ + "): " + c->hooks_.front().error, EPERM};
-  return c;
+  auto hot =
+      hot_map_.Map(bpf_map__fd(s->maps.syscall_hot), sizeof(hp_syscall_hot) * ncpus_ * HP_MAX_SYSCALLS);
+  if (!hot.ok()) return Error{"mmap the syscall_hot map: " + hot.error().message, hot.error().err};
+  hot_ = static_cast<const hp_syscall_hot*>(*hot);
+  auto latency = latency_map_.Map(bpf_map__fd(s->maps.syscall_latency),
+                                  sizeof(hp_syscall_latency) * ncpus_ * HP_MAX_SYSCALLS);
+  if (!latency.ok())
+    return Error{"mmap the syscall_latency map: " + latency.error().message, latency.error().err};
+  latency_ = static_cast<const hp_syscall_latency*>(*latency);
+  return Ok{};
 }
 
 SyscallsCollector::~SyscallsCollector() {

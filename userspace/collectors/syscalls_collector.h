@@ -68,6 +68,9 @@ class SyscallsCollector final : public Collector, public SyscallSource, public H
   // mmapable: map syscall_hot for reading (BpfFeatures::mmapable_arrays).
   static Result<std::unique_ptr<SyscallsCollector>> StartWith(const Config& config, bool use_tp_btf,
                                                               bool mmapable, const BpfFeatures& features);
+  // Between load and attach: maps the counters and histograms for reading
+  // in place, or says that they are read entry by entry.
+  Status MapCounters(syscalls_bpf* s, bool mmapable);
   // Attaches hp_sys_enter for a window; updates its status and logs when
   // that changes. Returns whether it is attached.
   bool OpenWindow();
