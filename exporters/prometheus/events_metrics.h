@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "collectors/clock_collector.h"
-#include "collectors/process_events_collector.h"
-#include "collectors/uprobe_collector.h"
+#include "core/clock_snapshot.h"
 #include "core/pod_events.h"
+#include "core/probe_snapshot.h"
+#include "core/process_events_snapshot.h"
 #include "exporters/prometheus/cgroup_families.h"
 #include "exporters/prometheus/snapshot_collect.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "collectors/host_collector.h"
+#include "core/host_snapshot.h"
 #include "exporters/prometheus/snapshot_collect.h"
 
 namespace hostprobe {

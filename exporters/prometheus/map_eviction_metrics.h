@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "collectors/map_evictions_collector.h"
+#include "core/map_evictions.h"
 #include "exporters/prometheus/snapshot_collect.h"
 
 namespace hostprobe {

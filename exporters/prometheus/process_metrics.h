@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "collectors/process_memory_collector.h"
+#include "core/process_memory_snapshot.h"
 
 namespace hostprobe {
 

@@ -11,26 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "core/clock_snapshot.h"
 #include "core/collector.h"
 #include "core/host_info.h"
 #include "core/result.h"
 
 namespace hostprobe {
-
-struct ClockSnapshot {
-  HostInfo host;
-  std::optional<ClockState> clock;  // absent when adjtimex failed
-  std::string clock_error;          // why, when absent
-};
-
-// Implemented by ClockCollector, faked in tests of the exporter.
-class ClockSource {
- public:
-  virtual ~ClockSource() = default;
-  // Never fails as a whole: host info is always filled in, and the clock
-  // part says why it is missing.
-  virtual ClockSnapshot ReadClock() = 0;
-};
 
 // Thread-safe: holds no mutable state; every read goes to the system.
 class ClockCollector final : public Collector, public ClockSource {

@@ -22,14 +22,6 @@ struct map_evictions_bpf;  // generated skeleton
 
 namespace hostprobe {
 
-// Implemented by MapEvictionsCollector, faked in tests of the exporter.
-class MapEvictionsSource {
- public:
-  virtual ~MapEvictionsSource() = default;
-  virtual Result<MapEvictionsSnapshot> ReadMapEvictions() = 0;
-};
-
-// Thread-safe: after Start() nothing changes but the kernel's counters.
 class MapEvictionsCollector final : public Collector, public MapEvictionsSource {
  public:
   // One LRU map to count, as found among the process's own file descriptors.

@@ -16,48 +16,12 @@
 #include "core/cgroup.h"
 #include "core/collector.h"
 #include "core/options.h"
+#include "core/process_events_snapshot.h"
 #include "core/result.h"
 
 struct process_events_bpf;  // generated skeleton
 
 namespace hostprobe {
-
-// Processes a signal ended, by cgroup v2 id and signal, summed over CPUs.
-struct CrashCount {
-  uint64_t cgroup_id = 0;
-  uint32_t signal = 0;  // 1..64
-  uint64_t count = 0;
-};
-
-struct ProcessCgroupCounts {
-  uint64_t cgroup_id = 0;
-  uint64_t execs = 0;
-  uint64_t oom_kills = 0;
-};
-
-struct ProcessEventsSnapshot {
-  std::vector<CrashCount> crashes;
-  std::vector<ProcessCgroupCounts> cgroups;
-  std::array<uint64_t, HP_PE_STAT__COUNT> self_stats{};  // indexed by hp_process_events_self_stat
-};
-
-// Implemented by ProcessEventsCollector, faked in tests of the exporter.
-class ProcessEventsSource {
- public:
-  virtual ~ProcessEventsSource() = default;
-  virtual Result<ProcessEventsSnapshot> ReadProcessEvents() = 0;
-  // Drops the kernel's counts of cgroups that no longer exist.
-  virtual void ForgetCgroups(const std::vector<uint64_t>& ids) = 0;
-};
-
-// The name and parent the kernel recorded for a cgroup v2 id when one of its
-// tasks exec'd or crashed (bpf/process_events.bpf.c, cgroup_names), or
-// nullopt. Feeds CgroupResolver::SetLearner.
-class CgroupNameSource {
- public:
-  virtual ~CgroupNameSource() = default;
-  virtual std::optional<LearnedCgroup> LookupCgroupName(uint64_t cgroup_id) = 0;
-};
 
 // What the kernel's BTF says about the hooks this collector uses.
 struct ProcessEventsKernel {

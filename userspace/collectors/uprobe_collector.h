@@ -12,6 +12,7 @@
 
 #include "../../bpf/uprobes.h"
 #include "core/collector.h"
+#include "core/probe_snapshot.h"
 #include "core/probe_spec.h"
 #include "core/result.h"
 
@@ -19,26 +20,6 @@ struct uprobes_bpf;  // generated skeleton
 struct bpf_link;
 
 namespace hostprobe {
-
-struct ProbeCounts {
-  std::string name;      // the probe label
-  bool latency = false;  // a :latency probe: the histogram below is meaningful
-  uint64_t calls = 0;
-  uint64_t latency_sum_ns = 0;
-  std::array<uint64_t, HP_LATENCY_SLOTS> latency_slots{};
-};
-
-struct ProbeSnapshot {
-  std::vector<ProbeCounts> probes;                       // in the order the probes were given
-  std::array<uint64_t, HP_UP_STAT__COUNT> self_stats{};  // indexed by hp_uprobe_self_stat
-};
-
-// Implemented by UprobeCollector, faked in tests of the exporter.
-class ProbeSource {
- public:
-  virtual ~ProbeSource() = default;
-  virtual Result<ProbeSnapshot> ReadProbes() = 0;
-};
 
 // Thread-safe: the maps are read with syscalls; nothing else changes after Start.
 class UprobeCollector final : public Collector, public ProbeSource {

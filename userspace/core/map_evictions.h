@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/result.h"
+
 namespace hostprobe {
 
 struct MapEvictionCount {
@@ -25,4 +27,12 @@ struct MapEvictionsSnapshot {
 // keeps its kernel name.
 std::string EvictionMapLabel(std::string_view kernel_name);
 
+// Implemented by MapEvictionsCollector, faked in tests of the exporter.
+class MapEvictionsSource {
+ public:
+  virtual ~MapEvictionsSource() = default;
+  virtual Result<MapEvictionsSnapshot> ReadMapEvictions() = 0;
+};
+
+// Thread-safe: after Start() nothing changes but the kernel's counters.
 }  // namespace hostprobe
