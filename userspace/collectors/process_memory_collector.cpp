@@ -18,6 +18,7 @@
 #include "collectors/bpf_util.h"
 #include "collectors/libbpf_log.h"
 #include "core/duration.h"
+#include "core/process_sample.h"
 #include "core/procfs.h"
 #include "process_memory.skel.h"
 
@@ -83,6 +84,11 @@ Result<std::string> ReadSmallFile(const std::string& path) {
   }
   close(fd);
   return out;
+}
+
+uint64_t SysconfOr(int name, uint64_t fallback) {
+  const long v = sysconf(name);
+  return v > 0 ? static_cast<uint64_t>(v) : fallback;
 }
 
 bool Vanished(const Error& e) { return e.err == ENOENT || e.err == ESRCH; }
@@ -158,11 +164,9 @@ ProcessMemoryCollector::ProcessMemoryCollector(const Config& config)
     : config_(config),
       params_(LeakParams::For(config.sample_interval, config.leak_window)),
       tracker_(LeakScalesFor(config.sample_interval, config.leak_window)),
+      book_(SysconfOr(_SC_CLK_TCK, 100), SysconfOr(_SC_PAGESIZE, 4096)),
       limits_(config.procfs, config.cgroup2_root),
-      cgroup_tracker_(LeakScalesFor(config.sample_interval, config.leak_window)) {
-  if (long p = sysconf(_SC_PAGESIZE); p > 0) page_size_ = static_cast<uint64_t>(p);
-  if (long t = sysconf(_SC_CLK_TCK); t > 0) ticks_per_second_ = static_cast<uint64_t>(t);
-}
+      cgroup_tracker_(LeakScalesFor(config.sample_interval, config.leak_window)) {}
 
 Result<std::unique_ptr<ProcessMemoryCollector>> ProcessMemoryCollector::Start(const Config& config,
                                                                               const BpfFeatures& features) {
@@ -419,7 +423,8 @@ void ProcessMemoryCollector::JudgeCgroups(const std::map<std::string, CgroupSum>
       cit->headroom = limits_.For(sums.at(cit->cgroup).pid, cit->cgroup);
       cit->exhaustion_seconds = ExhaustionSeconds(*cit->headroom, verdict.growth_bytes_per_second);
     }
-    if (verdict.suspected && !t.suspected)
+    const LeakTransition transition = LeakTransitionOf(t.suspected, verdict.suspected);
+    if (transition == LeakTransition::kSuspected)
       spdlog::warn(
           "{}: cgroup {} suspected of leaking memory: anonymous memory floor growing {}/s over {} (now {}, "
           "{})",
@@ -427,57 +432,45 @@ void ProcessMemoryCollector::JudgeCgroups(const std::map<std::string, CgroupSum>
           FormatDuration(std::chrono::milliseconds(verdict.window_ms)),
           HumanBytes(static_cast<double>(cit->judged_bytes)),
           cit->from_cgroup ? "its memory.stat" : "the sum of its processes");
-    else if (!verdict.suspected && t.suspected)
+    else if (transition == LeakTransition::kCleared)
       spdlog::info("{}: cgroup {} no longer suspected of leaking memory ({})", kName, Printable(cit->cgroup),
                    verdict.reason);
     t.suspected = verdict.suspected;
   }
 }
 
-void ProcessMemoryCollector::SampleOnce() {
-  const auto started = std::chrono::steady_clock::now();
-  const int64_t now_ms = BootMs();
-  const uint64_t generation = ++generation_;
-  auto snap = std::make_shared<ProcessMemorySnapshot>();
-
-  // Every process's memory, read now by the task iterator, before /proc is
-  // listed: a record of a pid the listing then lacks belongs to a process
-  // that has exited. Should the iterator fail, this sample reads
-  // /proc/<pid>/status of every process.
-  std::unordered_map<uint32_t, hp_proc_mem> kernel;
+// Every process's memory, read now by the task iterator, before /proc is
+// listed: a record of a pid the listing then lacks belongs to a process that
+// has exited. False when the iterator is not in use or failed: then this
+// sample reads /proc/<pid>/status of every process.
+bool ProcessMemoryCollector::ReadKernelRecords(std::unordered_map<uint32_t, hp_proc_mem>& kernel) {
+  if (!rss_from_ebpf_) return false;
   bool from_kernel = false;
-  if (rss_from_ebpf_) {
-    iter_bytes_.clear();
-    Status st = ReadIterator(bpf_link__fd(skel_->links.hp_mem_iter), iter_bytes_);
-    if (st.ok()) {
-      if (auto records = ParseMemoryRecords(iter_bytes_)) {
-        kernel = std::move(*records);
-        from_kernel = true;
-      } else {
-        st = records.error();
-      }
+  iter_bytes_.clear();
+  Status st = ReadIterator(bpf_link__fd(skel_->links.hp_mem_iter), iter_bytes_);
+  if (st.ok()) {
+    if (auto records = ParseMemoryRecords(iter_bytes_)) {
+      kernel = std::move(*records);
+      from_kernel = true;
+    } else {
+      st = records.error();
     }
-    std::string error = st.ok() ? "" : st.error().message;
-    if (!st.ok()) ++read_errors_;
-    std::lock_guard<std::mutex> lock(mu_);
-    if (error != iter_error_) {  // logged when it starts, changes or ends, not every sample
-      if (!error.empty())
-        spdlog::warn("{}: the task iterator could not be read ({}): memory from /proc/<pid>/status", kName,
-                     error);
-      else
-        spdlog::info("{}: the task iterator is read again", kName);
-    }
-    iter_error_ = std::move(error);
   }
-  snap->rss_from_ebpf = from_kernel;
-  snap->data_from_ebpf = from_kernel && data_from_ebpf_;
-  if (skel_) {
-    if (auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.process_memory_self_stats), HP_PM_STAT__COUNT))
-      std::copy(self->begin(), self->end(), snap->self_stats.begin());
+  std::string error = st.ok() ? "" : st.error().message;
+  if (!st.ok()) ++read_errors_;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (error != iter_error_) {  // logged when it starts, changes or ends, not every sample
+    if (!error.empty())
+      spdlog::warn("{}: the task iterator could not be read ({}): memory from /proc/<pid>/status", kName,
+                   error);
     else
-      ++read_errors_;
+      spdlog::info("{}: the task iterator is read again", kName);
   }
+  iter_error_ = std::move(error);
+  return from_kernel;
+}
 
+std::vector<int32_t> ProcessMemoryCollector::ListPids() {
   std::vector<int32_t> pids;
   if (DIR* dir = opendir(config_.procfs.c_str())) {
     while (dirent* e = readdir(dir)) {
@@ -492,168 +485,82 @@ void ProcessMemoryCollector::SampleOnce() {
     spdlog::error("{}: cannot list {}: {}", kName, config_.procfs, std::strerror(errno));
   }
   std::sort(pids.begin(), pids.end());
+  return pids;
+}
 
-  const uint64_t ns_per_tick = 1'000'000'000ull / ticks_per_second_;
-  // A process gone (or going) for good: its bookkeeping goes, and a suspect says so.
-  auto forget = [this](int32_t pid) {
-    auto it = procs_.find(pid);
-    if (it == procs_.end()) return;
-    if (it->second.suspected)
-      spdlog::info("{}: pid {} ({}) exited while suspected of leaking memory", kName, pid,
-                   Printable(it->second.comm));
-    procs_.erase(it);
-  };
-  std::map<std::string, CgroupSum> cgroup_sums;
-  for (int32_t pid : pids) {
-    const std::string dir = config_.procfs + "/" + std::to_string(pid);
-    auto failed = [&](const Error& e) {
-      if (Vanished(e)) {
-        ++vanished_;
-      } else {
-        ++read_errors_;
-        spdlog::debug("{}: {}", kName, e.message);
-      }
-      forget(pid);
-    };
-    auto kit = kernel.find(static_cast<uint32_t>(pid));
-    const hp_proc_mem* k = kit != kernel.end() ? &kit->second : nullptr;
+// A process gone (or going) for good: its bookkeeping goes, and a suspect says so.
+void ProcessMemoryCollector::Forget(int32_t pid) {
+  if (auto suspect = book_.Forget(pid)) LogExitedSuspect(*suspect);
+}
 
-    auto pit = procs_.find(pid);
-    // A pid can be reused between samples. A kernel record carries the
-    // process's start time: when it matches, the process is the one known.
-    // Otherwise (/proc/<pid>/status, a process the iterator did not see, a
-    // reused pid, or a --procfs of another pid namespace) stat is read again.
-    bool fresh = pit == procs_.end();
-    bool exec_without_kernel = false;
-    if (!fresh) {
-      if (k != nullptr && k->start_boottime / ns_per_tick == pit->second.start_ticks) {
-        // the same process
-      } else if (!from_kernel || k != nullptr || !pit->second.kernel_thread) {
-        auto stat = ReadSmallFile(dir + "/stat");
-        if (!stat) {
-          failed(stat.error());
-          continue;
-        }
-        auto parsed = ParsePidStat(*stat);
-        fresh = !parsed || parsed->start_ticks != pit->second.start_ticks;
-        // Without the exec tracepoint a new comm is the sign of an exec (or
-        // of a process renaming itself, which restarts its history too).
-        exec_without_kernel = !fresh && !pit->second.kernel_thread && parsed->comm != pit->second.comm;
-      }
-    }
-    if (fresh) {
-      ProcInfo info;
-      auto stat = ReadSmallFile(dir + "/stat");
-      if (!stat) {
-        failed(stat.error());
-        continue;
-      }
-      auto parsed = ParsePidStat(*stat);
-      if (!parsed) {
-        failed(parsed.error());
-        continue;
-      }
-      info.start_ticks = parsed->start_ticks;
-      info.comm = parsed->comm;
-      info.kernel_thread = (parsed->flags & kPfKthread) != 0;
-      if (!info.kernel_thread) ReadNames(dir, info);
-      if (k != nullptr && k->start_boottime / ns_per_tick == info.start_ticks && k->exec_ns != 0) {
-        info.exec_ns = k->exec_ns;
-        info.exec_ms = static_cast<int64_t>(k->exec_ns / 1'000'000);
-      }
-      pit = procs_.insert_or_assign(pid, std::move(info)).first;
-    }
-    ProcInfo& info = pit->second;
-    info.seen_generation = generation;
-    if (info.kernel_thread) continue;
+void ProcessMemoryCollector::LogExitedSuspect(const ForgottenSuspect& s) {
+  spdlog::info("{}: pid {} ({}) exited while suspected of leaking memory", kName, s.pid, Printable(s.comm));
+}
 
-    const bool have_kernel =
-        from_kernel && k != nullptr && k->start_boottime / ns_per_tick == info.start_ticks;
-    // exec: a new program under the same pid, possibly in another cgroup. A
-    // stamp that went (an LRU eviction) is not one.
-    if (have_kernel && k->exec_ns != info.exec_ns && k->exec_ns != 0) {
-      info.exec_ns = k->exec_ns;
-      info.exec_ms = static_cast<int64_t>(k->exec_ns / 1'000'000);
-      ReadNames(dir, info);
-    } else if (exec_without_kernel) {
-      info.exec_ms = now_ms;
-      ReadNames(dir, info);
-    }
-
-    std::optional<PidStatusMemory> status;
-    if (!have_kernel) {
-      auto text = ReadSmallFile(dir + "/status");
-      if (!text) {
-        failed(text.error());
-        continue;
-      }
-      auto parsed = ParsePidStatusMemory(*text);
-      if (!parsed) {
-        failed(parsed.error());
-        continue;
-      }
-      if (!parsed->has_mm) {  // a zombie, or exiting: its mm is gone, and so is the process for us
-        forget(pid);
-        continue;
-      }
-      status = *parsed;
-    }
-
-    ProcessMemory m;
-    m.pid = pid;
-    m.comm = info.comm;
-    m.cgroup = info.cgroup;
-    m.types_known = true;
-    if (have_kernel) {
-      m.anon_bytes = k->anon_pages * page_size_;
-      m.file_bytes = k->file_pages * page_size_;
-      m.shmem_bytes = k->shmem_pages * page_size_;
-      m.swap_bytes = k->swap_pages * page_size_;
-      m.data_bytes = k->data_pages * page_size_;
-      m.brk_heap_bytes = k->brk_bytes;
+void ProcessMemoryCollector::SampleProcess(int32_t pid, const hp_proc_mem* k, bool from_kernel,
+                                           int64_t now_ms, std::map<std::string, CgroupSum>& sums,
+                                           ProcessMemorySnapshot& snap) {
+  const std::string dir = config_.procfs + "/" + std::to_string(pid);
+  auto failed = [&](const Error& e) {
+    if (Vanished(e)) {
+      ++vanished_;
     } else {
-      m.anon_bytes = status->anon_bytes;
-      m.file_bytes = status->file_bytes;
-      m.shmem_bytes = status->shmem_bytes;
-      m.swap_bytes = status->swap_bytes;
-      m.data_bytes = status->data_bytes;
+      ++read_errors_;
+      spdlog::debug("{}: {}", kName, e.message);
     }
-    m.rss_bytes = m.anon_bytes + m.file_bytes + m.shmem_bytes;
-    m.judged_bytes = m.anon_bytes + m.shmem_bytes + m.swap_bytes;
-
-    const int64_t exec_ms =
-        info.exec_ms != 0 ? info.exec_ms : static_cast<int64_t>(info.start_ticks * 1000 / ticks_per_second_);
-    tracker_.Observe({pid, info.start_ticks}, exec_ms, now_ms, m.judged_bytes);
-    if (!m.cgroup.empty()) {
-      CgroupSum& sum = cgroup_sums[m.cgroup];
-      sum.judged += m.judged_bytes;
-      sum.pid = pid;
-      const auto start_ms = static_cast<int64_t>(info.start_ticks * 1000 / ticks_per_second_);
-      sum.oldest_start_ms = sum.oldest_start_ms == 0 ? start_ms : std::min(sum.oldest_start_ms, start_ms);
-    }
-    snap->processes.push_back(std::move(m));
+    Forget(pid);
+  };
+  // A pid can be reused between samples: a kernel record with the known
+  // start time confirms the process, stat tells otherwise.
+  ProcessBook::Identity identity = book_.Identify(pid, k, from_kernel);
+  bool exec_without_kernel = false;
+  if (identity == ProcessBook::Identity::kRecheck) {
+    auto stat = ReadSmallFile(dir + "/stat");
+    if (!stat) return failed(stat.error());
+    auto parsed = ParsePidStat(*stat);
+    const auto check = book_.CheckStat(pid, parsed ? std::optional<PidStat>(*parsed) : std::nullopt);
+    if (check.reused) identity = ProcessBook::Identity::kNew;
+    exec_without_kernel = check.exec_without_kernel;
   }
-
-  // Exited processes: their bookkeeping, history and kernel entries go.
-  for (auto it = procs_.begin(); it != procs_.end();) {
-    if (it->second.seen_generation == generation) {
-      ++it;
-      continue;
-    }
-    if (it->second.suspected)
-      spdlog::info("{}: pid {} ({}) exited while suspected of leaking memory", kName, it->first,
-                   Printable(it->second.comm));
-    it = procs_.erase(it);
+  if (identity == ProcessBook::Identity::kNew) {
+    auto stat = ReadSmallFile(dir + "/stat");
+    if (!stat) return failed(stat.error());
+    auto parsed = ParsePidStat(*stat);
+    if (!parsed) return failed(parsed.error());
+    ProcInfo& seeded = book_.Seed(pid, *parsed, k);
+    if (!seeded.kernel_thread) ReadNames(dir, seeded);
   }
-  tracker_.ForgetNotSeenSince(now_ms);
+  ProcInfo& info = *book_.MarkSeen(pid);
+  if (info.kernel_thread) return;
 
-  // Verdicts; processes are in pid order, as JudgeAll returns them.
+  const hp_proc_mem* own = from_kernel && book_.OwnRecord(info, k) ? k : nullptr;
+  // exec: a new program under the same pid, possibly in another cgroup.
+  if (book_.ApplyExec(info, own, exec_without_kernel, now_ms)) ReadNames(dir, info);
+
+  std::optional<PidStatusMemory> status;
+  if (own == nullptr) {
+    auto text = ReadSmallFile(dir + "/status");
+    if (!text) return failed(text.error());
+    auto parsed = ParsePidStatusMemory(*text);
+    if (!parsed) return failed(parsed.error());
+    if (!parsed->has_mm)
+      return Forget(pid);  // a zombie, or exiting: its mm is gone, and so is the process for us
+    status = *parsed;
+  }
+  ProcessMemory m = book_.Row(pid, info, own, status ? &*status : nullptr);
+  tracker_.Observe({pid, info.start_ticks}, book_.HistoryStartMs(info), now_ms, m.judged_bytes);
+  book_.AddToCgroup(sums, m, info);
+  snap.processes.push_back(std::move(m));
+}
+
+// Verdicts; processes are in pid order, as JudgeAll returns them.
+void ProcessMemoryCollector::JudgeProcesses(int64_t now_ms, ProcessMemorySnapshot& snap) {
   for (auto& [key, verdict] : tracker_.JudgeAll(now_ms)) {
-    auto mit = std::lower_bound(snap->processes.begin(), snap->processes.end(), key.pid,
+    auto mit = std::lower_bound(snap.processes.begin(), snap.processes.end(), key.pid,
                                 [](const ProcessMemory& p, int32_t pid) { return p.pid < pid; });
-    if (mit == snap->processes.end() || mit->pid != key.pid) continue;
-    auto pit = procs_.find(key.pid);
-    if (pit == procs_.end()) continue;
+    if (mit == snap.processes.end() || mit->pid != key.pid) continue;
+    ProcInfo* info = book_.Find(key.pid);
+    if (info == nullptr) continue;
     mit->leak_suspected = verdict.suspected;
     if (verdict.suspected) {
       mit->growth_bytes_per_second = verdict.growth_bytes_per_second;
@@ -661,25 +568,60 @@ void ProcessMemoryCollector::SampleOnce() {
       mit->headroom = limits_.For(key.pid, mit->cgroup);
       mit->exhaustion_seconds = ExhaustionSeconds(*mit->headroom, verdict.growth_bytes_per_second);
     }
-    if (verdict.suspected && !pit->second.suspected) {
-      spdlog::warn(
-          "{}: pid {} ({}) in cgroup {} suspected of leaking memory: anonymous memory floor growing {}/s "
-          "over {} (anonymous {}, Mann-Kendall z {:.1f}); {} left before its {} limit of {}, at this rate {}",
-          kName, key.pid, Printable(mit->comm), mit->cgroup.empty() ? "?" : Printable(mit->cgroup),
-          HumanBytes(verdict.growth_bytes_per_second),
-          FormatDuration(std::chrono::milliseconds(verdict.window_ms)),
-          HumanBytes(static_cast<double>(mit->judged_bytes)), verdict.mk_z,
-          HumanBytes(static_cast<double>(mit->headroom->headroom())), LimitSourceName(mit->headroom->source),
-          HumanBytes(static_cast<double>(mit->headroom->limit_bytes)),
-          mit->exhaustion_seconds ? std::to_string(static_cast<int64_t>(*mit->exhaustion_seconds)) + " s"
-                                  : std::string("never"));
-    } else if (!verdict.suspected && pit->second.suspected) {
-      spdlog::info("{}: pid {} ({}) no longer suspected of leaking memory ({})", kName, key.pid,
-                   Printable(mit->comm), verdict.reason);
+    switch (book_.Judge(*info, verdict.suspected)) {
+      case LeakTransition::kSuspected:
+        spdlog::warn(
+            "{}: pid {} ({}) in cgroup {} suspected of leaking memory: anonymous memory floor growing {}/s "
+            "over {} (anonymous {}, Mann-Kendall z {:.1f}); {} left before its {} limit of {}, at this rate "
+            "{}",
+            kName, key.pid, Printable(mit->comm), mit->cgroup.empty() ? "?" : Printable(mit->cgroup),
+            HumanBytes(verdict.growth_bytes_per_second),
+            FormatDuration(std::chrono::milliseconds(verdict.window_ms)),
+            HumanBytes(static_cast<double>(mit->judged_bytes)), verdict.mk_z,
+            HumanBytes(static_cast<double>(mit->headroom->headroom())),
+            LimitSourceName(mit->headroom->source),
+            HumanBytes(static_cast<double>(mit->headroom->limit_bytes)),
+            mit->exhaustion_seconds ? std::to_string(static_cast<int64_t>(*mit->exhaustion_seconds)) + " s"
+                                    : std::string("never"));
+        break;
+      case LeakTransition::kCleared:
+        spdlog::info("{}: pid {} ({}) no longer suspected of leaking memory ({})", kName, key.pid,
+                     Printable(mit->comm), verdict.reason);
+        break;
+      case LeakTransition::kNone:
+        break;
     }
-    pit->second.suspected = verdict.suspected;
+  }
+}
+
+void ProcessMemoryCollector::SampleOnce() {
+  const auto started = std::chrono::steady_clock::now();
+  const int64_t now_ms = BootMs();
+  ++generation_;
+  book_.BeginSample();
+  auto snap = std::make_shared<ProcessMemorySnapshot>();
+
+  std::unordered_map<uint32_t, hp_proc_mem> kernel;
+  const bool from_kernel = ReadKernelRecords(kernel);
+  snap->rss_from_ebpf = from_kernel;
+  snap->data_from_ebpf = from_kernel && data_from_ebpf_;
+  if (skel_) {
+    if (auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.process_memory_self_stats), HP_PM_STAT__COUNT))
+      std::copy(self->begin(), self->end(), snap->self_stats.begin());
+    else
+      ++read_errors_;
   }
 
+  std::map<std::string, CgroupSum> cgroup_sums;
+  for (int32_t pid : ListPids()) {
+    auto kit = kernel.find(static_cast<uint32_t>(pid));
+    SampleProcess(pid, kit != kernel.end() ? &kit->second : nullptr, from_kernel, now_ms, cgroup_sums, *snap);
+  }
+  // Exited processes: their bookkeeping and history go.
+  for (const ForgottenSuspect& s : book_.ForgetUnseen()) LogExitedSuspect(s);
+  tracker_.ForgetNotSeenSince(now_ms);
+
+  JudgeProcesses(now_ms, *snap);
   JudgeCgroups(cgroup_sums, now_ms, *snap);
 
   ++samples_;
@@ -688,11 +630,7 @@ void ProcessMemoryCollector::SampleOnce() {
   snap->vanished = vanished_;
   snap->read_errors = read_errors_;
   snap->tracked = tracker_.size();
-  size_t bookkeeping = 0;
-  for (const auto& [pid, info] : procs_)
-    bookkeeping += sizeof(std::pair<const int32_t, ProcInfo>) + 2 * sizeof(void*) + info.comm.capacity() +
-                   (info.cgroup.capacity() > 15 ? info.cgroup.capacity() : 0);
-  snap->tracker_bytes = tracker_.MemoryBytes() + bookkeeping;
+  snap->tracker_bytes = tracker_.MemoryBytes() + book_.MemoryBytes();
   if (state_) {
     snap->state_kept = state_->enabled();
     snap->state_restored = state_->restored();

@@ -31,6 +31,7 @@
 #include "core/leak_detector.h"
 #include "core/options.h"
 #include "core/process_memory_snapshot.h"
+#include "core/process_sample.h"
 #include "core/result.h"
 
 struct process_memory_bpf;  // generated skeleton
@@ -82,29 +83,21 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   const std::string& hook_family() const { return family_; }
 
  private:
-  // What the sampler remembers of a process between samples.
-  struct ProcInfo {
-    uint64_t start_ticks = 0;  // /proc/<pid>/stat field 22: with the pid, the process's identity
-    std::string comm;
-    std::string cgroup;
-    uint64_t exec_ns = 0;          // the kernel's stamp of the latest exec seen (boot clock), 0 if none
-    int64_t exec_ms = 0;           // latest exec on the boot clock, 0: none seen (the start time counts)
-    bool kernel_thread = false;    // PF_KTHREAD: no memory of its own, never sampled
-    bool suspected = false;        // the detector's verdict at the previous sample
-    uint64_t seen_generation = 0;  // generation_ of the latest sample that listed it
-  };
   explicit ProcessMemoryCollector(const Config& config);
   // Opens, loads and attaches the iterator and the exec stamp programs of
   // one hook family.
   Status LoadBpf(bool use_tp_btf, const BpfFeatures& features);
   void Run();
   void SampleOnce();
-  // A cgroup's processes at one sample.
-  struct CgroupSum {
-    uint64_t judged = 0;
-    int32_t pid = 0;  // one of its processes (for its v1 memory cgroup)
-    int64_t oldest_start_ms = 0;
-  };
+  // The parts of a sample that read the system; the bookkeeping is book_'s.
+  bool ReadKernelRecords(std::unordered_map<uint32_t, hp_proc_mem>& kernel);
+  std::vector<int32_t> ListPids();
+  void SampleProcess(int32_t pid, const hp_proc_mem* record, bool from_kernel, int64_t now_ms,
+                     std::map<std::string, CgroupSum>& sums, ProcessMemorySnapshot& snap);
+  void Forget(int32_t pid);
+  static void LogExitedSuspect(const ForgottenSuspect& s);
+  // Judges every process sampled and logs each change of verdict.
+  void JudgeProcesses(int64_t now_ms, ProcessMemorySnapshot& snap);
   // Judges every cgroup with a process as a unit and adds them to `snap`.
   void JudgeCgroups(const std::map<std::string, CgroupSum>& sums, int64_t now_ms,
                     ProcessMemorySnapshot& snap);
@@ -120,13 +113,12 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   std::vector<HookStatus> hooks_;
   bool rss_from_ebpf_ = false;
   bool data_from_ebpf_ = false;
-  uint64_t page_size_ = 4096;
-  uint64_t ticks_per_second_ = 100;
   int64_t started_ms_ = 0;  // CLOCK_BOOTTIME at start
 
   // Sampler state: touched only by the sampler thread (and by StartSampling
   // and the destructor, before and after it runs).
   LeakTracker tracker_;
+  ProcessBook book_;  // the processes known between samples
   std::unique_ptr<LeakStateStore> state_;
   std::unique_ptr<LeakStateStore> cgroup_state_;  // the cgroups' histories, by directory inode
   // Saved cgroup histories not yet matched to a cgroup seen again, by inode.
@@ -145,7 +137,6 @@ class ProcessMemoryCollector final : public Collector, public ProcessMemorySourc
   std::unordered_map<std::string, CgroupTrack> cgroups_;
   std::unordered_map<int32_t, std::string> cgroup_paths_;
   int32_t next_cgroup_id_ = 1;
-  std::unordered_map<int32_t, ProcInfo> procs_;
   uint64_t samples_ = 0, vanished_ = 0, read_errors_ = 0;
   uint64_t generation_ = 0;
   std::string iter_bytes_;  // the latest read of the iterator (kept: its capacity is reused)
