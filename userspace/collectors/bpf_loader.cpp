@@ -118,4 +118,11 @@ Result<LoadedHooks> LoadAndAttach(const LoadPlan& plan, bool use_tp_btf, const B
   return out;
 }
 
+Status TakeHooks(Result<LoadedHooks> loaded, std::string& family, std::vector<HookStatus>& hooks) {
+  if (!loaded) return loaded.error();
+  family = std::move(loaded->family);
+  hooks = std::move(loaded->hooks);
+  return Ok{};
+}
+
 }  // namespace hostprobe

@@ -79,6 +79,10 @@ struct LoadedHooks {
                                                 const BpfFeatures& features,
                                                 const std::function<Status()>& after_load = {});
 
+// Moves a successful load into a collector's hook family and statuses.
+[[nodiscard]] Status TakeHooks(Result<LoadedHooks> loaded, std::string& family,
+                               std::vector<HookStatus>& hooks);
+
 // Opens a skeleton with SkeletonOpenOpts() into `skel`: `open` is the
 // generated `<name>_bpf__open_opts`. Fails with "open <collector> BPF object".
 template <typename Skel, typename Deleter>

@@ -115,6 +115,13 @@ const bpf_object_open_opts* SkeletonOpenOpts() {
   return readable ? &opts : nullptr;
 }
 
+CollectorHealth AttachedAndReadable(const std::vector<HookStatus>& hooks, int self_stats_fd, uint32_t count) {
+  if (auto detached = DetachedHook(hooks)) return *detached;
+  auto self = ReadPerCpuCounters(self_stats_fd, count);
+  if (!self) return {false, "reading maps failed: " + self.error().message};
+  return {true, ""};
+}
+
 size_t CountAttached(const std::vector<HookStatus>& hooks) {
   size_t n = 0;
   for (const auto& h : hooks) n += h.attached ? 1 : 0;

@@ -5,6 +5,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <functional>
 #include <memory>
@@ -88,6 +90,21 @@ Result<T> StartWithHookMode(const std::string& collector, HookMode mode, bool tp
 
 // Sum over CPUs of the u64 slots [0, count) of a per-CPU array.
 Result<std::vector<uint64_t>> ReadPerCpuCounters(int fd, uint32_t count);
+
+// Reads a per-CPU array of a program's own failure counters (its
+// *_self_stats map, indexed by the program's enum) into `out`.
+template <size_t N>
+Status ReadSelfStats(int fd, std::array<uint64_t, N>& out) {
+  auto sums = ReadPerCpuCounters(fd, static_cast<uint32_t>(N));
+  if (!sums) return sums.error();
+  std::copy(sums->begin(), sums->end(), out.begin());
+  return Ok{};
+}
+
+// The health of a collector whose events may be rare (a quiet collector is
+// no evidence of a fault): every hook attached (DetachedHook) and its
+// self-stats counters, `count` of them, readable.
+CollectorHealth AttachedAndReadable(const std::vector<HookStatus>& hooks, int self_stats_fd, uint32_t count);
 
 // Calls f(key, values) for every entry of a hash map whose entries hold
 // `ncpus` values each (the possible CPUs for a per-CPU map, 1 for a shared

@@ -40,10 +40,8 @@ Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool u
           BpfHook::Tracepoint("sched_switch", {s->progs.hp_sched_switch, &s->links.hp_sched_switch},
                               {s->progs.hp_sched_switch_raw, &s->links.hp_sched_switch_raw}),
       }};
-  auto loaded = LoadAndAttach(plan, use_tp_btf, features);
-  if (!loaded) return loaded.error();
-  c->family_ = std::move(loaded->family);
-  c->hooks_ = std::move(loaded->hooks);
+  if (Status st = TakeHooks(LoadAndAttach(plan, use_tp_btf, features), c->family_, c->hooks_); !st.ok())
+    return st.error();
   return c;
 }
 
@@ -86,9 +84,8 @@ Result<CgroupCpuSnapshot> CgroupCpuCollector::ReadCgroupCpu() {
         std::move(ended), running,
         static_cast<uint64_t>(now.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(now.tv_nsec));
   }
-  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.cgroup_cpu_self_stats), HP_CPU_STAT__COUNT);
-  if (!self) return self.error();
-  std::copy(self->begin(), self->end(), snap.self_stats.begin());
+  if (Status st = ReadSelfStats(bpf_map__fd(skel_->maps.cgroup_cpu_self_stats), snap.self_stats); !st.ok())
+    return st.error();
   return snap;
 }
 

@@ -51,22 +51,17 @@ Result<std::unique_ptr<DiskioCollector>> DiskioCollector::StartWith(bool use_tp_
                               {s->progs.hp_bio_queue_raw, &s->links.hp_bio_queue_raw})
               .TpBtfAvailable(features.HasTpBtf({"block_bio_queue"})),
       }};
-  auto loaded = LoadAndAttach(plan, use_tp_btf, features);
-  if (!loaded) return loaded.error();
-  c->family_ = std::move(loaded->family);
-  c->hooks_ = std::move(loaded->hooks);
+  if (Status st = TakeHooks(LoadAndAttach(plan, use_tp_btf, features), c->family_, c->hooks_); !st.ok())
+    return st.error();
   return c;
 }
 
 DiskioCollector::~DiskioCollector() = default;
 
 CollectorHealth DiskioCollector::health() {
-  if (auto detached = DetachedHook(hooks_)) return *detached;
   // Disks may be idle for hours, so no event is no evidence of a fault;
   // proving the maps can be read is what is left to check.
-  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.diskio_self_stats), HP_DISK_STAT__COUNT);
-  if (!self) return {false, "reading maps failed: " + self.error().message};
-  return {true, ""};
+  return AttachedAndReadable(hooks_, bpf_map__fd(skel_->maps.diskio_self_stats), HP_DISK_STAT__COUNT);
 }
 
 Result<DiskioSnapshot> DiskioCollector::ReadDiskio() {
@@ -95,9 +90,8 @@ Result<DiskioSnapshot> DiskioCollector::ReadDiskio() {
                                                    c.bytes[op] = v.bytes[op];
                                                  snap.cgroups.push_back(c);
                                                });
-  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.diskio_self_stats), HP_DISK_STAT__COUNT);
-  if (!self) return self.error();
-  std::copy(self->begin(), self->end(), snap.self_stats.begin());
+  if (Status st = ReadSelfStats(bpf_map__fd(skel_->maps.diskio_self_stats), snap.self_stats); !st.ok())
+    return st.error();
   return snap;
 }
 

@@ -110,20 +110,15 @@ Result<std::unique_ptr<ProcessEventsCollector>> ProcessEventsCollector::StartWit
               .Wanted(!kernel.mark_victim_has_task)
               .TpBtfAvailable(kernel.signal_generate_tp_btf),
       }};
-  auto loaded = LoadAndAttach(plan, use_tp_btf, features);
-  if (!loaded) return loaded.error();
-  c->family_ = std::move(loaded->family);
-  c->hooks_ = std::move(loaded->hooks);
+  if (Status st = TakeHooks(LoadAndAttach(plan, use_tp_btf, features), c->family_, c->hooks_); !st.ok())
+    return st.error();
   return c;
 }
 
 ProcessEventsCollector::~ProcessEventsCollector() = default;
 
 CollectorHealth ProcessEventsCollector::health() {
-  if (auto detached = DetachedHook(hooks_)) return *detached;
-  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.process_events_self_stats), HP_PE_STAT__COUNT);
-  if (!self) return {false, "reading maps failed: " + self.error().message};
-  return {true, ""};
+  return AttachedAndReadable(hooks_, bpf_map__fd(skel_->maps.process_events_self_stats), HP_PE_STAT__COUNT);
 }
 
 Result<ProcessEventsSnapshot> ProcessEventsCollector::ReadProcessEvents() {
@@ -137,9 +132,9 @@ Result<ProcessEventsSnapshot> ProcessEventsCollector::ReadProcessEvents() {
                                                [&](uint64_t id, const hp_proc_cgroup_stats& v) {
                                                  snap.cgroups.push_back({id, v.execs, v.oom_kills});
                                                });
-  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.process_events_self_stats), HP_PE_STAT__COUNT);
-  if (!self) return self.error();
-  std::copy(self->begin(), self->end(), snap.self_stats.begin());
+  if (Status st = ReadSelfStats(bpf_map__fd(skel_->maps.process_events_self_stats), snap.self_stats);
+      !st.ok())
+    return st.error();
   return snap;
 }
 

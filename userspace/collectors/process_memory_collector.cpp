@@ -291,13 +291,9 @@ Status ProcessMemoryCollector::LoadBpf(bool use_tp_btf, const BpfFeatures& featu
           BpfHook::Tracepoint("sched_process_exit", {s->progs.hp_mem_exit, &s->links.hp_mem_exit},
                               {s->progs.hp_mem_exit_raw, &s->links.hp_mem_exit_raw}),
       }};
-  auto loaded = LoadAndAttach(plan, use_tp_btf, features);
-  if (!loaded) {
-    skel_.reset();
-    return loaded.error();
-  }
-  hooks_ = std::move(loaded->hooks);
-  return Ok{};
+  Status st = TakeHooks(LoadAndAttach(plan, use_tp_btf, features), family_, hooks_);
+  if (!st.ok()) skel_.reset();
+  return st;
 }
 
 ProcessMemoryCollector::~ProcessMemoryCollector() {
@@ -606,9 +602,7 @@ void ProcessMemoryCollector::SampleOnce() {
   snap->rss_from_ebpf = from_kernel;
   snap->data_from_ebpf = from_kernel && data_from_ebpf_;
   if (skel_) {
-    if (auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.process_memory_self_stats), HP_PM_STAT__COUNT))
-      std::copy(self->begin(), self->end(), snap->self_stats.begin());
-    else
+    if (!ReadSelfStats(bpf_map__fd(skel_->maps.process_memory_self_stats), snap->self_stats).ok())
       ++read_errors_;
   }
 

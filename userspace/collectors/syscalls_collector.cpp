@@ -83,8 +83,7 @@ Result<std::unique_ptr<SyscallsCollector>> SyscallsCollector::StartWith(const Co
   // without a syscall (before 5.5, by lookups instead).
   auto loaded =
       LoadAndAttach(plan, use_tp_btf, features, [&c, s, mmapable] { return c->MapCounters(s, mmapable); });
-  if (!loaded) return loaded.error();
-  c->hooks_ = std::move(loaded->hooks);
+  if (Status st = TakeHooks(std::move(loaded), c->family_, c->hooks_); !st.ok()) return st.error();
   // Sampling windows: attaching hp_sys_enter once proved that it can be;
   // it stays detached until StartLatencyWindows opens the first window.
   if (c->windowed_ && s->links.hp_sys_enter != nullptr) {
@@ -314,9 +313,8 @@ Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {
                                              });
 
   // The program's own failure counters.
-  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.syscall_self_stats), HP_STAT__COUNT);
-  if (!self) return self.error();
-  std::copy(self->begin(), self->end(), snap.self_stats.begin());
+  if (Status st = ReadSelfStats(bpf_map__fd(skel_->maps.syscall_self_stats), snap.self_stats); !st.ok())
+    return st.error();
   std::lock_guard lock(hooks_mu_);
   snap.latency_windows = windows_;
   return snap;
@@ -364,9 +362,8 @@ Result<HttpSnapshot> SyscallsCollector::ReadHttp() {
                                                     AddHttpStats(c.stats, v);
                                                     snap.client.push_back(std::move(c));
                                                   });
-  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.http_self_stats), HP_HTTP_STAT__COUNT);
-  if (!self) return self.error();
-  std::copy(self->begin(), self->end(), snap.self_stats.begin());
+  if (Status st = ReadSelfStats(bpf_map__fd(skel_->maps.http_self_stats), snap.self_stats); !st.ok())
+    return st.error();
   return snap;
 }
 

@@ -166,11 +166,8 @@ Result<std::unique_ptr<UprobeCollector>> UprobeCollector::Start(const std::vecto
 UprobeCollector::~UprobeCollector() = default;
 
 CollectorHealth UprobeCollector::health() {
-  if (auto detached = DetachedHook(hooks_)) return *detached;
   // A probed function may not run for hours; readable maps are what can be checked.
-  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.uprobe_self_stats), HP_UP_STAT__COUNT);
-  if (!self) return {false, "reading maps failed: " + self.error().message};
-  return {true, ""};
+  return AttachedAndReadable(hooks_, bpf_map__fd(skel_->maps.uprobe_self_stats), HP_UP_STAT__COUNT);
 }
 
 Result<ProbeSnapshot> UprobeCollector::ReadProbes() {
@@ -189,9 +186,8 @@ Result<ProbeSnapshot> UprobeCollector::ReadProbes() {
     }
     snap.probes.push_back(std::move(p));
   }
-  auto self = ReadPerCpuCounters(bpf_map__fd(skel_->maps.uprobe_self_stats), HP_UP_STAT__COUNT);
-  if (!self) return self.error();
-  std::copy(self->begin(), self->end(), snap.self_stats.begin());
+  if (Status st = ReadSelfStats(bpf_map__fd(skel_->maps.uprobe_self_stats), snap.self_stats); !st.ok())
+    return st.error();
   return snap;
 }
 
