@@ -48,16 +48,17 @@ Result<std::unique_ptr<CgroupCpuCollector>> CgroupCpuCollector::StartWith(bool u
 CgroupCpuCollector::~CgroupCpuCollector() = default;
 
 CollectorHealth CgroupCpuCollector::health() {
-  if (auto detached = DetachedHook(hooks_)) return *detached;
-  auto snap = ReadCgroupCpu();
-  if (!snap) return {false, "reading maps failed: " + snap.error().message};
-  uint64_t total = 0;
-  for (const auto& c : snap->cgroups) total += c.ns;
   // Context switches happen continuously on a live host (this process alone
   // sleeps and wakes between two checks), so a total that stopped for
   // seconds is a fault.
-  if (stall_.Stalled(total)) return {false, "no context switches seen for more than 2 s"};
-  return {true, ""};
+  const auto cpu_ns = [this]() -> Result<uint64_t> {
+    auto snap = ReadCgroupCpu();
+    if (!snap) return snap.error();
+    uint64_t total = 0;
+    for (const auto& c : snap->cgroups) total += c.ns;
+    return total;
+  };
+  return LiveEventsHealth(hooks_, cpu_ns, stall_, "no context switches seen for more than 2 s");
 }
 
 Result<CgroupCpuSnapshot> CgroupCpuCollector::ReadCgroupCpu() {

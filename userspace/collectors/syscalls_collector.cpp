@@ -207,16 +207,17 @@ void SyscallsCollector::RunLatencyWindows(Clock::time_point attach_begin, Clock:
 }
 
 CollectorHealth SyscallsCollector::health() {
-  if (auto detached = DetachedHook(hooks())) return *detached;
-  auto snap = ReadSyscalls();
-  if (!snap) return {false, "reading maps failed: " + snap.error().message};
-  uint64_t total = 0;
-  for (const auto& sc : snap->syscalls) total += sc.calls;
   // This process makes syscalls all the time (at the very least to answer
   // these checks), so a counter that stopped moving for seconds means events
   // are lost.
-  if (stall_.Stalled(total)) return {false, "no syscall events for more than 2 s"};
-  return {true, ""};
+  const auto calls = [this]() -> Result<uint64_t> {
+    auto snap = ReadSyscalls();
+    if (!snap) return snap.error();
+    uint64_t total = 0;
+    for (const auto& sc : snap->syscalls) total += sc.calls;
+    return total;
+  };
+  return LiveEventsHealth(hooks(), calls, stall_, "no syscall events for more than 2 s");
 }
 
 Result<SyscallSnapshot> SyscallsCollector::ReadSyscalls() {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/result.h"
+
 namespace hostprobe {
 
 // One kernel program (or other hook) a collector depends on.
@@ -95,6 +97,20 @@ class StallWatch {
 // The first required hook that is not attached, as a health reason; nullopt
 // when all are. Optional hooks are left to OptionalHookMissing.
 std::optional<CollectorHealth> DetachedHook(const std::vector<HookStatus>& hooks);
+
+// The health of a collector whose events never stop on a live host: every
+// required hook attached, its maps readable (`read_total` returns the total
+// of its events so far, or why it could not be read), and that total moving
+// (else `stalled`).
+template <typename ReadTotal>
+CollectorHealth LiveEventsHealth(const std::vector<HookStatus>& hooks, ReadTotal&& read_total,
+                                 StallWatch& watch, const char* stalled) {
+  if (auto detached = DetachedHook(hooks)) return *detached;
+  Result<uint64_t> total = read_total();
+  if (!total) return {false, "reading maps failed: " + total.error().message};
+  if (watch.Stalled(*total)) return {false, stalled};
+  return {true, ""};
+}
 
 // The first optional hook that is not attached, as a reason; nullopt when all are.
 std::optional<std::string> OptionalHookMissing(const std::vector<HookStatus>& hooks);
