@@ -10,23 +10,10 @@
 #include <sstream>
 #include <vector>
 
+#include "procfs.h"
+
 namespace hostprobe {
 namespace {
-
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string UnescapeMountField(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
-        s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-      out.push_back(static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
-      i += 3;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 // Depth-first walk using readdir's d_ino, which on cgroupfs (kernfs) is the
 // cgroup id, so no stat() per directory is needed.
@@ -67,7 +54,7 @@ std::optional<std::string> FindCgroup2Mount(std::string_view mountinfo) {
     std::string id, parent, devno, root, mountpoint, fstype;
     if (!(head >> id >> parent >> devno >> root >> mountpoint)) continue;
     if (!(tail >> fstype)) continue;
-    if (fstype == "cgroup2") return UnescapeMountField(mountpoint);
+    if (fstype == "cgroup2") return UnescapeOctal(mountpoint);
   }
   return std::nullopt;
 }

@@ -90,6 +90,14 @@ std::optional<double> ParseDecimal(std::string_view s) {
   return v;
 }
 
+// `path` is `dir` itself or lies below it.
+bool IsAtOrUnder(std::string_view path, std::string_view dir) {
+  if (path.substr(0, dir.size()) != dir) return false;
+  return path.size() == dir.size() || path[dir.size()] == '/';
+}
+
+}  // namespace
+
 // mountinfo escapes space, tab, newline and backslash (and nothing else the
 // kernel prints) as a backslash and three octal digits.
 std::string UnescapeOctal(std::string_view s) {
@@ -106,14 +114,6 @@ std::string UnescapeOctal(std::string_view s) {
   }
   return out;
 }
-
-// `path` is `dir` itself or lies below it.
-bool IsAtOrUnder(std::string_view path, std::string_view dir) {
-  if (path.substr(0, dir.size()) != dir) return false;
-  return path.size() == dir.size() || path[dir.size()] == '/';
-}
-
-}  // namespace
 
 // ---- /proc/stat ------------------------------------------------------------------
 

@@ -114,6 +114,10 @@ struct MountInfo {
 // options [optional fields...] - fstype source superoptions.
 Result<std::vector<MountInfo>> ParseMountinfo(std::string_view text);
 
+// mountinfo escapes space, tab, newline and backslash as a backslash and
+// three octal digits; this undoes it (anything else is kept as it is).
+std::string UnescapeOctal(std::string_view s);
+
 // The filesystems worth a statvfs and a series, in mountinfo order:
 //  - mounts hidden by another mount stacked on the same mount point are
 //    dropped (statvfs would answer for the one on top);
