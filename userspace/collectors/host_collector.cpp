@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <deque>
 #include <limits>
+#include <set>
 #include <system_error>
 #include <thread>
 #include <unordered_set>
@@ -97,13 +98,21 @@ Result<struct statvfs> SystemStatvfs(const std::string& path) {
   return st;
 }
 
-// Everything the statvfs threads touch. Owned jointly by the collector and by
-// every thread still running, so a thread stuck in the kernel for hours can
+// Everything the statvfs workers touch. Owned jointly by the collector and by
+// every worker still running, so a worker stuck in the kernel for hours can
 // finish after the collector is gone.
+//
+// Calls are queued to a small pool of workers instead of a thread each: a
+// scrape's calls normally return in microseconds, one after the other, on a
+// worker kept parked between scrapes. A call that has been running for
+// kHandOff is presumed hung, and a queued call then gets a worker of its
+// own, so one hung mount delays the others by kHandOff at most. A worker that
+// finds nothing to do exits when another is already parked, and the parked
+// one exits after kKeepAlive without work: the pool follows the load.
 struct HostCollector::FsState {
   struct Mount {
     // All guarded by FsState::mu.
-    bool in_flight = false;
+    bool in_flight = false;  // queued or running
     Clock::time_point started{};
     std::optional<FsUsage> usage;
     uint64_t errors = 0;
@@ -111,6 +120,13 @@ struct HostCollector::FsState {
     std::string logged_error;  // last_error as last logged, to log changes only
     bool logged_stuck = false;
   };
+  struct Job {
+    std::string path;
+    std::shared_ptr<Mount> mount;
+  };
+
+  static constexpr std::chrono::milliseconds kHandOff{10};
+  static constexpr std::chrono::minutes kKeepAlive{5};
 
   explicit FsState(StatvfsFn fn) : statvfs(std::move(fn)) {}
 
@@ -118,38 +134,102 @@ struct HostCollector::FsState {
   std::mutex mu;
   std::condition_variable done;                                    // a call returned
   std::unordered_map<std::string, std::shared_ptr<Mount>> mounts;  // by statvfs path
-  size_t in_flight = 0;
+  size_t in_flight = 0;                                            // calls queued or running
 
-  // With `mu` held. False when no thread could be started.
+  // The pool, guarded by `mu`.
+  std::condition_variable work;           // a job was queued, or closing
+  std::deque<Job> queue;                  // calls no worker has taken yet
+  size_t idle = 0;                        // workers parked on `work`
+  size_t starting = 0;                    // workers started that have not taken the lock yet
+  std::multiset<Clock::time_point> busy;  // when each running call began
+  bool closing = false;                   // the collector is gone: workers leave
+
+  // With `mu` held. Queues a call for `path`; false (and `error`) when it
+  // needed a worker and none could be started.
   static bool Start(const std::shared_ptr<FsState>& fs, const std::shared_ptr<Mount>& m,
                     const std::string& path, Clock::time_point now, std::string* error) {
     m->in_flight = true;
     m->started = now;
     ++fs->in_flight;
+    fs->queue.push_back({path, m});
+    if (fs->idle > 0) {
+      fs->work.notify_one();  // it takes every queued call, one after the other
+      return true;
+    }
+    if (!NeedsWorker(*fs, Clock::now())) return true;
+    if (SpawnWorker(fs, error)) return true;
+    fs->queue.pop_back();
+    m->in_flight = false;
+    --fs->in_flight;
+    return false;
+  }
+
+  // With `mu` held: calls are queued and no worker will take them soon
+  // (none parked or starting, and every running call has run kHandOff).
+  static bool NeedsWorker(const FsState& fs, Clock::time_point now) {
+    if (fs.queue.empty() || fs.idle > 0 || fs.starting > 0) return false;
+    return fs.busy.empty() || *fs.busy.rbegin() + kHandOff <= now;
+  }
+
+  // With `mu` held: gives queued calls a worker when the running ones seem
+  // hung. Returns when to look again: nullopt when nothing is queued, else
+  // when the newest running call reaches kHandOff (or kHandOff from now while
+  // a worker is on its way to the queue).
+  static std::optional<Clock::time_point> Rebalance(const std::shared_ptr<FsState>& fs, Clock::time_point now,
+                                                    std::string* error) {
+    if (NeedsWorker(*fs, now)) SpawnWorker(fs, error);
+    if (fs->queue.empty()) return std::nullopt;
+    Clock::time_point next = now + kHandOff;
+    if (fs->idle == 0 && fs->starting == 0 && !fs->busy.empty() && *fs->busy.rbegin() + kHandOff > now)
+      next = *fs->busy.rbegin() + kHandOff;
+    return next;
+  }
+
+  // With `mu` held.
+  static bool SpawnWorker(const std::shared_ptr<FsState>& fs, std::string* error) {
     try {
-      std::thread([fs, m, path] {
-        Result<struct statvfs> r = fs->statvfs(path);
-        std::lock_guard lock(fs->mu);
-        if (r.ok()) {
-          m->usage = UsageFromStatvfs(*r);
-          m->last_error.clear();
-        } else {
-          m->usage.reset();  // old figures would pass for current ones
-          ++m->errors;
-          m->last_error = r.error().message;
-        }
-        m->in_flight = false;
-        --fs->in_flight;
-        fs->done.notify_all();
-      }).detach();
+      std::thread([fs] { fs->Work(); }).detach();
     } catch (const std::system_error& e) {
       // Thread creation is the one thing here that reports failure by throwing.
-      m->in_flight = false;
-      --fs->in_flight;
       *error = std::string("cannot start a statvfs thread: ") + e.what();
       return false;
     }
+    ++fs->starting;
     return true;
+  }
+
+  void Work() {
+    std::unique_lock lock(mu);
+    --starting;
+    for (;;) {
+      if (closing) return;
+      if (queue.empty()) {
+        if (idle > 0) return;  // one parked worker is enough
+        ++idle;
+        const bool got = work.wait_for(lock, kKeepAlive, [this] { return closing || !queue.empty(); });
+        --idle;
+        if (!got || closing) return;
+      }
+      Job job = std::move(queue.front());
+      queue.pop_front();
+      const auto running = busy.insert(Clock::now());
+      lock.unlock();
+      Result<struct statvfs> r = statvfs(job.path);
+      lock.lock();
+      busy.erase(running);
+      Mount& m = *job.mount;
+      if (r.ok()) {
+        m.usage = UsageFromStatvfs(*r);
+        m.last_error.clear();
+      } else {
+        m.usage.reset();  // old figures would pass for current ones
+        ++m.errors;
+        m.last_error = r.error().message;
+      }
+      m.in_flight = false;
+      --in_flight;
+      done.notify_all();
+    }
   }
 };
 
@@ -160,8 +240,13 @@ HostCollector::HostCollector(Config config)
       ticks_per_second_(TicksPerSecond(config_.ticks_per_second)),
       fs_(std::make_shared<FsState>(config_.statvfs ? config_.statvfs : StatvfsFn(SystemStatvfs))) {}
 
-// Threads still in statvfs keep their own reference to fs_; nothing to wait for.
-HostCollector::~HostCollector() = default;
+// Workers still in statvfs keep their own reference to fs_; nothing to wait
+// for. Parked ones are told to leave.
+HostCollector::~HostCollector() {
+  std::lock_guard lock(fs_->mu);
+  fs_->closing = true;
+  fs_->work.notify_all();
+}
 
 std::string HostCollector::StatPath(const std::string& mount_point) const {
   if (rootfs_.empty()) return mount_point;
@@ -307,8 +392,10 @@ void HostCollector::ReadFilesystems(HostSnapshot& snap) {
     }
     now = Clock::now();
     if (now >= give_up) break;
-    std::optional<Clock::time_point> wake;
-    if (!to_start.empty()) wake = give_up;  // for a slot
+    std::string error;
+    std::optional<Clock::time_point> wake = FsState::Rebalance(fs_, now, &error);
+    if (!error.empty()) snap.problems.push_back(error);
+    if (!to_start.empty() && !wake) wake = give_up;  // for a slot
     for (const auto& [mi, m] : current) {
       if (!m->in_flight || m->started + deadline <= now) continue;
       if (!wake || m->started + deadline < *wake) wake = m->started + deadline;

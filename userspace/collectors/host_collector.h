@@ -35,9 +35,10 @@ Result<struct statvfs> SystemStatvfs(const std::string& path);
 // Thread-safe: Read(), health() and DeviceName() may be called concurrently.
 //
 // statvfs can block forever (an NFS server that went away), so it never runs
-// on the caller's thread. Each Read() starts one detached thread per mount
-// that has no call outstanding, waits for them until the deadline, and
-// reports the latest result of each. A call still running at its deadline
+// on the caller's thread. Each Read() queues one call per mount that has no
+// call outstanding to a pool of detached workers (one, parked between
+// scrapes, unless calls hang: see FsState), waits for them until the
+// deadline, and reports the latest result of each. A call still running at its deadline
 // marks the mount stuck; no new call is made for that mount until it
 // returns. At most max_statvfs_in_flight calls run at once: a scrape waits
 // (within its deadline) for a free slot, so hung mounts cannot pile up
@@ -76,7 +77,7 @@ class HostCollector final : public Collector, public HostSource {
   // A miss re-reads the file, at most once per diskstats_min_reread.
   std::optional<std::string> DeviceName(uint32_t major, uint32_t minor);
 
-  // statvfs calls running now (stuck ones included).
+  // statvfs calls queued or running now (stuck ones included).
   size_t statvfs_in_flight() const;
 
   const Config& config() const { return config_; }
