@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test CI runs, in three stages, each in its own build tree:
-#   release   build/       Release build with test hooks, the whole ctest suite (unit, integration, deploy)
+#   release   build/       Release build with test hooks, the ctest suite (unit, integration, deploy,
+#                          engine) but the slow and kernel-matrix labels
 #   sanitize  build-asan/  unit + integration tests under ASan+UBSan (scripts/sanitize.sh)
 #   fuzz      build-fuzz/  every libFuzzer harness for a short time (scripts/fuzz.sh)
 # A failing stage does not stop the later ones; the summary at the end says
@@ -26,7 +27,10 @@ stage() {
 # shipped image (Dockerfile) and a plain configure leave them out.
 release() {
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DHOSTPROBE_TEST_HOOKS=ON && cmake --build build -j2 &&
-    ctest --test-dir build --output-on-failure -j2 -LE slow  # RUN_SERIAL: tests that need the host alone; slow: by hand
+    ctest --test-dir build --output-on-failure -j2 -LE 'slow|kmatrix'
+  # RUN_SERIAL: tests that need the host alone. By hand (they would take CI past
+  # its time budget on a 2-core host): slow (-L slow) and the kernel matrix
+  # (-L kmatrix, or scripts/kernel-matrix.sh; run it before changing bpf/).
 }
 
 stage release release
